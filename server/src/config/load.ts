@@ -1,0 +1,54 @@
+import { configSchema, type OasisConfig } from './schema.js';
+
+/** Thrown when the environment holds bad settings; lists every problem at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads the admin's settings from `env` (default: `process.env`), validates them all at once and
+ * returns a frozen object. The only place in the admin that reads the environment.
+ * @throws {ConfigError} listing every bad value.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): OasisConfig {
+  const raw: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const c = parsed.data;
+  const problems: string[] = [];
+  if (c.OASIS_CLAIM_LEASE_MS <= c.OASIS_LOOKAHEAD_MS) {
+    problems.push('OASIS_CLAIM_LEASE_MS: must be greater than OASIS_LOOKAHEAD_MS');
+  }
+  if (c.OASIS_TASK_LEASE_MS <= c.OASIS_HEARTBEAT_MS) {
+    problems.push('OASIS_TASK_LEASE_MS: must be greater than OASIS_HEARTBEAT_MS');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return Object.freeze({
+    port: c.OASIS_PORT,
+    host: c.OASIS_HOST,
+    redisUrl: c.OASIS_REDIS_URL,
+    redisPrefix: c.OASIS_REDIS_PREFIX,
+    databaseUrl: c.OASIS_DATABASE_URL ?? 'sqlite:data/oasis.sqlite',
+    adminPassword: c.OASIS_ADMIN_PASSWORD,
+    logLevel: c.OASIS_LOG_LEVEL,
+    lookaheadMs: c.OASIS_LOOKAHEAD_MS,
+    claimLeaseMs: c.OASIS_CLAIM_LEASE_MS,
+    taskLeaseMs: c.OASIS_TASK_LEASE_MS,
+    heartbeatMs: c.OASIS_HEARTBEAT_MS,
+    workerTtlMs: c.OASIS_WORKER_TTL_MS,
+    misfireThresholdMs: c.OASIS_MISFIRE_THRESHOLD_MS,
+    sessionTtlMs: c.OASIS_SESSION_TTL_MS,
+    maxParamsBytes: c.OASIS_MAX_PARAMS_BYTES,
+    maxLogLines: c.OASIS_MAX_LOG_LINES,
+    sweepMs: c.OASIS_SWEEP_MS,
+  });
+}

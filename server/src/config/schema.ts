@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+
+/** Every setting of the admin, its default and its check. Read once in {@link loadConfig}. */
+export const configSchema = z.object({
+  OASIS_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  OASIS_HOST: z.string().min(1).default('0.0.0.0'),
+  /** Unset: use redis://127.0.0.1:6379 if it answers, else start a private redis-server child. */
+  OASIS_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  OASIS_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_\-.]{1,64}$/, 'letters, digits and : _ - . only (1-64 chars)')
+    .default('oasis:'),
+  /** `mysql://user:pass@host:port/db`, or `sqlite:path` (`sqlite::memory:`); unset: sqlite:data/oasis.sqlite. */
+  OASIS_DATABASE_URL: z
+    .string()
+    .regex(/^(mysql|mariadb):\/\/.+|^sqlite:.+/, 'must be mysql://… or sqlite:…')
+    .optional(),
+  OASIS_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  OASIS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** How far ahead the scheduler claims due fires and arms local timers. */
+  OASIS_LOOKAHEAD_MS: int(1000, 50),
+  /** How long a claimed fire stays with its claimer before another admin may take it. */
+  OASIS_CLAIM_LEASE_MS: int(5000, 500),
+  /** Lease of a running task, renewed by worker heartbeats; past it the task is LOST. */
+  OASIS_TASK_LEASE_MS: int(30000, 1000),
+  /** Heartbeat interval asked of workers. */
+  OASIS_HEARTBEAT_MS: int(5000, 100),
+  /** A worker silent for this long is offline: its queued tasks are re-routed. */
+  OASIS_WORKER_TTL_MS: int(15000, 300),
+  /** Default lateness beyond which a fire counts as misfired. */
+  OASIS_MISFIRE_THRESHOLD_MS: int(10000, 0),
+  /** How long an API bearer token lives. */
+  OASIS_SESSION_TTL_MS: int(12 * 3600 * 1000, 60000),
+  /** Largest accepted job params, in bytes. */
+  OASIS_MAX_PARAMS_BYTES: int(64 * 1024, 1),
+  /** Log lines kept per task; past it one note line says the log was capped. */
+  OASIS_MAX_LOG_LINES: int(5000, 10),
+  /** Sweep interval of the maintenance leader (lease reaper, worker reaper). */
+  OASIS_SWEEP_MS: int(1000, 50),
+});
+
+export type OasisConfig = Readonly<{
+  port: number;
+  host: string;
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  databaseUrl: string;
+  adminPassword: string | undefined;
+  logLevel: z.infer<typeof configSchema>['OASIS_LOG_LEVEL'];
+  lookaheadMs: number;
+  claimLeaseMs: number;
+  taskLeaseMs: number;
+  heartbeatMs: number;
+  workerTtlMs: number;
+  misfireThresholdMs: number;
+  sessionTtlMs: number;
+  maxParamsBytes: number;
+  maxLogLines: number;
+  sweepMs: number;
+}>;

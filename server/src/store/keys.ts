@@ -1,0 +1,84 @@
+/**
+ * The one place Redis key names are built. Every per-app key carries the app as a hash tag
+ * (`oasis:{billing}:schedule`) so each Lua script touches a single cluster slot.
+ */
+export interface AppKeys {
+  /** Prefix of every key of the app, e.g. `oasis:{billing}:` (passed to scripts to build task keys). */
+  base: string;
+  /** ZSET jobId → due time (or claim lease deadline while claimed). */
+  schedule: string;
+  /** HASH hot copy of a job. */
+  job(jobId: number | string): string;
+  /** LIST of task ids any worker of the app may pull. */
+  sharedQueue: string;
+  /** LIST of task ids targeted at one worker. */
+  workerQueue(workerId: string): string;
+  /** ZSET taskId → lease deadline of running tasks. */
+  running: string;
+  /** SET of task ids a worker is running. */
+  workerRunning(workerId: string): string;
+  /** ZSET taskId → scheduledAt of every queued or running task of the app. */
+  inflight: string;
+  /** SET of queued or running task ids of one job. */
+  active(jobId: number | string): string;
+  /** HASH of one queued or running task. */
+  task(taskId: string): string;
+  /** LIST of execution log lines of one task, kept until its final record is written. */
+  log(taskId: string): string;
+  /** STREAM of final records waiting to be written to the database. */
+  finals: string;
+  /** ZSET workerId → last heartbeat (epoch ms). */
+  workers: string;
+  /** HASH facts about one worker. */
+  worker(workerId: string): string;
+}
+
+export interface Keys {
+  prefix: string;
+  /** SET of app names that have a schedule (the scheduler loops over them). */
+  apps: string;
+  /** Pub/sub channel: a job of the named app changed; wake the scheduler. */
+  scheduleChannel: string;
+  /** Pub/sub channel for in-process cache invalidation and cross-admin commands. */
+  eventsChannel: string;
+  /** STRING session token hash → user JSON. */
+  session(tokenHash: string): string;
+  /** Redlock resource name of the maintenance leader. */
+  maintenanceLock: string;
+  app(app: string): AppKeys;
+}
+
+export function makeKeys(prefix: string): Keys {
+  const cache = new Map<string, AppKeys>();
+  return {
+    prefix,
+    apps: `${prefix}apps`,
+    scheduleChannel: `${prefix}ch:schedule`,
+    eventsChannel: `${prefix}ch:events`,
+    session: (h) => `${prefix}session:${h}`,
+    maintenanceLock: `${prefix}lock:maintenance`,
+    app(app) {
+      let k = cache.get(app);
+      if (k) return k;
+      const base = `${prefix}{${app}}:`;
+      k = {
+        base,
+        schedule: `${base}schedule`,
+        job: (id) => `${base}job:${id}`,
+        sharedQueue: `${base}q:shared`,
+        workerQueue: (w) => `${base}q:w:${w}`,
+        running: `${base}running`,
+        workerRunning: (w) => `${base}w:${w}:running`,
+        inflight: `${base}inflight`,
+        active: (id) => `${base}active:${id}`,
+        task: (id) => `${base}task:${id}`,
+        log: (id) => `${base}log:${id}`,
+        finals: `${base}finals`,
+        workers: `${base}workers`,
+        worker: (w) => `${base}worker:${w}`,
+      };
+      cache.set(app, k);
+      return k;
+    },
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * The Oasis wire protocol between the admin and workers (Socket.IO namespace `/worker`).
+ *
+ * This module is the single source of truth for message shapes: the admin (`server/`), the worker
+ * SDK and the dashboard import it. It holds types and constants only, no runtime dependencies.
+ */
+
+/** Protocol version negotiated in the handshake; the admin refuses versions it does not speak. */
+export const PROTOCOL_VERSION = 1;
+
+/** Socket.IO namespace workers connect to. */
+export const WORKER_NAMESPACE = '/worker';
+
+/** Final and in-flight states of a task (one attempt of one fire). */
+export const TaskStatus = {
+  QUEUED: 'QUEUED',
+  RUNNING: 'RUNNING',
+  SUCCESS: 'SUCCESS',
+  FAILED: 'FAILED',
+  TIMEOUT: 'TIMEOUT',
+  KILLED: 'KILLED',
+  LOST: 'LOST',
+  DISCARDED: 'DISCARDED',
+  NO_WORKER: 'NO_WORKER',
+} as const;
+export type TaskStatus = (typeof TaskStatus)[keyof typeof TaskStatus];
+
+/** Statuses a worker may report for a task it ran. */
+export const WorkerResultStatus = {
+  SUCCESS: 'SUCCESS',
+  FAILED: 'FAILED',
+  TIMEOUT: 'TIMEOUT',
+  KILLED: 'KILLED',
+} as const;
+export type WorkerResultStatus = (typeof WorkerResultStatus)[keyof typeof WorkerResultStatus];
+
+/** Why a task was created. */
+export const TriggerType = {
+  CRON: 'CRON',
+  FIXED: 'FIXED',
+  MANUAL: 'MANUAL',
+  API: 'API',
+  RETRY: 'RETRY',
+  CHILD: 'CHILD',
+  MISFIRE: 'MISFIRE',
+} as const;
+export type TriggerType = (typeof TriggerType)[keyof typeof TriggerType];
+
+/** Handshake `auth` payload a worker sends when it connects. */
+export interface WorkerHandshake {
+  /** App (executor group) name. */
+  app: string;
+  /** The app's worker token, as shown once when the app was created. */
+  token: string;
+  /** Stable id of this worker process; unique within the app. */
+  workerId: string;
+  /** Maximum number of tasks the worker runs at once. */
+  concurrency: number;
+  /** Handler names this worker serves. */
+  handlers: string[];
+  /** Protocol version the worker speaks ({@link PROTOCOL_VERSION}). */
+  protocol: number;
+  /** Free-form facts shown in the dashboard. */
+  meta?: { host?: string; pid?: number; sdkVersion?: string };
+}
+
+/** A task handed to a worker by `pull`. */
+export interface TaskPayload {
+  /** Task id: the same id its final log record keeps. */
+  id: string;
+  jobId: number;
+  handler: string;
+  /** Raw params string as stored on the job (or given to a trigger); may be empty. */
+  params: string;
+  /** The planned fire instant (epoch ms). */
+  scheduledAt: number;
+  /** 1 for the first attempt. */
+  attempt: number;
+  triggerType: TriggerType;
+  shard: { index: number; total: number };
+  /** 0 = no timeout. */
+  timeoutMs: number;
+}
+
+/** One task result reported by a worker. Reporting the same result twice is harmless. */
+export interface TaskResult {
+  taskId: string;
+  attempt: number;
+  status: WorkerResultStatus;
+  /** JSON-encoded handler return value (or plain text), capped by the worker. */
+  output?: string;
+  error?: string;
+  /** Worker clock, epoch ms, when the handler started and finished. */
+  startedAt: number;
+  finishedAt: number;
+}
+
+/** Error part of an ack: the same shape as REST errors, without the HTTP fields. */
+export interface AckError {
+  ok: false;
+  code: string;
+  message: string;
+}
+
+export type Ack<T extends object = object> = ({ ok: true } & T) | AckError;
+
+export interface HeartbeatMessage {
+  /** Ids of the tasks the worker is running now. */
+  running: string[];
+  free: number;
+}
+
+export interface PullMessage {
+  max: number;
+}
+
+export interface LogMessage {
+  taskId: string;
+  /** Sequence number of the first line in this batch, starting at 0 per task. */
+  seq: number;
+  lines: string[];
+}
+
+export interface ResultsMessage {
+  results: TaskResult[];
+}
+
+/** Per task: `accepted` (recorded now), `duplicate` (already final), `rejected` (not this worker's). */
+export type ResultVerdict = 'accepted' | 'duplicate' | 'rejected';
+
+/** Events a worker emits; the last argument is the ack callback. */
+export interface WorkerToAdminEvents {
+  heartbeat: (msg: HeartbeatMessage, ack: (reply: Ack<{ abort: string[] }>) => void) => void;
+  pull: (msg: PullMessage, ack: (reply: Ack<{ tasks: TaskPayload[] }>) => void) => void;
+  log: (msg: LogMessage, ack: (reply: Ack) => void) => void;
+  results: (msg: ResultsMessage, ack: (reply: Ack<{ verdicts: ResultVerdict[] }>) => void) => void;
+}
+
+/** Events the admin emits to workers. */
+export interface AdminToWorkerEvents {
+  /** Work is waiting: pull. */
+  wake: () => void;
+  /** Abort a running task (kill, or the admin gave up on it). */
+  kill: (msg: { taskId: string; reason: string }) => void;
+  /** Stop pulling; the admin is going away or the worker is being retired. */
+  drain: () => void;
+  /** Sent right after a successful handshake. */
+  welcome: (msg: { adminId: string; protocol: number; heartbeatMs: number; leaseMs: number }) => void;
+}
+
+/** Error codes the admin uses in worker acks and handshake refusals. */
+export const WorkerErrorCode = {
+  BAD_MESSAGE: 'OASIS_ERR_BAD_MESSAGE',
+  UNAUTHORIZED: 'OASIS_ERR_UNAUTHORIZED',
+  PROTOCOL: 'OASIS_ERR_PROTOCOL_VERSION',
+  INTERNAL: 'OASIS_ERR_INTERNAL',
+} as const;
