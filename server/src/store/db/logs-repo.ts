@@ -1,0 +1,168 @@
+import { Op, type WhereOptions } from 'sequelize';
+import type { LogItem, TaskStatus, TriggerType } from '../../domain/types.js';
+import { capUtf8 } from './errors.js';
+import type { JobLogModel, Models } from './models.js';
+
+/** One row of `oasis_job_log`: the final record of a task attempt. Times are epoch ms. */
+export interface FinalRecord {
+  /** The task id. */
+  id: string;
+  jobId: number;
+  appId: number;
+  handler: string;
+  scheduledAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  status: TaskStatus;
+  triggerType: TriggerType;
+  workerId: string | null;
+  shardIndex: number;
+  shardTotal: number;
+  attempt: number;
+  params: string;
+  result: string | null;
+  error: string | null;
+}
+
+/** The execution log of one task, as written next to its final record. */
+export interface FinalText {
+  logId: string;
+  text: string;
+  lineCount: number;
+  truncated: boolean;
+}
+
+/** Filter and page of {@link LogsRepo.list}. */
+export interface LogQuery {
+  jobId?: number;
+  /** App name. */
+  app?: string;
+  status?: TaskStatus;
+  limit: number;
+  offset: number;
+}
+
+const MEDIUMTEXT_BYTES = 16 * 1024 * 1024 - 1;
+const TEXT_BYTES = 65_535;
+const RECORD_FIELDS = [
+  'jobId', 'appId', 'handler', 'scheduledAt', 'startedAt', 'finishedAt', 'status', 'triggerType',
+  'workerId', 'shardIndex', 'shardTotal', 'attempt', 'params', 'result', 'error',
+] as const satisfies readonly (keyof FinalRecord)[];
+
+const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
+const numOrNull = (v: number | string | null): number | null => (v === null ? null : num(v));
+
+function toItem(row: JobLogModel): LogItem {
+  return {
+    id: row.id,
+    jobId: row.jobId,
+    app: row.app?.name ?? '',
+    handler: row.handler,
+    scheduledAt: num(row.scheduledAt),
+    startedAt: numOrNull(row.startedAt),
+    finishedAt: numOrNull(row.finishedAt),
+    status: row.status as TaskStatus,
+    triggerType: row.triggerType as TriggerType,
+    workerId: row.workerId,
+    attempt: row.attempt,
+    shardIndex: row.shardIndex,
+    shardTotal: row.shardTotal,
+    params: row.params,
+    result: row.result,
+    error: row.error,
+  };
+}
+
+/** Reads and writes `oasis_job_log` and `oasis_job_log_text`. */
+export class LogsRepo {
+  constructor(private readonly models: Models) {}
+
+  /**
+   * Writes final records and their log texts: one bulk statement per table, in one transaction.
+   * Idempotent: writing the same ids again overwrites them with the same values. Oversized text
+   * columns are cut to what the column holds so one record never blocks a batch.
+   */
+  async writeFinals(records: readonly FinalRecord[], texts: readonly FinalText[]): Promise<void> {
+    if (records.length === 0 && texts.length === 0) return;
+    const { JobLog, JobLogText } = this.models;
+    await JobLog.sequelize!.transaction(async (transaction) => {
+      if (records.length) {
+        await JobLog.bulkCreate(
+          records.map((r) => ({
+            ...r,
+            params: capUtf8(r.params, MEDIUMTEXT_BYTES),
+            result: r.result === null ? null : capUtf8(r.result, MEDIUMTEXT_BYTES),
+            error: r.error === null ? null : capUtf8(r.error, TEXT_BYTES),
+          })),
+          { transaction, updateOnDuplicate: [...RECORD_FIELDS], validate: false, hooks: false },
+        );
+      }
+      if (texts.length) {
+        await JobLogText.bulkCreate(
+          texts.map((t) => ({ ...t, text: capUtf8(t.text, MEDIUMTEXT_BYTES) })),
+          { transaction, updateOnDuplicate: ['text', 'lineCount', 'truncated'], validate: false, hooks: false },
+        );
+      }
+    });
+  }
+
+  /** Final records, newest scheduled first, and how many match in all. */
+  async list(q: LogQuery): Promise<{ items: LogItem[]; total: number }> {
+    const where: WhereOptions<JobLogModel> & Record<string, unknown> = {};
+    if (q.jobId !== undefined) where.jobId = q.jobId;
+    if (q.status !== undefined) where.status = q.status;
+    if (q.app !== undefined) {
+      const app = await this.models.App.findOne({ where: { name: q.app }, attributes: ['id'] });
+      if (!app) return { items: [], total: 0 };
+      where.appId = app.id;
+    }
+    const { rows, count } = await this.models.JobLog.findAndCountAll({
+      where,
+      include: [{ model: this.models.App, as: 'app', attributes: ['id', 'name'], required: false }],
+      order: [
+        ['scheduledAt', 'DESC'],
+        ['id', 'DESC'],
+      ],
+      limit: q.limit,
+      offset: q.offset,
+      distinct: false,
+    });
+    return { items: rows.map(toItem), total: count };
+  }
+
+  /** One final record, or null. */
+  async get(id: string): Promise<LogItem | null> {
+    const row = await this.models.JobLog.findByPk(id, {
+      include: [{ model: this.models.App, as: 'app', attributes: ['id', 'name'], required: false }],
+    });
+    return row ? toItem(row) : null;
+  }
+
+  /** The stored execution log of a task, or null. */
+  async getText(id: string): Promise<FinalText | null> {
+    const row = await this.models.JobLogText.findByPk(id);
+    if (!row) return null;
+    return { logId: row.logId, text: row.text, lineCount: row.lineCount, truncated: Boolean(row.truncated) };
+  }
+
+  /**
+   * Retention: deletes up to `limit` records finished before `before` (epoch ms) and their texts.
+   * @returns how many records were deleted (call again while it equals `limit`).
+   */
+  async deleteFinishedBefore(before: number, limit: number): Promise<number> {
+    const { JobLog, JobLogText } = this.models;
+    const rows = await JobLog.findAll({
+      where: { finishedAt: { [Op.lt]: before } },
+      attributes: ['id'],
+      order: [['finishedAt', 'ASC']],
+      limit,
+    });
+    if (rows.length === 0) return 0;
+    const ids = rows.map((r) => r.id);
+    await JobLog.sequelize!.transaction(async (transaction) => {
+      await JobLogText.destroy({ where: { logId: ids }, transaction });
+      await JobLog.destroy({ where: { id: ids }, transaction });
+    });
+    return ids.length;
+  }
+}

@@ -1,0 +1,240 @@
+import {
+  DataTypes,
+  Model,
+  type CreationOptional,
+  type InferAttributes,
+  type InferCreationAttributes,
+  type ModelOptions,
+  type Sequelize,
+} from 'sequelize';
+
+/** App names: lowercase, start with a letter, 2-64 chars (they end up in Redis keys). */
+export const APP_NAME_PATTERN = /^[a-z][a-z0-9-]{1,63}$/;
+
+/** Row of `oasis_app`: an executor group and the hash of its worker token. */
+export class AppModel extends Model<InferAttributes<AppModel>, InferCreationAttributes<AppModel>> {
+  declare id: CreationOptional<number>;
+  declare name: string;
+  declare title: string;
+  /** sha256 hex of the worker token; the token itself is never stored. */
+  declare tokenHash: string;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
+/** Row of `oasis_job`: a job definition. `schedule` is the {@link Schedule} as JSON text. */
+export class JobModel extends Model<InferAttributes<JobModel>, InferCreationAttributes<JobModel>> {
+  declare id: CreationOptional<number>;
+  declare appId: number;
+  declare name: string;
+  declare handler: string;
+  declare params: string;
+  declare scheduleType: string;
+  declare schedule: string;
+  declare routing: string;
+  declare timeoutMs: number;
+  declare misfirePolicy: string;
+  declare misfireThresholdMs: number;
+  declare enabled: boolean;
+  declare version: CreationOptional<number>;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+  /** Loaded by `include` when asked. */
+  declare app?: AppModel;
+}
+
+/** Row of `oasis_job_log`: the final record of one task attempt; its id is the task id. */
+export class JobLogModel extends Model<InferAttributes<JobLogModel>, InferCreationAttributes<JobLogModel>> {
+  declare id: string;
+  declare jobId: number;
+  declare appId: number;
+  declare handler: string;
+  declare scheduledAt: number;
+  declare startedAt: number | null;
+  declare finishedAt: number | null;
+  declare status: string;
+  declare triggerType: string;
+  declare workerId: string | null;
+  declare shardIndex: number;
+  declare shardTotal: number;
+  declare attempt: number;
+  declare params: string;
+  declare result: string | null;
+  declare error: string | null;
+  declare app?: AppModel;
+}
+
+/** Row of `oasis_job_log_text`: the (capped) execution log of one task. */
+export class JobLogTextModel extends Model<
+  InferAttributes<JobLogTextModel>,
+  InferCreationAttributes<JobLogTextModel>
+> {
+  declare logId: string;
+  declare text: string;
+  declare lineCount: number;
+  declare truncated: boolean;
+}
+
+/** Row of `oasis_user`: a dashboard / API user. */
+export class UserModel extends Model<InferAttributes<UserModel>, InferCreationAttributes<UserModel>> {
+  declare id: CreationOptional<number>;
+  declare username: string;
+  declare passwordHash: string;
+  declare role: CreationOptional<string>;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
+/** Every model of the admin's database. */
+export interface Models {
+  App: typeof AppModel;
+  Job: typeof JobModel;
+  JobLog: typeof JobLogModel;
+  JobLogText: typeof JobLogTextModel;
+  User: typeof UserModel;
+}
+
+const { INTEGER, BIGINT, STRING, CHAR, TEXT, BOOLEAN, DATE } = DataTypes;
+
+/** Millisecond timestamps kept by Sequelize (`created_at`, `updated_at`). */
+const timestamps = {
+  createdAt: { type: DATE(3), allowNull: false },
+  updatedAt: { type: DATE(3), allowNull: false },
+} as const;
+
+/**
+ * Defines the models on `sequelize` (tables, columns, indexes, the job → app foreign key).
+ * `sequelize.sync()` then creates exactly what `sql/schema.sql` holds (a test keeps them equal).
+ */
+export function defineModels(sequelize: Sequelize): Models {
+  // SQLite has one TEXT type and warns about sized ones.
+  const MEDIUMTEXT = sequelize.getDialect() === 'sqlite' ? TEXT : TEXT('medium');
+  // Fresh subclasses per call, so several databases can be open at once (tests, the schema dump).
+  const App = class extends AppModel {};
+  const Job = class extends JobModel {};
+  const JobLog = class extends JobLogModel {};
+  const JobLogText = class extends JobLogTextModel {};
+  const User = class extends UserModel {};
+  const common: ModelOptions = {
+    underscored: true,
+    freezeTableName: true,
+    charset: 'utf8mb4',
+    collate: 'utf8mb4_unicode_ci',
+    engine: 'InnoDB',
+  };
+
+  App.init(
+    {
+      id: { type: INTEGER, primaryKey: true, autoIncrement: true },
+      name: { type: STRING(64), allowNull: false, unique: 'uq_app_name', validate: { is: APP_NAME_PATTERN } },
+      title: { type: STRING(128), allowNull: false, defaultValue: '' },
+      tokenHash: { type: CHAR(64), allowNull: false },
+      ...timestamps,
+    },
+    { ...common, sequelize, tableName: 'oasis_app', modelName: 'App' },
+  );
+
+  Job.init(
+    {
+      id: { type: INTEGER, primaryKey: true, autoIncrement: true },
+      appId: { type: INTEGER, allowNull: false },
+      name: { type: STRING(128), allowNull: false },
+      handler: { type: STRING(128), allowNull: false },
+      // MEDIUMTEXT: the default params cap (64 KiB) is one byte over what TEXT holds.
+      params: { type: MEDIUMTEXT, allowNull: false },
+      scheduleType: { type: STRING(16), allowNull: false },
+      schedule: { type: TEXT, allowNull: false },
+      routing: { type: STRING(32), allowNull: false },
+      timeoutMs: { type: INTEGER, allowNull: false, defaultValue: 0 },
+      misfirePolicy: { type: STRING(16), allowNull: false },
+      misfireThresholdMs: { type: INTEGER, allowNull: false },
+      enabled: { type: BOOLEAN, allowNull: false, defaultValue: false },
+      version: { type: INTEGER, allowNull: false, defaultValue: 1 },
+      ...timestamps,
+    },
+    {
+      ...common,
+      sequelize,
+      tableName: 'oasis_job',
+      modelName: 'Job',
+      indexes: [
+        { name: 'uq_job_app_name', unique: true, fields: ['app_id', 'name'] },
+        { name: 'ix_job_app_enabled', fields: ['app_id', 'enabled'] },
+      ],
+    },
+  );
+
+  JobLog.init(
+    {
+      id: { type: STRING(64), primaryKey: true },
+      jobId: { type: INTEGER, allowNull: false },
+      appId: { type: INTEGER, allowNull: false },
+      handler: { type: STRING(128), allowNull: false },
+      scheduledAt: { type: BIGINT, allowNull: false },
+      startedAt: { type: BIGINT, allowNull: true },
+      finishedAt: { type: BIGINT, allowNull: true },
+      status: { type: STRING(16), allowNull: false },
+      triggerType: { type: STRING(16), allowNull: false },
+      workerId: { type: STRING(128), allowNull: true },
+      shardIndex: { type: INTEGER, allowNull: false, defaultValue: 0 },
+      shardTotal: { type: INTEGER, allowNull: false, defaultValue: 1 },
+      attempt: { type: INTEGER, allowNull: false, defaultValue: 1 },
+      params: { type: MEDIUMTEXT, allowNull: false },
+      result: { type: MEDIUMTEXT, allowNull: true },
+      error: { type: TEXT, allowNull: true },
+    },
+    {
+      ...common,
+      sequelize,
+      tableName: 'oasis_job_log',
+      modelName: 'JobLog',
+      timestamps: false,
+      indexes: [
+        { name: 'uq_log_fire', unique: true, fields: ['job_id', 'scheduled_at', 'shard_index', 'attempt'] },
+        { name: 'ix_log_job_scheduled', fields: ['job_id', 'scheduled_at'] },
+        { name: 'ix_log_app_scheduled', fields: ['app_id', 'scheduled_at'] },
+        { name: 'ix_log_status_finished', fields: ['status', 'finished_at'] },
+        { name: 'ix_log_finished', fields: ['finished_at'] },
+        // The dashboard's default view: every log, newest first.
+        { name: 'ix_log_scheduled', fields: ['scheduled_at'] },
+      ],
+    },
+  );
+
+  JobLogText.init(
+    {
+      logId: { type: STRING(64), primaryKey: true },
+      text: { type: MEDIUMTEXT, allowNull: false },
+      lineCount: { type: INTEGER, allowNull: false, defaultValue: 0 },
+      truncated: { type: BOOLEAN, allowNull: false, defaultValue: false },
+    },
+    { ...common, sequelize, tableName: 'oasis_job_log_text', modelName: 'JobLogText', timestamps: false },
+  );
+
+  User.init(
+    {
+      id: { type: INTEGER, primaryKey: true, autoIncrement: true },
+      username: { type: STRING(64), allowNull: false, unique: 'uq_user_username' },
+      passwordHash: { type: STRING(100), allowNull: false },
+      role: { type: STRING(16), allowNull: false, defaultValue: 'ADMIN' },
+      ...timestamps,
+    },
+    { ...common, sequelize, tableName: 'oasis_user', modelName: 'User' },
+  );
+
+  // A job belongs to its app; an app with jobs cannot be deleted.
+  Job.belongsTo(App, {
+    as: 'app',
+    foreignKey: { name: 'appId', field: 'app_id', allowNull: false },
+    onDelete: 'RESTRICT',
+    onUpdate: 'CASCADE',
+  });
+  // Logs outlive their job (and are written even if it was deleted meanwhile): no constraint.
+  JobLog.belongsTo(App, {
+    as: 'app',
+    foreignKey: { name: 'appId', field: 'app_id', allowNull: false },
+    constraints: false,
+  });
+
+  return { App, Job, JobLog, JobLogText, User };
+}

@@ -1,0 +1,151 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import mysql from 'mysql2/promise';
+import { Sequelize, type Options } from 'sequelize';
+import type { Logger } from 'pino';
+import { defineModels, type Models } from './models.js';
+
+/** The admin's database: Sequelize, its models and lifecycle. */
+export interface Database {
+  readonly sequelize: Sequelize;
+  readonly models: Models;
+  readonly dialect: 'mysql' | 'sqlite';
+  /** Creates the missing tables and indexes (never alters or drops). Run once at start. */
+  sync(): Promise<void>;
+  /** True when the database answers a trivial query. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Where a `mysql://` URL points. */
+export interface MysqlTarget {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
+
+const DB_NAME = /^[A-Za-z0-9_$-]{1,64}$/;
+
+/**
+ * Parses `mysql://user:pass@host:port/db` (`mariadb://` too: both go through mysql2).
+ * @throws {Error} when the URL names no database or a database name with odd characters.
+ */
+export function parseMysqlUrl(url: string): MysqlTarget {
+  const u = new URL(url);
+  const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  if (!DB_NAME.test(database)) {
+    throw new Error(`database URL must name a database (letters, digits, _ $ -): got "${database}"`);
+  }
+  return {
+    host: u.hostname || '127.0.0.1',
+    port: u.port ? Number(u.port) : 3306,
+    user: decodeURIComponent(u.username || 'root'),
+    password: decodeURIComponent(u.password),
+    database,
+  };
+}
+
+/** Creates the database of `target` when it does not exist yet (utf8mb4). */
+export async function ensureMysqlDatabase(target: MysqlTarget): Promise<void> {
+  const conn = await mysql.createConnection({
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    password: target.password,
+  });
+  try {
+    await conn.query(
+      `CREATE DATABASE IF NOT EXISTS \`${target.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
+  } finally {
+    await conn.end();
+  }
+}
+
+/**
+ * Opens the database named by `url`:
+ * - `mysql://user:pass@host:port/db`: MySQL or MariaDB through mysql2; the database is created
+ *   when missing. BIGINT columns come back as numbers.
+ * - `sqlite:path` (parent directory created) or `sqlite::memory:`: the embedded single-process mode.
+ *
+ * Tables are not created here: call {@link Database.sync}.
+ * @throws {Error} when the URL is not understood or the server does not answer.
+ */
+export async function openDatabase(url: string, logger?: Logger): Promise<Database> {
+  const logging: Options['logging'] = logger ? (sql: string) => logger.debug({ sql }, 'sql') : false;
+  let sequelize: Sequelize;
+  let dialect: Database['dialect'];
+  let walFile = false;
+  if (/^(mysql|mariadb):\/\//.test(url)) {
+    dialect = 'mysql';
+    const target = parseMysqlUrl(url);
+    await ensureMysqlDatabase(target);
+    sequelize = new Sequelize(target.database, target.user, target.password, {
+      dialect: 'mysql',
+      host: target.host,
+      port: target.port,
+      logging,
+      timezone: '+00:00',
+      dialectOptions: { supportBigNumbers: true, bigNumberStrings: false, charset: 'utf8mb4' },
+      pool: { max: 10, min: 0, idle: 10_000, acquire: 30_000 },
+    });
+  } else if (url.startsWith('sqlite:')) {
+    dialect = 'sqlite';
+    let path = url.slice('sqlite:'.length);
+    if (path.startsWith('//')) path = path.slice(2);
+    if (!path) throw new Error('sqlite URL must name a file or :memory:');
+    if (path !== ':memory:') {
+      path = resolve(path);
+      mkdirSync(dirname(path), { recursive: true });
+      walFile = true;
+    }
+    sequelize = new Sequelize({ dialect: 'sqlite', storage: path, logging });
+    waitWhenBusy(sequelize);
+  } else {
+    throw new Error('database URL must be mysql://… or sqlite:…');
+  }
+  const models = defineModels(sequelize);
+  await sequelize.authenticate();
+  if (walFile) {
+    await sequelize.query('PRAGMA journal_mode=WAL');
+  }
+  return {
+    sequelize,
+    models,
+    dialect,
+    async sync() {
+      await sequelize.sync();
+    },
+    async ping() {
+      try {
+        await sequelize.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await sequelize.close();
+    },
+  };
+}
+
+interface SqliteConnection {
+  configure?(option: 'busyTimeout', ms: number): void;
+}
+
+/**
+ * SQLite opens one connection per transaction; without a busy timeout a second writer fails at
+ * once with SQLITE_BUSY. Give every connection Sequelize hands out a 5 s busy timeout.
+ */
+function waitWhenBusy(sequelize: Sequelize): void {
+  const manager = sequelize.connectionManager;
+  const getConnection = manager.getConnection.bind(manager);
+  manager.getConnection = async (opts) => {
+    const conn = (await getConnection(opts)) as SqliteConnection;
+    conn.configure?.('busyTimeout', 5000);
+    return conn as Awaited<ReturnType<typeof getConnection>>;
+  };
+}
