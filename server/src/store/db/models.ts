@@ -11,6 +11,9 @@ import {
 /** App names: lowercase, start with a letter, 2-64 chars (they end up in Redis keys). */
 export const APP_NAME_PATTERN = /^[a-z][a-z0-9-]{1,63}$/;
 
+/** Every table of the admin, parents first (the order `sql/schema.sql` creates them in). */
+export const TABLE_NAMES = ['oasis_app', 'oasis_job', 'oasis_job_log', 'oasis_job_log_text', 'oasis_user'] as const;
+
 /** Row of `oasis_app`: an executor group and the hash of its worker token. */
 export class AppModel extends Model<InferAttributes<AppModel>, InferCreationAttributes<AppModel>> {
   declare id: CreationOptional<number>;
