@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import mysql from 'mysql2/promise';
+import { QueryTypes } from 'sequelize';
 import { listTables, showCreateTables } from '../../server/src/store/db/ddl.js';
 import { TABLE_NAMES } from '../../server/src/store/db/models.js';
 import { openDatabase, type Database } from '../../server/src/store/db/open.js';
@@ -76,7 +77,7 @@ describe('sync() on SQLite', function () {
       await db.sync();
       const rows = await db.sequelize.query<{ type: string; name: string }>(
         "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name",
-        { type: 'SELECT' },
+        { type: QueryTypes.SELECT },
       );
       const tables = rows.filter((r) => r.type === 'table').map((r) => r.name);
       const indexes = rows.filter((r) => r.type === 'index').map((r) => r.name);
