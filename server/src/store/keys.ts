@@ -29,6 +29,8 @@ export interface AppKeys {
   finals: string;
   /** ZSET workerId → last heartbeat (epoch ms). */
   workers: string;
+  /** SET of worker ids whose facts hash may still exist (online or recently gone). */
+  knownWorkers: string;
   /** HASH facts about one worker. */
   worker(workerId: string): string;
 }
@@ -37,6 +39,8 @@ export interface Keys {
   prefix: string;
   /** SET of app names that have a schedule (the scheduler loops over them). */
   apps: string;
+  /** HASH jobId → app name (finds a task's app from its id). */
+  jobApps: string;
   /** Pub/sub channel: a job of the named app changed; wake the scheduler. */
   scheduleChannel: string;
   /** Pub/sub channel for in-process cache invalidation and cross-admin commands. */
@@ -53,6 +57,7 @@ export function makeKeys(prefix: string): Keys {
   return {
     prefix,
     apps: `${prefix}apps`,
+    jobApps: `${prefix}job-apps`,
     scheduleChannel: `${prefix}ch:schedule`,
     eventsChannel: `${prefix}ch:events`,
     session: (h) => `${prefix}session:${h}`,
@@ -75,6 +80,7 @@ export function makeKeys(prefix: string): Keys {
         log: (id) => `${base}log:${id}`,
         finals: `${base}finals`,
         workers: `${base}workers`,
+        knownWorkers: `${base}known-workers`,
         worker: (w) => `${base}worker:${w}`,
       };
       cache.set(app, k);

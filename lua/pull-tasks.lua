@@ -1,0 +1,42 @@
+--[[
+  Hands queued tasks to one worker, up to its free slots: its own queue first, then the app's
+  shared queue. Each task becomes RUNNING under a lease owned by that worker. A worker never
+  holds more running tasks than its registered concurrency, whatever `max` it asks for.
+
+  KEYS[1] the worker's own queue LIST
+  KEYS[2] shared queue LIST
+  KEYS[3] running ZSET (taskId -> lease deadline)
+  KEYS[4] the worker's running SET
+  KEYS[5] the worker HASH (holds `concurrency`)
+  ARGV[1] workerId
+  ARGV[2] max tasks asked for
+  ARGV[3] now (epoch ms)
+  ARGV[4] task lease (ms)
+  ARGV[5] app key base
+
+  Output: array of tasks, each the flat field/value list of its hash; -1 when the worker is not
+  registered (it must register again)
+]]
+local conc = tonumber(redis.call('HGET', KEYS[5], 'concurrency'))
+if not conc or redis.call('HGET', KEYS[5], 'online') ~= '1' then return -1 end
+local max = math.min(tonumber(ARGV[2]), conc - redis.call('SCARD', KEYS[4]))
+local deadline = tonumber(ARGV[3]) + tonumber(ARGV[4])
+local out = {}
+local ownEmpty = false
+while #out < max do
+  local id = false
+  if not ownEmpty then
+    id = redis.call('RPOP', KEYS[1])
+    if not id then ownEmpty = true end
+  end
+  if not id then id = redis.call('RPOP', KEYS[2]) end
+  if not id then break end
+  local taskKey = ARGV[5] .. 'task:' .. id
+  if redis.call('EXISTS', taskKey) == 1 then
+    redis.call('HSET', taskKey, 'status', 'RUNNING', 'worker', ARGV[1], 'startedAt', ARGV[3])
+    redis.call('ZADD', KEYS[3], deadline, id)
+    redis.call('SADD', KEYS[4], id)
+    out[#out + 1] = redis.call('HGETALL', taskKey)
+  end
+end
+return out

@@ -1,0 +1,165 @@
+import type { Redis } from 'ioredis';
+import type { OasisConfig } from '../config/schema.js';
+import { jobIdOfTask, newTaskId } from '../domain/ids.js';
+import { silentLogger, type Logger } from '../domain/logger.js';
+import type { HotPort } from '../domain/ports.js';
+import { nextFireAfter, planJson } from '../domain/schedule.js';
+import type { JobRecord, LogItem, WorkerInfo } from '../domain/types.js';
+import { AppError } from '../domain/errors.js';
+import type { Keys } from '../store/keys.js';
+import { createHotStore, type HotStore } from '../store/redis/hot-store.js';
+import type { InflightTask } from '../store/redis/task-store.js';
+import type { QueuedListener } from '../scheduler/scheduler.js';
+
+export interface HotRuntimeDeps {
+  redis: Redis;
+  keys: Keys;
+  config: OasisConfig;
+  logger?: Logger;
+  /** Told when a trigger queued a task (wakes workers). */
+  onQueued?: QueuedListener;
+  now?: () => number;
+}
+
+function toLogItem(app: string, t: InflightTask): LogItem {
+  return {
+    id: t.id,
+    jobId: t.jobId,
+    app,
+    handler: t.handler,
+    scheduledAt: t.scheduledAt,
+    startedAt: t.startedAt,
+    finishedAt: null,
+    status: t.status,
+    triggerType: t.triggerType,
+    workerId: t.workerId,
+    attempt: t.attempt,
+    shardIndex: t.shardIndex,
+    shardTotal: t.shardTotal,
+    params: t.params,
+    result: null,
+    error: null,
+  };
+}
+
+/** The hot side (Redis) as the services see it: implements {@link HotPort}. */
+export class HotRuntime implements HotPort {
+  readonly store: HotStore;
+  private readonly config: OasisConfig;
+  private readonly now: () => number;
+  onQueued: QueuedListener | undefined;
+
+  constructor(deps: HotRuntimeDeps) {
+    this.store = createHotStore(deps.redis, deps.keys);
+    this.config = deps.config;
+    this.now = deps.now ?? Date.now;
+    this.onQueued = deps.onQueued;
+    void (deps.logger ?? silentLogger);
+  }
+
+  async syncJob(job: JobRecord): Promise<{ nextFireAt: number | null }> {
+    const now = this.now();
+    const next = job.enabled ? nextFireAfter(job.schedule, now) : null;
+    const nextFireAt = await this.store.schedule.syncJob(
+      job.app,
+      job.id,
+      planJson({ schedule: job.schedule, misfire: job.misfire }),
+      next,
+      job.enabled,
+      {
+        app: job.app,
+        handler: job.handler,
+        params: job.params,
+        routing: job.routing,
+        timeoutMs: job.timeoutMs,
+        defVersion: job.version,
+      },
+    );
+    return { nextFireAt };
+  }
+
+  async removeJob(app: string, jobId: number): Promise<void> {
+    await this.store.schedule.removeJob(app, jobId);
+  }
+
+  async nextFireAt(app: string, jobId: number): Promise<number | null> {
+    return this.store.schedule.nextFireAt(app, jobId);
+  }
+
+  async trigger(job: JobRecord, opts: { params?: string; triggerType: 'MANUAL' | 'API' }): Promise<{ taskId: string }> {
+    const now = this.now();
+    const taskId = newTaskId(job.id, now);
+    let target = await this.store.tasks.enqueue(
+      job.app,
+      { jobId: job.id, taskId, triggerType: opts.triggerType, scheduledAt: now, attempt: 1, params: opts.params },
+      now,
+      this.config.workerTtlMs,
+    );
+    if (target === null) {
+      // No hot copy yet (e.g. Redis was flushed): write it, then queue.
+      await this.syncJob(job);
+      target = await this.store.tasks.enqueue(
+        job.app,
+        { jobId: job.id, taskId, triggerType: opts.triggerType, scheduledAt: now, attempt: 1, params: opts.params },
+        now,
+        this.config.workerTtlMs,
+      );
+      if (target === null) throw new AppError('OASIS_ERR_UNAVAILABLE', 'The job could not be queued');
+    }
+    this.onQueued?.(job.app, new Set([target]));
+    return { taskId };
+  }
+
+  async listInflight(filter: { app?: string; jobId?: number; status?: string }): Promise<LogItem[]> {
+    let apps: string[];
+    if (filter.app) apps = [filter.app];
+    else if (filter.jobId !== undefined) {
+      const app = await this.store.schedule.appOfJob(filter.jobId);
+      apps = app ? [app] : [];
+    } else apps = await this.store.schedule.apps();
+    const out: LogItem[] = [];
+    for (const app of apps) {
+      for (const t of await this.store.tasks.inflight(app, filter.jobId)) {
+        if (!filter.status || filter.status === t.status) out.push(toLogItem(app, t));
+      }
+    }
+    return out.sort((a, b) => b.scheduledAt - a.scheduledAt);
+  }
+
+  private async appOfTask(taskId: string): Promise<string | null> {
+    const jobId = jobIdOfTask(taskId);
+    return jobId === null ? null : this.store.schedule.appOfJob(jobId);
+  }
+
+  async getInflight(taskId: string): Promise<LogItem | null> {
+    const app = await this.appOfTask(taskId);
+    if (!app) return null;
+    const t = await this.store.tasks.get(app, taskId);
+    return t ? toLogItem(app, t) : null;
+  }
+
+  async liveLog(taskId: string, from: number): Promise<string[] | null> {
+    const app = await this.appOfTask(taskId);
+    if (!app) return null;
+    const t = await this.store.tasks.get(app, taskId);
+    if (!t) return null;
+    return this.store.tasks.readLog(app, taskId, from);
+  }
+
+  async listWorkers(app?: string): Promise<WorkerInfo[]> {
+    const apps = app ? [app] : await this.store.schedule.apps();
+    const out: WorkerInfo[] = [];
+    for (const a of apps) {
+      for (const w of await this.store.workers.list(a, this.now(), this.config.workerTtlMs)) out.push({ ...w, app: a });
+    }
+    return out;
+  }
+
+  async registerApp(app: string): Promise<void> {
+    await this.store.schedule.addApp(app);
+  }
+
+  async ping(): Promise<boolean> {
+    return this.store.ping();
+  }
+}

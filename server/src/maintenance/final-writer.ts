@@ -1,0 +1,131 @@
+import type { TaskStatus, TriggerType } from '@oasis/worker-client/protocol';
+import type { Logger } from '../domain/logger.js';
+import type { FinalRecord, FinalText } from '../store/db/logs-repo.js';
+import type { FinalEntry, FinalsStore } from '../store/redis/finals-store.js';
+
+export interface FinalWriterDeps {
+  finals: FinalsStore;
+  /** Apps whose streams to drain. */
+  apps: () => Promise<string[]>;
+  /** Database id of an app by name. */
+  appId: (app: string) => Promise<number | null>;
+  write: (records: FinalRecord[], texts: FinalText[]) => Promise<void>;
+  /** This admin's consumer name in the writers' group. */
+  consumer: string;
+  logger: Logger;
+  /** Idle poll interval (ms). */
+  idleMs?: number;
+  /** Entries per database batch. */
+  batch?: number;
+}
+
+const numOrNull = (v: string | undefined): number | null => (v ? Number(v) : null);
+
+function toRecord(e: FinalEntry, appId: number): FinalRecord {
+  const f = e.fields;
+  return {
+    id: f.id ?? '',
+    jobId: Number(f.jobId),
+    appId,
+    handler: f.handler ?? '',
+    scheduledAt: Number(f.scheduledAt),
+    startedAt: numOrNull(f.startedAt),
+    finishedAt: numOrNull(f.finishedAt),
+    status: (f.status ?? 'FAILED') as TaskStatus,
+    triggerType: (f.trigger ?? 'MANUAL') as TriggerType,
+    workerId: f.worker || null,
+    shardIndex: Number(f.shardIndex ?? 0),
+    shardTotal: Number(f.shardTotal ?? 1),
+    attempt: Number(f.attempt ?? 1),
+    params: f.params ?? '',
+    result: f.result || null,
+    error: f.error || null,
+  };
+}
+
+/**
+ * Drains the finals streams into the database in batches. A batch is acknowledged only after the
+ * database took it; when the database fails, the entries stay pending in Redis and the writer
+ * retries with backoff, so nothing is lost and nothing is written twice (writes are idempotent).
+ */
+export class FinalWriter {
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = true;
+  private running: Promise<void> | null = null;
+  private failures = 0;
+  private kick = false;
+
+  constructor(private readonly deps: FinalWriterDeps) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Asks for a flush soon (results just arrived). */
+  nudge(): void {
+    if (this.stopped || this.failures > 0) return;
+    if (this.running) this.kick = true;
+    else this.schedule(20);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.running = this.drain()
+        .then((more) => {
+          this.failures = 0;
+          return more;
+        })
+        .catch((err: unknown) => {
+          this.failures++;
+          this.deps.logger.warn({ err, failures: this.failures }, 'final writer: database write failed; records stay in Redis');
+          return false;
+        })
+        .then((more) => {
+          this.running = null;
+          const backoff = Math.min(10_000, 250 * 2 ** Math.min(this.failures, 6));
+          const kicked = this.kick;
+          this.kick = false;
+          this.schedule(this.failures ? backoff : more || kicked ? 0 : (this.deps.idleMs ?? 200));
+        });
+    }, ms);
+  }
+
+  /** Writes one batch per app; true when some app may have more waiting. */
+  async drain(): Promise<boolean> {
+    const batch = this.deps.batch ?? 500;
+    let more = false;
+    for (const app of await this.deps.apps()) {
+      const entries = await this.deps.finals.read(app, this.deps.consumer, batch);
+      if (entries.length === 0) continue;
+      const appId = await this.deps.appId(app);
+      if (appId === null) {
+        this.deps.logger.error({ app }, 'final writer: app unknown to the database; records kept');
+        continue;
+      }
+      const records = entries.map((e) => toRecord(e, appId)).filter((r) => r.id && Number.isFinite(r.jobId));
+      const ids = records.map((r) => r.id);
+      const logs = await this.deps.finals.logs(app, ids);
+      const texts: FinalText[] = [];
+      ids.forEach((id, i) => {
+        const lines = logs[i] ?? [];
+        if (lines.length) {
+          texts.push({ logId: id, text: lines.join('\n'), lineCount: lines.length, truncated: lines.some((l) => l.startsWith('[oasis] log capped')) });
+        }
+      });
+      await this.deps.write(records, texts);
+      await this.deps.finals.ack(app, entries.map((e) => e.streamId), ids);
+      if (entries.length >= batch) more = true;
+    }
+    return more;
+  }
+}

@@ -1,0 +1,72 @@
+import type { OasisConfig } from '../config/schema.js';
+import type { Logger } from '../domain/logger.js';
+import type { HotStore } from '../store/redis/hot-store.js';
+import type { LeaderLock } from '../store/redis/leader-lock.js';
+
+export interface SweeperDeps {
+  hot: HotStore;
+  lock: LeaderLock;
+  config: Pick<OasisConfig, 'sweepMs' | 'workerTtlMs'>;
+  logger: Logger;
+  /** Told when tasks were re-routed to the shared queue or marked LOST. */
+  onChange?: (app: string, what: 'rerouted' | 'lost') => void;
+  now?: () => number;
+}
+
+/**
+ * The maintenance leader's periodic work: retire silent workers (re-routing their queued tasks)
+ * and end running tasks whose lease ran out as LOST. The scripts are atomic, so a second admin
+ * sweeping at the same moment would do no harm; the lock just saves the work.
+ */
+export class Sweeper {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: SweeperDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  start(): void {
+    const loop = () => {
+      this.running = this.sweepIfLeader().finally(() => {
+        this.running = null;
+        if (this.timer !== null) this.timer = setTimeout(loop, this.deps.config.sweepMs);
+      });
+    };
+    this.timer = setTimeout(loop, this.deps.config.sweepMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+    await this.deps.lock.release();
+  }
+
+  private async sweepIfLeader(): Promise<void> {
+    try {
+      if (await this.deps.lock.holdOrAcquire()) await this.sweep();
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'sweep failed');
+    }
+  }
+
+  /** One sweep over every app. */
+  async sweep(): Promise<void> {
+    const { hot, config, logger } = this.deps;
+    for (const app of await hot.schedule.apps()) {
+      const now = this.now();
+      const dead = await hot.workers.reap(app, now, config.workerTtlMs);
+      if (dead.length) {
+        logger.info({ app, workers: dead }, 'workers stopped heartbeating: retired');
+        this.deps.onChange?.(app, 'rerouted');
+      }
+      const lost = await hot.tasks.reapExpired(app, now);
+      if (lost.length) {
+        logger.warn({ app, tasks: lost.length }, 'task leases ran out: marked LOST');
+        this.deps.onChange?.(app, 'lost');
+      }
+    }
+  }
+}

@@ -1,0 +1,138 @@
+import type { Namespace, Server, Socket } from 'socket.io';
+import type { z } from 'zod';
+import {
+  PROTOCOL_VERSION,
+  WORKER_NAMESPACE,
+  WorkerErrorCode,
+  type AdminToWorkerEvents,
+  type AckError,
+} from '@oasis/worker-client/protocol';
+import type { OasisConfig } from '../config/schema.js';
+import type { Logger } from '../domain/logger.js';
+import type { Dispatcher } from '../dispatch/dispatcher.js';
+import { handshakeSchema, heartbeatSchema, logSchema, pullSchema, resultsSchema } from './worker-messages.js';
+
+export interface WorkerGatewayDeps {
+  io: Server;
+  dispatcher: Dispatcher;
+  /** True when `token` is the app's worker token (constant-time compare inside). */
+  verifyToken: (app: string, token: string) => Promise<boolean>;
+  config: Pick<OasisConfig, 'heartbeatMs' | 'taskLeaseMs'>;
+  adminId: string;
+  logger: Logger;
+}
+
+interface SocketData {
+  app: string;
+  workerId: string;
+}
+
+type Ack = (reply: object) => void;
+
+const badMessage = (err: z.ZodError): AckError => ({
+  ok: false,
+  code: WorkerErrorCode.BAD_MESSAGE,
+  message: err.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; '),
+});
+
+/**
+ * The `/worker` Socket.IO namespace: authenticates workers by app token in the handshake,
+ * validates every message and hands it to the {@link Dispatcher}. Emits `wake` / `kill`.
+ */
+export class WorkerGateway {
+  private readonly nsp: Namespace;
+
+  constructor(private readonly deps: WorkerGatewayDeps) {
+    this.nsp = deps.io.of(WORKER_NAMESPACE);
+    this.nsp.use((socket, next) => {
+      this.authenticate(socket).then(
+        () => next(),
+        (err: Error) => next(err),
+      );
+    });
+    this.nsp.on('connection', (socket) => void this.onConnection(socket));
+  }
+
+  /** Tells workers that tasks wait: '' = the app's shared queue (every worker), else one worker. */
+  wake(app: string, targets: Iterable<string>): void {
+    for (const t of targets) {
+      this.nsp.to(t === '' ? `app:${app}` : `w:${app}:${t}`).emit('wake');
+    }
+  }
+
+  kill(app: string, workerId: string, taskId: string, reason: string): void {
+    this.nsp.to(`w:${app}:${workerId}`).emit('kill', { taskId, reason });
+  }
+
+  /** Asks every connected worker of this admin to stop pulling. */
+  drainAll(): void {
+    this.nsp.local.emit('drain');
+  }
+
+  private async authenticate(socket: Socket): Promise<void> {
+    const parsed = handshakeSchema.safeParse(socket.handshake.auth);
+    if (!parsed.success) throw new Error(`${WorkerErrorCode.BAD_MESSAGE}: ${badMessage(parsed.error).message}`);
+    const h = parsed.data;
+    if (h.protocol !== PROTOCOL_VERSION) {
+      throw new Error(`${WorkerErrorCode.PROTOCOL}: admin speaks protocol ${PROTOCOL_VERSION}, worker ${h.protocol}`);
+    }
+    if (!(await this.deps.verifyToken(h.app, h.token))) throw new Error(WorkerErrorCode.UNAUTHORIZED);
+    await this.deps.dispatcher.register(h.app, {
+      workerId: h.workerId,
+      concurrency: h.concurrency,
+      handlers: h.handlers,
+      host: h.meta?.host ?? null,
+      pid: h.meta?.pid ?? null,
+      adminId: this.deps.adminId,
+      conn: socket.id,
+    });
+    (socket.data as SocketData) = { app: h.app, workerId: h.workerId };
+  }
+
+  private async onConnection(socket: Socket): Promise<void> {
+    const { app, workerId } = socket.data as SocketData;
+    const { dispatcher, logger } = this.deps;
+    await socket.join([`app:${app}`, `w:${app}:${workerId}`]);
+    logger.info({ app, workerId }, 'worker connected');
+
+    const handle = <S extends z.ZodType, R extends object>(
+      event: string,
+      schema: S,
+      fn: (msg: z.infer<S>) => Promise<R>,
+    ) => {
+      socket.on(event, (raw: unknown, ack?: unknown) => {
+        const reply: Ack = typeof ack === 'function' ? (ack as Ack) : () => undefined;
+        const parsed = schema.safeParse(raw);
+        if (!parsed.success) return reply(badMessage(parsed.error));
+        fn(parsed.data).then(
+          (r) => reply({ ok: true, ...r }),
+          (err: unknown) => {
+            logger.error({ err, app, workerId, event }, 'worker message failed');
+            reply({ ok: false, code: WorkerErrorCode.INTERNAL, message: 'The admin could not handle the message; retry' });
+          },
+        );
+      });
+    };
+
+    handle('heartbeat', heartbeatSchema, async (m) => ({ abort: await dispatcher.heartbeat(app, workerId, m) }));
+    handle('pull', pullSchema, async (m) => ({ tasks: m.max > 0 ? await dispatcher.pull(app, workerId, m.max) : [] }));
+    handle('log', logSchema, async (m) => {
+      await dispatcher.log(app, m);
+      return {};
+    });
+    handle('results', resultsSchema, async (m) => ({ verdicts: await dispatcher.results(app, workerId, m.results) }));
+
+    socket.on('disconnect', (reason) => {
+      logger.info({ app, workerId, reason }, 'worker disconnected');
+      dispatcher.offline(app, workerId, socket.id).catch((err: unknown) => logger.warn({ err }, 'worker offline failed'));
+    });
+
+    const welcome: Parameters<AdminToWorkerEvents['welcome']>[0] = {
+      adminId: this.deps.adminId,
+      protocol: PROTOCOL_VERSION,
+      heartbeatMs: this.deps.config.heartbeatMs,
+      leaseMs: this.deps.config.taskLeaseMs,
+    };
+    socket.emit('welcome', welcome);
+  }
+}

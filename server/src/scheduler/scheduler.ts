@@ -1,0 +1,206 @@
+import { TriggerType } from '@oasis/worker-client/protocol';
+import type { OasisConfig } from '../config/schema.js';
+import { newTaskId } from '../domain/ids.js';
+import { followingFire, parsePlan, type Plan } from '../domain/schedule.js';
+import type { Logger } from '../domain/logger.js';
+import type { ClaimedFire, FireCommit, ScheduleStore } from '../store/redis/schedule-store.js';
+
+/** Called after tasks were queued: `targets` are worker ids, '' meaning the app's shared queue. */
+export type QueuedListener = (app: string, targets: Set<string>) => void;
+
+export interface SchedulerDeps {
+  store: ScheduleStore;
+  config: Pick<OasisConfig, 'lookaheadMs' | 'claimLeaseMs' | 'workerTtlMs'>;
+  logger: Logger;
+  onQueued: QueuedListener;
+  /** Injectable clock (epoch ms). */
+  now?: () => number;
+}
+
+const CLAIM_LIMIT = 1000;
+const COMMIT_CHUNK = 500;
+const APPS_REFRESH_MS = 5000;
+
+/**
+ * Fires jobs on time. One loop per app claims fires due within the look-ahead (claim-due.lua),
+ * arms a local timer per distinct fire instant and, at that millisecond, commits all fires of the
+ * instant in one commit-fire.lua call. Any number of admins run this side by side safely.
+ */
+export class Scheduler {
+  private readonly loops = new Map<string, AppLoop>();
+  private unsubscribe: (() => Promise<void>) | null = null;
+  private refreshTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(private readonly deps: SchedulerDeps) {}
+
+  async start(): Promise<void> {
+    this.unsubscribe = await this.deps.store.onScheduleChange((app) => this.loopFor(app).wake());
+    await this.refreshApps();
+    this.refreshTimer = setInterval(() => void this.refreshApps(), APPS_REFRESH_MS);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    await this.unsubscribe?.();
+    await Promise.all([...this.loops.values()].map((l) => l.stop()));
+    this.loops.clear();
+  }
+
+  private async refreshApps(): Promise<void> {
+    try {
+      for (const app of await this.deps.store.apps()) this.loopFor(app);
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'scheduler: cannot list apps');
+    }
+  }
+
+  private loopFor(app: string): AppLoop {
+    let loop = this.loops.get(app);
+    if (!loop && !this.stopped) {
+      loop = new AppLoop(app, this.deps);
+      this.loops.set(app, loop);
+      loop.wake();
+    }
+    return loop as AppLoop;
+  }
+}
+
+interface Armed {
+  timer: NodeJS.Timeout;
+  fires: Map<number, ClaimedFire>;
+}
+
+class AppLoop {
+  private readonly now: () => number;
+  private tickTimer: NodeJS.Timeout | null = null;
+  private ticking = false;
+  private again = false;
+  private stopped = false;
+  /** scheduledAt → fires of that instant, armed on a local timer. */
+  private readonly armed = new Map<number, Armed>();
+  private readonly commits = new Set<Promise<void>>();
+  private readonly plans = new Map<string, Plan>();
+
+  constructor(
+    private readonly app: string,
+    private readonly deps: SchedulerDeps,
+  ) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.tickTimer) clearTimeout(this.tickTimer);
+    for (const a of this.armed.values()) clearTimeout(a.timer);
+    this.armed.clear();
+    await Promise.allSettled([...this.commits]);
+  }
+
+  private schedule(delay: number): void {
+    if (this.stopped) return;
+    if (this.tickTimer) clearTimeout(this.tickTimer);
+    this.tickTimer = setTimeout(() => void this.tick(), Math.max(0, delay));
+  }
+
+  private async tick(): Promise<void> {
+    this.tickTimer = null;
+    this.ticking = true;
+    this.again = false;
+    const { lookaheadMs, claimLeaseMs } = this.deps.config;
+    let delay = lookaheadMs / 2;
+    try {
+      const now = this.now();
+      const { earliest, fires } = await this.deps.store.claimDue(this.app, now, now + lookaheadMs, claimLeaseMs, CLAIM_LIMIT);
+      for (const f of fires) this.arm(f);
+      if (fires.length >= CLAIM_LIMIT) delay = 0;
+      else if (earliest !== null) delay = Math.min(delay, Math.max(5, earliest - lookaheadMs - this.now()));
+    } catch (err) {
+      this.deps.logger.warn({ err, app: this.app }, 'scheduler: claim failed');
+      delay = lookaheadMs;
+    } finally {
+      this.ticking = false;
+    }
+    this.schedule(this.again ? 0 : delay);
+  }
+
+  private arm(f: ClaimedFire): void {
+    let slot = this.armed.get(f.scheduledAt);
+    if (!slot) {
+      const at = f.scheduledAt;
+      slot = {
+        fires: new Map(),
+        timer: setTimeout(() => this.fire(at), Math.max(0, at - this.now())),
+      };
+      this.armed.set(at, slot);
+    }
+    slot.fires.set(f.jobId, f);
+  }
+
+  private fire(at: number): void {
+    const slot = this.armed.get(at);
+    this.armed.delete(at);
+    if (!slot || this.stopped) return;
+    const p = this.commit([...slot.fires.values()]).finally(() => this.commits.delete(p));
+    this.commits.add(p);
+  }
+
+  private plan(json: string): Plan {
+    let p = this.plans.get(json);
+    if (!p) {
+      if (this.plans.size > 10_000) this.plans.clear();
+      p = parsePlan(json);
+      this.plans.set(json, p);
+    }
+    return p;
+  }
+
+  /** Decides each fire's fate (misfire policy, following fire) and commits them in chunks. */
+  private async commit(fires: ClaimedFire[]): Promise<void> {
+    const now = this.now();
+    const commits: FireCommit[] = [];
+    for (const f of fires) {
+      try {
+        const plan = this.plan(f.plan);
+        const misfired = f.lateMs > plan.misfire.thresholdMs;
+        const trigger = misfired ? TriggerType.MISFIRE : plan.schedule.type === 'CRON' ? TriggerType.CRON : TriggerType.FIXED;
+        const skip = misfired && plan.misfire.policy === 'SKIP';
+        commits.push({
+          jobId: f.jobId,
+          scheduledAt: f.scheduledAt,
+          ver: f.ver,
+          following: followingFire(plan.schedule, f.scheduledAt, misfired ? now : undefined),
+          taskId: skip ? null : newTaskId(f.jobId, now),
+          triggerType: trigger,
+        });
+        if (misfired) {
+          this.deps.logger.warn({ app: this.app, jobId: f.jobId, scheduledAt: f.scheduledAt, lateMs: f.lateMs, policy: plan.misfire.policy }, 'misfire');
+        }
+      } catch (err) {
+        this.deps.logger.error({ err, app: this.app, jobId: f.jobId }, 'scheduler: cannot plan fire');
+      }
+    }
+    const targets = new Set<string>();
+    for (let i = 0; i < commits.length; i += COMMIT_CHUNK) {
+      const chunk = commits.slice(i, i + COMMIT_CHUNK);
+      try {
+        const res = await this.deps.store.commitFires(this.app, this.now(), this.deps.config.workerTtlMs, chunk);
+        for (const r of res) if (r.status === 1) targets.add(r.target);
+      } catch (err) {
+        // The claims stay: once their lease runs out they are claimed and committed again.
+        this.deps.logger.error({ err, app: this.app }, 'scheduler: commit failed; fires will be retried after the claim lease');
+      }
+    }
+    if (targets.size) this.deps.onQueued(this.app, targets);
+  }
+}

@@ -1,0 +1,38 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from '../keys.js';
+import { FinalsStore } from './finals-store.js';
+import { ScheduleStore } from './schedule-store.js';
+import { ScriptRunner } from './scripts.js';
+import { RedisSessionStore } from './session-store.js';
+import { TaskStore } from './task-store.js';
+import { WorkerStore } from './worker-store.js';
+
+/** Every Redis-backed store of the admin, sharing one connection and one script runner. */
+export interface HotStore {
+  keys: Keys;
+  schedule: ScheduleStore;
+  tasks: TaskStore;
+  workers: WorkerStore;
+  finals: FinalsStore;
+  sessions: RedisSessionStore;
+  ping(): Promise<boolean>;
+}
+
+export function createHotStore(redis: Redis, keys: Keys): HotStore {
+  const scripts = new ScriptRunner(redis);
+  return {
+    keys,
+    schedule: new ScheduleStore(redis, scripts, keys),
+    tasks: new TaskStore(redis, scripts, keys),
+    workers: new WorkerStore(redis, scripts, keys),
+    finals: new FinalsStore(redis, keys),
+    sessions: new RedisSessionStore(redis, keys),
+    async ping() {
+      try {
+        return (await redis.ping()) === 'PONG';
+      } catch {
+        return false;
+      }
+    },
+  };
+}

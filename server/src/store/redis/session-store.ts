@@ -1,0 +1,22 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from '../keys.js';
+
+/** API sessions in Redis, keyed by the SHA-256 of the bearer token (the token itself is never stored). */
+export class RedisSessionStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  async set(tokenHash: string, value: string, ttlMs: number): Promise<void> {
+    await this.redis.set(this.keys.session(tokenHash), value, 'PX', ttlMs);
+  }
+
+  async get(tokenHash: string): Promise<string | null> {
+    return this.redis.get(this.keys.session(tokenHash));
+  }
+
+  async delete(tokenHash: string): Promise<void> {
+    await this.redis.del(this.keys.session(tokenHash));
+  }
+}
