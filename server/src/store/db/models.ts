@@ -142,7 +142,7 @@ export function defineModels(sequelize: Sequelize): Models {
       id: { type: INTEGER, primaryKey: true, autoIncrement: true },
       appId: { type: INTEGER, allowNull: false },
       name: { type: STRING(128), allowNull: false },
-      handler: { type: STRING(128), allowNull: false },
+      handler: { type: STRING(200), allowNull: false },
       // MEDIUMTEXT: the default params cap (64 KiB) is one byte over what TEXT holds.
       params: { type: MEDIUMTEXT, allowNull: false },
       scheduleType: { type: STRING(16), allowNull: false },
@@ -172,7 +172,7 @@ export function defineModels(sequelize: Sequelize): Models {
       id: { type: STRING(64), primaryKey: true },
       jobId: { type: INTEGER, allowNull: false },
       appId: { type: INTEGER, allowNull: false },
-      handler: { type: STRING(128), allowNull: false },
+      handler: { type: STRING(200), allowNull: false },
       scheduledAt: { type: BIGINT, allowNull: false },
       startedAt: { type: BIGINT, allowNull: true },
       finishedAt: { type: BIGINT, allowNull: true },

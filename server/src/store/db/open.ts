@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import mysql from 'mysql2/promise';
 import { Sequelize, type Options } from 'sequelize';
-import type { Logger } from 'pino';
+import type { Logger } from '../../domain/logger.js';
 import { defineModels, type Models } from './models.js';
 
 /** The admin's database: Sequelize, its models and lifecycle. */

@@ -1,0 +1,54 @@
+/** The services the API and the realtime gateways call; they reach the store and the hot side. */
+import type { OasisConfig } from '../config/schema.js';
+import type { HotPort } from '../domain/ports.js';
+import type { Repositories } from '../store/db/index.js';
+import { AppService } from './app-service.js';
+import { AuthService } from './auth-service.js';
+import { JobService } from './job-service.js';
+import { LogService } from './log-service.js';
+import type { SessionStore } from './session-store.js';
+import { WorkerService } from './worker-service.js';
+
+export { AppService, appNameSchema, createAppSchema, type CreateAppInput, type CreatedApp } from './app-service.js';
+export { AuthService, ADMIN_USERNAME, type SessionUser, type LoginResult, type AuthServiceDeps } from './auth-service.js';
+export { JobService, type JobView, type JobServiceDeps } from './job-service.js';
+export {
+  createJobSchema,
+  updateJobSchema,
+  triggerJobSchema,
+  scheduleSchema,
+  handlerSchema,
+  type CreateJobInput,
+  type UpdateJobInput,
+  type TriggerJobInput,
+} from './job-input.js';
+export { LogService, type LogFilter, type LogText } from './log-service.js';
+export { WorkerService } from './worker-service.js';
+export type { SessionStore } from './session-store.js';
+export { parseOrThrow, describeIssues } from './validation.js';
+
+/** Every service of the admin. */
+export interface Services {
+  apps: AppService;
+  jobs: JobService;
+  logs: LogService;
+  workers: WorkerService;
+  auth: AuthService;
+}
+
+/** Builds every service over the repositories, the hot side and the session store. */
+export function createServices(deps: {
+  repos: Repositories;
+  hot: HotPort;
+  sessions: SessionStore;
+  config: OasisConfig;
+}): Services {
+  const { repos, hot, sessions, config } = deps;
+  return {
+    apps: new AppService({ apps: repos.apps, hot }),
+    jobs: new JobService({ jobs: repos.jobs, apps: repos.apps, hot, config }),
+    logs: new LogService({ logs: repos.logs, hot }),
+    workers: new WorkerService({ hot }),
+    auth: new AuthService({ users: repos.users, sessions, config }),
+  };
+}

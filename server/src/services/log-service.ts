@@ -1,0 +1,95 @@
+import { AppError } from '../domain/errors.js';
+import { jobIdOfTask } from '../domain/ids.js';
+import type { HotPort } from '../domain/ports.js';
+import type { LogItem, TaskStatus } from '../domain/types.js';
+import type { LogsRepo } from '../store/db/logs-repo.js';
+
+/** Statuses that only exist in flight (Redis); every other status only in the database. */
+const IN_FLIGHT: ReadonlySet<string> = new Set<TaskStatus>(['QUEUED', 'RUNNING']);
+
+/** Filter and page of {@link LogService.list}. */
+export interface LogFilter {
+  jobId?: number;
+  app?: string;
+  status?: TaskStatus;
+  limit: number;
+  offset: number;
+}
+
+/** A slice of a task's execution log. */
+export interface LogText {
+  lines: string[];
+  /** Index of the first line returned (0-based). */
+  from: number;
+  /** Where to ask from next time. */
+  next: number;
+  /** True when the task is final and its whole log has been returned. */
+  done: boolean;
+}
+
+/** Task logs: in-flight tasks from the hot side, final records from the database. */
+export class LogService {
+  constructor(private readonly deps: { logs: LogsRepo; hot: HotPort }) {}
+
+  /**
+   * In-flight tasks (QUEUED / RUNNING, newest first) then final records (newest scheduled first),
+   * paged over the two as one list. `total` counts both.
+   */
+  async list(f: LogFilter): Promise<{ items: LogItem[]; total: number }> {
+    const wantHot = f.status === undefined || IN_FLIGHT.has(f.status);
+    const wantDb = f.status === undefined || !IN_FLIGHT.has(f.status);
+    const hotFilter: { app?: string; jobId?: number; status?: string } = {};
+    if (f.app !== undefined) hotFilter.app = f.app;
+    if (f.jobId !== undefined) hotFilter.jobId = f.jobId;
+    if (f.status !== undefined) hotFilter.status = f.status;
+    const hot = wantHot ? await this.deps.hot.listInflight(hotFilter) : [];
+
+    const items = hot.slice(f.offset, f.offset + f.limit);
+    const dbOffset = Math.max(0, f.offset - hot.length);
+    const dbLimit = f.limit - items.length;
+    let dbTotal = 0;
+    if (wantDb) {
+      const page = await this.deps.logs.list({ ...pick(f), limit: Math.max(dbLimit, 1), offset: dbOffset });
+      dbTotal = page.total;
+      // A task that finished between the two reads shows up once.
+      const seen = new Set(items.map((i) => i.id));
+      if (dbLimit > 0) items.push(...page.items.filter((i) => !seen.has(i.id)));
+    }
+    return { items, total: hot.length + dbTotal };
+  }
+
+  /** One task attempt, in flight or final. @throws {AppError} `OASIS_ERR_NOT_FOUND`. */
+  async get(id: string): Promise<LogItem> {
+    const item = (await this.deps.hot.getInflight(id)) ?? (await this.deps.logs.get(id));
+    if (!item) throw new AppError('OASIS_ERR_NOT_FOUND', `No task has id "${id}"`);
+    return item;
+  }
+
+  /**
+   * Execution log lines of a task from line `from`: live while in flight, then the stored text.
+   * A well-formed task id that is neither in flight nor stored yet (its final record is on its
+   * way to the database) answers no lines and `done: false`, so a viewer keeps polling.
+   * @throws {AppError} `OASIS_ERR_NOT_FOUND` for an id that cannot be a task.
+   */
+  async text(id: string, from = 0): Promise<LogText> {
+    const live = await this.deps.hot.liveLog(id, from);
+    if (live) return { lines: live, from, next: from + live.length, done: false };
+    const stored = await this.deps.logs.getText(id);
+    if (stored) {
+      const all = stored.text === '' ? [] : stored.text.split('\n');
+      const lines = all.slice(from);
+      return { lines, from, next: from + lines.length, done: true };
+    }
+    if (await this.deps.logs.get(id)) return { lines: [], from, next: from, done: true };
+    if (jobIdOfTask(id) !== null) return { lines: [], from, next: from, done: false };
+    throw new AppError('OASIS_ERR_NOT_FOUND', `No task has id "${id}"`);
+  }
+}
+
+function pick(f: LogFilter): { jobId?: number; app?: string; status?: TaskStatus } {
+  const out: { jobId?: number; app?: string; status?: TaskStatus } = {};
+  if (f.jobId !== undefined) out.jobId = f.jobId;
+  if (f.app !== undefined) out.app = f.app;
+  if (f.status !== undefined) out.status = f.status;
+  return out;
+}
