@@ -50,5 +50,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxParamsBytes: c.OASIS_MAX_PARAMS_BYTES,
     maxLogLines: c.OASIS_MAX_LOG_LINES,
     sweepMs: c.OASIS_SWEEP_MS,
+    writerTakeoverMs: c.OASIS_WRITER_TAKEOVER_MS,
   });
 }

@@ -40,6 +40,8 @@ export const configSchema = z.object({
   OASIS_MAX_PARAMS_BYTES: int(64 * 1024, 1),
   /** Log lines kept per task; past it one note line says the log was capped. */
   OASIS_MAX_LOG_LINES: int(5000, 10),
+  /** Final records a dead admin's writer had read but not written are taken over after this idle time. */
+  OASIS_WRITER_TAKEOVER_MS: int(30000, 100),
   /** Sweep interval of the maintenance leader (lease reaper, worker reaper). */
   OASIS_SWEEP_MS: int(1000, 50),
 });
@@ -62,4 +64,5 @@ export type OasisConfig = Readonly<{
   maxParamsBytes: number;
   maxLogLines: number;
   sweepMs: number;
+  writerTakeoverMs: number;
 }>;

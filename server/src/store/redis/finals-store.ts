@@ -2,8 +2,6 @@ import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
 
 const GROUP = 'writers';
-/** Entries pending on a consumer for longer than this are taken over (their admin died). */
-const STALE_PENDING_MS = 30_000;
 
 /** One final record waiting in an app's finals STREAM. */
 export interface FinalEntry {
@@ -27,6 +25,9 @@ function toFields(flat: string[]): Record<string, string> {
  */
 export class FinalsStore {
   private readonly groups = new Set<string>();
+
+  /** Entries pending on another consumer for longer than this are taken over (their admin died). */
+  takeoverMs = 30_000;
 
   constructor(
     private readonly redis: Redis,
@@ -53,7 +54,7 @@ export class FinalsStore {
     const own = (await this.redis.xreadgroup('GROUP', GROUP, consumer, 'COUNT', count, 'STREAMS', key, '0')) as StreamReply;
     let entries = own?.[0]?.[1] ?? [];
     if (entries.length === 0) {
-      const claimed = (await this.redis.xautoclaim(key, GROUP, consumer, STALE_PENDING_MS, '0-0', 'COUNT', count)) as [
+      const claimed = (await this.redis.xautoclaim(key, GROUP, consumer, this.takeoverMs, '0-0', 'COUNT', count)) as [
         string,
         [string, string[]][],
       ];

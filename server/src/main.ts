@@ -1,0 +1,187 @@
+/**
+ * The admin process: the only place that wires config, stores, scheduler, dispatch, realtime and
+ * the HTTP API together. `startAdmin()` is also used by tests to run an admin in-process.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server as HttpServer } from 'node:http';
+import { hostname } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pino } from 'pino';
+import { createApi } from './api/index.js';
+import { ConfigError, loadConfig } from './config/load.js';
+import type { OasisConfig } from './config/schema.js';
+import { Dispatcher } from './dispatch/dispatcher.js';
+import { HotRuntime } from './dispatch/runtime.js';
+import type { Logger } from './domain/logger.js';
+import { FinalWriter } from './maintenance/final-writer.js';
+import { Sweeper } from './maintenance/sweeper.js';
+import { createIoServer } from './realtime/io-server.js';
+import { WorkerGateway } from './realtime/worker-gateway.js';
+import { Scheduler } from './scheduler/scheduler.js';
+import { createServices, type Services } from './services/index.js';
+import { createRepositories, openDatabase } from './store/db/index.js';
+import { makeKeys } from './store/keys.js';
+import { connectRedis } from './store/redis/connection.js';
+import { LeaderLock } from './store/redis/leader-lock.js';
+
+export interface RunningAdmin {
+  config: OasisConfig;
+  adminId: string;
+  port: number;
+  url: string;
+  services: Services;
+  runtime: HotRuntime;
+  /** Graceful stop: stop firing, tell workers to drain, flush final records, close connections. */
+  stop(): Promise<void>;
+}
+
+function dashboardDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  // dist/server/src/main.js → dist/dashboard ; server/src/main.ts → dist/dashboard
+  return resolve(here, here.includes(`${'/dist/'}`) ? '../../dashboard' : '../../dist/dashboard');
+}
+
+/** Starts an admin from environment-style settings. */
+export async function startAdmin(env: Record<string, string | undefined> = process.env, log?: Logger): Promise<RunningAdmin> {
+  const config = loadConfig(env);
+  const logger: Logger = log ?? pino({ level: config.logLevel, base: { svc: 'oasis-admin' } });
+  const adminId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+
+  const redis = await connectRedis(config.redisUrl, { dataDir: 'data/redis', logger });
+  const keys = makeKeys(config.redisPrefix);
+  const db = await openDatabase(config.databaseUrl);
+  await db.sync();
+  const repos = createRepositories(db);
+
+  let gateway: WorkerGateway | null = null;
+  const onQueued = (app: string, targets: Set<string>) => gateway?.wake(app, targets);
+  const runtime = new HotRuntime({ redis: redis.client, keys, config, logger, onQueued });
+  const services = createServices({ repos, hot: runtime, sessions: runtime.store.sessions, config });
+
+  const admin = await services.auth.ensureAdmin(config.adminPassword);
+  if (admin.generatedPassword) {
+    // Printed once, on the first start only; the hash is all that is kept.
+    process.stdout.write(
+      `\n  Oasis admin user created.\n  username: admin\n  password: ${admin.generatedPassword}\n  (shown once; set OASIS_ADMIN_PASSWORD to choose it)\n\n`,
+    );
+  }
+  await services.apps.registerAll();
+
+  runtime.store.finals.takeoverMs = config.writerTakeoverMs;
+  const appIds = new Map<string, number>();
+  const finalWriter = new FinalWriter({
+    finals: runtime.store.finals,
+    apps: () => runtime.store.schedule.apps(),
+    appId: async (name) => {
+      let id = appIds.get(name);
+      if (id === undefined) {
+        const found = await repos.apps.idOf(name);
+        if (found === null) return null;
+        id = found;
+        appIds.set(name, id);
+      }
+      return id;
+    },
+    write: (records, texts) => repos.logs.writeFinals(records, texts),
+    consumer: adminId,
+    logger,
+  });
+  const dispatcher = new Dispatcher({
+    tasks: runtime.store.tasks,
+    workers: runtime.store.workers,
+    config,
+    logger,
+    onFinal: () => finalWriter.nudge(),
+  });
+  const scheduler = new Scheduler({ store: runtime.store.schedule, config, logger, onQueued });
+  const sweeper = new Sweeper({
+    hot: runtime.store,
+    lock: new LeaderLock(redis.client, keys.maintenanceLock, Math.max(3 * config.sweepMs, 3000)),
+    config,
+    logger,
+    onChange: (app, what) => {
+      if (what === 'rerouted') gateway?.wake(app, ['']);
+      else finalWriter.nudge();
+    },
+  });
+
+  const api = createApi({
+    config,
+    services,
+    hot: runtime,
+    dbPing: () => db.ping(),
+    logger,
+    staticDir: dashboardDir(),
+  });
+  const http: HttpServer = createServer(api);
+  const io = createIoServer(http, redis.duplicate(), redis.duplicate());
+  gateway = new WorkerGateway({
+    io,
+    dispatcher,
+    verifyToken: (app, token) => services.apps.verifyWorkerToken(app, token),
+    config,
+    adminId,
+    logger,
+  });
+
+  await new Promise<void>((res, rej) => {
+    http.once('error', rej);
+    http.listen(config.port, config.host, () => res());
+  });
+  const addr = http.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  finalWriter.start();
+  await scheduler.start();
+  sweeper.start();
+  logger.info({ port, adminId, redis: redis.url, database: db.dialect }, 'oasis admin started');
+
+  let stopping: Promise<void> | null = null;
+  return {
+    config,
+    adminId,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    services,
+    runtime,
+    stop() {
+      stopping ??= (async () => {
+        await scheduler.stop();
+        await sweeper.stop();
+        await new Promise<void>((res) => io.close(() => res()));
+        await finalWriter.drain().catch(() => false);
+        await finalWriter.stop();
+        await new Promise<void>((res) => http.close(() => res()));
+        await redis.close();
+        await db.close();
+        logger.info({ adminId }, 'oasis admin stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+async function cli(): Promise<void> {
+  try {
+    const admin = await startAdmin();
+    let signals = 0;
+    const shutdown = () => {
+      if (++signals > 1) process.exit(1);
+      admin.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.on('SIGTERM', shutdown);
+    process.on('SIGINT', shutdown);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`oasis admin failed to start: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) void cli();

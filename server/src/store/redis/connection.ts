@@ -1,0 +1,97 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import type { Logger } from '../../domain/logger.js';
+
+export interface RedisConnection {
+  url: string;
+  /** The main client (commands, scripts). */
+  client: Redis;
+  /** Makes another client to the same server (pub/sub, blocking reads). */
+  duplicate(): Redis;
+  /** Closes every client made here and stops the private server, if any. */
+  close(): Promise<void>;
+}
+
+async function answers(url: string): Promise<boolean> {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => res(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
+
+/** Starts a private `redis-server` child with AOF under `dataDir`; null when none is installed. */
+async function startPrivateRedis(dataDir: string, logger: Logger): Promise<{ url: string; child: ChildProcess } | null> {
+  if (spawnSync('redis-server', ['--version']).status !== 0) return null;
+  const dir = resolve(dataDir);
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''], {
+    stdio: 'ignore',
+  });
+  const url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; i < 50; i++) {
+    if (await answers(url)) {
+      logger.info({ url, dir }, 'started a private redis-server (no OASIS_REDIS_URL and none on 127.0.0.1:6379)');
+      return { url, child };
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  return null;
+}
+
+/**
+ * Connects to Redis: `url` when given; otherwise 127.0.0.1:6379 when it answers; otherwise a
+ * private `redis-server` child (embedded default for a first run).
+ * @throws {Error} when nothing can be reached or started.
+ */
+export async function connectRedis(url: string | undefined, opts: { dataDir: string; logger: Logger }): Promise<RedisConnection> {
+  let target = url;
+  let child: ChildProcess | null = null;
+  if (!target) {
+    if (await answers('redis://127.0.0.1:6379')) target = 'redis://127.0.0.1:6379';
+    else {
+      const priv = await startPrivateRedis(opts.dataDir, opts.logger);
+      if (!priv) throw new Error('No Redis: set OASIS_REDIS_URL, run one on 127.0.0.1:6379, or install redis-server');
+      target = priv.url;
+      child = priv.child;
+    }
+  }
+  const clients: Redis[] = [];
+  const make = () => {
+    const c = new Redis(target, { maxRetriesPerRequest: 20, enableAutoPipelining: true });
+    c.on('error', (err: Error) => opts.logger.warn({ err: err.message }, 'redis connection error'));
+    clients.push(c);
+    return c;
+  };
+  const client = make();
+  await client.ping();
+  return {
+    url: target,
+    client,
+    duplicate: make,
+    async close() {
+      await Promise.allSettled(clients.map((c) => c.quit()));
+      if (child) child.kill('SIGTERM');
+    },
+  };
+}

@@ -1,0 +1,157 @@
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { ApiClient } from '../helpers/api-client.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { runTs, startAdminProcess, waitFor, type Proc } from '../helpers/processes.js';
+import { analyse, parseExecutions } from '../helpers/records.js';
+import { deleteByPrefix, TEST_REDIS_URL, testPrefix } from '../helpers/redis.js';
+
+const PASSWORD = 'e2e-admin-password';
+
+interface LogPage {
+  items: { id: string; jobId: number; scheduledAt: number; status: string; workerId: string | null; startedAt: number | null }[];
+  total: number;
+}
+
+describe('e2e: admin and worker as separate processes', function () {
+  this.timeout(180_000);
+  let db: TestDatabase;
+  let prefix: string;
+  let redis: Redis;
+  const procs: Proc[] = [];
+
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    prefix = testPrefix();
+    redis = new Redis(TEST_REDIS_URL);
+  });
+  afterEach(async () => {
+    await Promise.all(procs.splice(0).map((p) => p.kill('SIGKILL')));
+    await deleteByPrefix(redis, prefix);
+    redis.disconnect();
+    await db.drop();
+  });
+
+  const adminEnv = () => ({
+    OASIS_REDIS_URL: TEST_REDIS_URL,
+    OASIS_REDIS_PREFIX: prefix,
+    OASIS_DATABASE_URL: db.url,
+    OASIS_ADMIN_PASSWORD: PASSWORD,
+    OASIS_HEARTBEAT_MS: '500',
+    OASIS_TASK_LEASE_MS: '4000',
+    OASIS_WORKER_TTL_MS: '3000',
+    OASIS_CLAIM_LEASE_MS: '2000',
+    OASIS_WRITER_TAKEOVER_MS: '2000',
+    OASIS_SWEEP_MS: '250',
+  });
+
+  async function startWorker(urls: string[], token: string, app: string) {
+    const w = runTs('test/e2e/fixtures/recording-worker.ts', {
+      OASIS_URLS: urls.join(','),
+      OASIS_APP: app,
+      OASIS_TOKEN: token,
+      OASIS_TEST_RECORD_KEY: `${prefix}record`,
+      OASIS_TEST_REDIS_URL: TEST_REDIS_URL,
+      OASIS_WORKER_ID: `w-${Math.random().toString(36).slice(2, 8)}`,
+    });
+    procs.push(w);
+    await waitFor(async () => w.output().includes('worker started') || (w.child.exitCode !== null && Promise.reject(new Error(w.output()))), 20_000, 'worker start');
+    return w;
+  }
+
+  async function executions() {
+    return parseExecutions(await redis.lrange(`${prefix}record`, 0, -1));
+  }
+
+  async function finalRows(api: ApiClient, jobId: number): Promise<LogPage> {
+    return api.ok<LogPage>('GET', `/api/v1/logs?jobId=${jobId}&limit=500`);
+  }
+
+  it('fires a job every second N times: each once, 1000 ms apart, with N final rows in MySQL', async () => {
+    const admin = await startAdminProcess(adminEnv());
+    procs.push(admin);
+    const api = new ApiClient(admin.url);
+    await api.login('admin', PASSWORD);
+    const app = await api.ok<{ token: string }>('POST', '/api/v1/apps', { name: 'e2e', title: 'E2E' });
+    await startWorker([admin.url], app.token, 'e2e');
+
+    const job = await api.ok<{ id: number; nextFireAt: number }>('POST', '/api/v1/jobs', {
+      app: 'e2e',
+      name: 'every-second',
+      handler: 'record',
+      schedule: { type: 'CRON', cron: '* * * * * *' },
+    });
+    expect(job.nextFireAt).to.be.a('number');
+    await waitFor(async () => (await executions()).length >= 6, 20_000, '6 executions');
+    await api.ok('POST', `/api/v1/jobs/${job.id}/stop`);
+    await new Promise((r) => setTimeout(r, 1500));
+
+    const execs = await executions();
+    const { byJob, duplicates, gaps } = analyse(execs, 1000);
+    expect(duplicates, 'duplicate fires').to.equal(0);
+    expect(gaps, 'missed fires').to.equal(0);
+    const times = byJob.get(job.id) ?? [];
+    expect(times.length).to.be.at.least(6);
+    expect(times.every((t) => t % 1000 === 0), 'cron fires on whole seconds').to.equal(true);
+
+    const rows = await waitFor(
+      async () => {
+        const page = await finalRows(api, job.id);
+        return page.items.length === times.length && page.items.every((i) => i.status === 'SUCCESS') && page;
+      },
+      15_000,
+      'final rows in MySQL',
+    );
+    expect(rows.total).to.equal(times.length);
+    expect(rows.items.map((i) => i.scheduledAt).sort((a, b) => a - b)).to.deep.equal(times);
+    for (const i of rows.items) expect(i.startedAt! - i.scheduledAt, 'lateness').to.be.below(1000);
+  });
+
+  it('loses and duplicates no fire when one of two admins is SIGKILLed mid-run', async () => {
+    const a = await startAdminProcess(adminEnv());
+    const b = await startAdminProcess(adminEnv());
+    procs.push(a, b);
+    const api = new ApiClient(b.url);
+    await api.login('admin', PASSWORD);
+    const app = await api.ok<{ token: string }>('POST', '/api/v1/apps', { name: 'ha', title: 'HA' });
+    // One worker on each admin; both fail over to the other.
+    await startWorker([a.url, b.url], app.token, 'ha');
+    await startWorker([b.url, a.url], app.token, 'ha');
+
+    const jobs: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const j = await api.ok<{ id: number }>('POST', '/api/v1/jobs', {
+        app: 'ha',
+        name: `job-${i}`,
+        handler: 'record',
+        schedule: { type: 'FIXED_RATE', everyMs: 1000 },
+      });
+      jobs.push(j.id);
+    }
+    await new Promise((r) => setTimeout(r, 3500));
+    await a.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 7000));
+    for (const id of jobs) await api.ok('POST', `/api/v1/jobs/${id}/stop`);
+    await new Promise((r) => setTimeout(r, 2000));
+
+    const execs = await executions();
+    const { byJob, duplicates, gaps } = analyse(execs, 1000);
+    expect(duplicates, 'duplicate fires').to.equal(0);
+    expect(gaps, 'lost fires').to.equal(0);
+    for (const id of jobs) expect((byJob.get(id) ?? []).length, `fires of job ${id}`).to.be.at.least(9);
+
+    // Every execution has exactly one final record, written by the surviving admin.
+    await waitFor(
+      async () => {
+        for (const id of jobs) {
+          const page = await finalRows(api, id);
+          const finals = page.items.filter((i) => i.status !== 'QUEUED' && i.status !== 'RUNNING');
+          if (finals.length !== (byJob.get(id) ?? []).length) return false;
+        }
+        return true;
+      },
+      30_000,
+      'a final row for every execution',
+    );
+  });
+});
