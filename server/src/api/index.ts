@@ -1,0 +1,61 @@
+/** The REST API (`/api/v1`) and `/healthz`: Express lives here and nowhere else. */
+import express, { type Express } from 'express';
+import type { OasisConfig } from '../config/schema.js';
+import type { Logger } from '../domain/logger.js';
+import type { HotPort } from '../domain/ports.js';
+import type { Services } from '../services/index.js';
+import { requireAuth } from './auth.js';
+import { errorHandler, notFoundHandler } from './errors.js';
+import { appRoutes } from './routes/apps.js';
+import { authRoutes } from './routes/auth.js';
+import { healthRoutes } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
+import { logRoutes } from './routes/logs.js';
+import { workerRoutes } from './routes/workers.js';
+
+export { errorHandler, notFoundHandler, errorBody, type ErrorBody } from './errors.js';
+export { jobJson } from './routes/jobs.js';
+export { logJson } from './routes/logs.js';
+
+/** What the API needs. */
+export interface ApiDeps {
+  config: OasisConfig;
+  services: Services;
+  hot: HotPort;
+  /** True when the database answers (for `/healthz`). */
+  dbPing: () => Promise<boolean>;
+  logger: Logger;
+}
+
+/** Largest JSON body: room for the largest params even fully escaped, and never under 1 MiB. */
+export function bodyLimit(config: Pick<OasisConfig, 'maxParamsBytes'>): number {
+  return Math.max(1024 * 1024, config.maxParamsBytes * 6 + 64 * 1024);
+}
+
+/**
+ * Builds the API as an Express app to mount at the root: `/healthz` and `/api/v1/…`.
+ * Every `/api/v1` route but `POST /api/v1/auth/login` needs `Authorization: Bearer <token>`.
+ * Unknown `/api` routes answer 404 and every error goes through one middleware; requests outside
+ * `/api` and `/healthz` fall through to whatever the caller mounts next (the dashboard), which
+ * can end with {@link notFoundHandler} and {@link errorHandler} for the same error shape.
+ */
+export function createApi(deps: ApiDeps): Express {
+  const { services, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(healthRoutes(deps.hot, deps.dbPing));
+
+  const v1 = express.Router();
+  v1.use(express.json({ limit: bodyLimit(deps.config), strict: true }));
+  v1.use(authRoutes(services.auth));
+  v1.use(requireAuth(services.auth));
+  v1.use(appRoutes(services.apps));
+  v1.use(jobRoutes(services.jobs));
+  v1.use(logRoutes(services.logs));
+  v1.use(workerRoutes(services.workers));
+
+  app.use('/api/v1', v1);
+  app.use('/api', notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,70 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { appNameSchema } from '../../services/app-service.js';
+import { createJobSchema, triggerJobSchema, updateJobSchema } from '../../services/job-input.js';
+import type { JobService, JobView } from '../../services/job-service.js';
+import { jobIdParams, validate } from '../validate.js';
+
+/** The job JSON of the API, fields in a fixed order. */
+export function jobJson(j: JobView) {
+  return {
+    id: j.id,
+    app: j.app,
+    name: j.name,
+    handler: j.handler,
+    params: j.params,
+    schedule: j.schedule,
+    routing: j.routing,
+    timeoutMs: j.timeoutMs,
+    misfire: { policy: j.misfire.policy, thresholdMs: j.misfire.thresholdMs },
+    enabled: j.enabled,
+    version: j.version,
+    nextFireAt: j.nextFireAt,
+    createdAt: j.createdAt,
+    updatedAt: j.updatedAt,
+  };
+}
+
+const listQuery = z.strictObject({ app: appNameSchema.optional() });
+
+/** Job CRUD, start / stop and manual trigger. */
+export function jobRoutes(jobs: JobService): Router {
+  const r = Router();
+  r.post('/jobs', async (req, res) => {
+    res.status(201).json(jobJson(await jobs.create(validate.body(req, createJobSchema))));
+  });
+  r.get('/jobs', async (req, res) => {
+    const { app } = validate.query(req, listQuery);
+    res.json((await jobs.list(app === undefined ? {} : { app })).map(jobJson));
+  });
+  r.get('/jobs/:id', async (req, res) => {
+    const { id } = validate.params(req, jobIdParams);
+    res.json(jobJson(await jobs.get(id)));
+  });
+  r.put('/jobs/:id', async (req, res) => {
+    const { id } = validate.params(req, jobIdParams);
+    const body = validate.body(req, updateJobSchema);
+    res.json(jobJson(await jobs.update(id, body)));
+  });
+  r.delete('/jobs/:id', async (req, res) => {
+    const { id } = validate.params(req, jobIdParams);
+    await jobs.delete(id);
+    res.status(204).end();
+  });
+  r.post('/jobs/:id/start', async (req, res) => {
+    const { id } = validate.params(req, jobIdParams);
+    validate.body(req, z.strictObject({}));
+    res.json(jobJson(await jobs.start(id)));
+  });
+  r.post('/jobs/:id/stop', async (req, res) => {
+    const { id } = validate.params(req, jobIdParams);
+    validate.body(req, z.strictObject({}));
+    res.json(jobJson(await jobs.stop(id)));
+  });
+  r.post('/jobs/:id/trigger', async (req, res) => {
+    const { id } = validate.params(req, jobIdParams);
+    const body = validate.body(req, triggerJobSchema);
+    res.status(202).json(await jobs.trigger(id, body, 'MANUAL'));
+  });
+  return r;
+}

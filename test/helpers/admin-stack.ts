@@ -1,0 +1,71 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApi } from '../../server/src/api/index.js';
+import { loadConfig } from '../../server/src/config/load.js';
+import type { OasisConfig } from '../../server/src/config/schema.js';
+import { HotRuntime } from '../../server/src/dispatch/runtime.js';
+import { silentLogger } from '../../server/src/domain/logger.js';
+import { createRepositories, openDatabase, type Database, type Repositories } from '../../server/src/store/db/index.js';
+import { createServices, type Services } from '../../server/src/services/index.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
+import { createTestRedis, type TestRedis } from './redis.js';
+
+/** The admin's password in every stack. */
+export const TEST_ADMIN_PASSWORD = 'correct-horse-battery';
+
+/** The admin minus its loops: a fresh MariaDB database, a fresh Redis prefix, services and the API on port 0. */
+export interface AdminStack {
+  config: OasisConfig;
+  testDb: TestDatabase;
+  db: Database;
+  repos: Repositories;
+  redis: TestRedis;
+  hot: HotRuntime;
+  services: Services;
+  server: Server;
+  /** `http://127.0.0.1:<port>` */
+  baseUrl: string;
+  /** Stops the server, closes connections, drops the database and the Redis keys. */
+  close(): Promise<void>;
+}
+
+/** Builds an {@link AdminStack}; `env` adds settings (as environment variables). */
+export async function createAdminStack(env: Record<string, string> = {}): Promise<AdminStack> {
+  const testDb = await createTestDatabase();
+  const redis = createTestRedis();
+  const config = loadConfig({
+    OASIS_DATABASE_URL: testDb.url,
+    OASIS_REDIS_PREFIX: redis.prefix,
+    OASIS_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+    ...env,
+  });
+  const db = await openDatabase(config.databaseUrl);
+  await db.sync();
+  const repos = createRepositories(db);
+  const hot = new HotRuntime({ redis: redis.redis, keys: redis.keys, config, logger: silentLogger });
+  const services = createServices({ repos, hot, sessions: hot.store.sessions, config });
+  await services.auth.ensureAdmin(config.adminPassword);
+  const api = createApi({ config, services, hot, dbPing: () => db.ping(), logger: silentLogger });
+  const server = createServer(api).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    config,
+    testDb,
+    db,
+    repos,
+    redis,
+    hot,
+    services,
+    server,
+    baseUrl: `http://127.0.0.1:${port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await db.close();
+      await testDb.drop();
+      await redis.cleanup();
+    },
+  };
+}

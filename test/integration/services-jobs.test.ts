@@ -1,0 +1,133 @@
+import { expect } from 'chai';
+import { AppError } from '../../server/src/domain/errors.js';
+import type { CreateJobInput } from '../../server/src/services/index.js';
+import { createAdminStack, type AdminStack } from '../helpers/admin-stack.js';
+
+async function expectAppError(p: Promise<unknown>, code: string): Promise<AppError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).to.be.instanceOf(AppError);
+    expect((err as AppError).code).to.equal(code);
+    return err as AppError;
+  }
+  expect.fail(`expected ${code}`);
+}
+
+describe('JobService (MariaDB + Redis)', function () {
+  let s: AdminStack;
+  const cronJob = (over: Partial<CreateJobInput> = {}): CreateJobInput => ({
+    app: 'billing',
+    name: `job-${Math.random().toString(36).slice(2, 8)}`,
+    handler: 'billing.charge',
+    schedule: { type: 'CRON', cron: '*/5 * * * * *', timezone: 'Europe/Paris' },
+    ...over,
+  });
+
+  before(async function () {
+    s = await createAdminStack();
+    await s.services.apps.create({ name: 'billing', title: 'Billing' });
+  });
+  after(async function () {
+    await s?.close();
+  });
+
+  it('creates an enabled job with defaults and a next fire time', async function () {
+    const before = Date.now();
+    const job = await s.services.jobs.create(cronJob({ name: 'charge' }));
+    expect(job).to.include({ app: 'billing', name: 'charge', handler: 'billing.charge', params: '', enabled: true, version: 1 });
+    expect(job.routing).to.equal('ANY');
+    expect(job.timeoutMs).to.equal(0);
+    expect(job.misfire).to.deep.equal({ policy: 'FIRE_ONCE', thresholdMs: s.config.misfireThresholdMs });
+    expect(job.nextFireAt).to.be.a('number');
+    expect(job.nextFireAt!).to.be.greaterThan(before).and.at.most(before + 5000 + 1000);
+    expect(job.nextFireAt! % 5000).to.equal(0);
+    const again = await s.services.jobs.get(job.id);
+    expect(again.nextFireAt).to.equal(job.nextFireAt);
+    expect(again.schedule).to.deep.equal({ type: 'CRON', cron: '*/5 * * * * *', timezone: 'Europe/Paris' });
+  });
+
+  it('lists jobs, by app too', async function () {
+    const a = await s.services.jobs.create(cronJob());
+    const all = await s.services.jobs.list();
+    expect(all.map((j) => j.id)).to.include(a.id);
+    expect((await s.services.jobs.list({ app: 'billing' })).map((j) => j.id)).to.include(a.id);
+    expect(await s.services.jobs.list({ app: 'nobody' })).to.deep.equal([]);
+  });
+
+  it('bumps the version on every change and keeps the hot copy in step', async function () {
+    const job = await s.services.jobs.create(cronJob());
+    const stopped = await s.services.jobs.stop(job.id);
+    expect(stopped).to.include({ enabled: false, version: 2, nextFireAt: null });
+    expect(await s.hot.nextFireAt('billing', job.id)).to.equal(null);
+    const started = await s.services.jobs.start(job.id);
+    expect(started).to.include({ enabled: true, version: 3 });
+    expect(started.nextFireAt).to.be.a('number');
+    const updated = await s.services.jobs.update(job.id, {
+      schedule: { type: 'FIXED_RATE', everyMs: 60_000 },
+      params: '{"a":1}',
+      misfire: { policy: 'SKIP' },
+    });
+    expect(updated).to.include({ version: 4, params: '{"a":1}' });
+    expect(updated.misfire).to.deep.equal({ policy: 'SKIP', thresholdMs: s.config.misfireThresholdMs });
+    expect(updated.nextFireAt! - Date.now()).to.be.within(55_000, 60_001);
+    const none = await s.services.jobs.update(job.id, { schedule: { type: 'NONE' } });
+    expect(none.nextFireAt).to.equal(null);
+  });
+
+  it('refuses a bad cron with the parser reason, a bad time zone, an unknown app, oversized params', async function () {
+    const bad = await expectAppError(
+      s.services.jobs.create(cronJob({ schedule: { type: 'CRON', cron: '61 * * * *' } })),
+      'OASIS_ERR_BAD_CRON',
+    );
+    expect(bad.message).to.match(/61/);
+    await expectAppError(s.services.jobs.create(cronJob({ schedule: { type: 'CRON', cron: 'nope' } })), 'OASIS_ERR_BAD_CRON');
+    await expectAppError(
+      s.services.jobs.create(cronJob({ schedule: { type: 'CRON', cron: '0 0 * * *', timezone: 'Mars/Olympus' } })),
+      'OASIS_ERR_BAD_TIMEZONE',
+    );
+    await expectAppError(s.services.jobs.create(cronJob({ app: 'nobody' })), 'OASIS_ERR_UNKNOWN_APP');
+    await expectAppError(
+      s.services.jobs.create(cronJob({ params: 'x'.repeat(s.config.maxParamsBytes + 1) })),
+      'OASIS_ERR_VALIDATION',
+    );
+    await expectAppError(
+      s.services.jobs.create(cronJob({ schedule: { type: 'FIXED_RATE', everyMs: 99 } })),
+      'OASIS_ERR_VALIDATION',
+    );
+  });
+
+  it('refuses a second job of the same name in an app, and a bad update leaves the job as it was', async function () {
+    const job = await s.services.jobs.create(cronJob({ name: 'unique-one' }));
+    await expectAppError(s.services.jobs.create(cronJob({ name: 'unique-one' })), 'OASIS_ERR_CONFLICT');
+    await expectAppError(
+      s.services.jobs.update(job.id, { schedule: { type: 'CRON', cron: '* * * * * * *' } }),
+      'OASIS_ERR_BAD_CRON',
+    );
+    const still = await s.services.jobs.get(job.id);
+    expect(still.version).to.equal(1);
+    expect(still.schedule).to.deep.equal(job.schedule);
+  });
+
+  it('triggers a stopped job: the task shows in flight', async function () {
+    const job = await s.services.jobs.create(cronJob({ enabled: false, params: 'p0' }));
+    expect(job.nextFireAt).to.equal(null);
+    const { taskId } = await s.services.jobs.trigger(job.id, { params: 'p1' });
+    expect(taskId).to.be.a('string');
+    const item = await s.services.logs.get(taskId);
+    expect(item).to.include({ id: taskId, jobId: job.id, app: 'billing', status: 'QUEUED', triggerType: 'MANUAL' });
+    const page = await s.services.logs.list({ jobId: job.id, limit: 10, offset: 0 });
+    expect(page.items.map((i) => i.id)).to.deep.equal([taskId]);
+    expect(page.total).to.equal(1);
+  });
+
+  it('deletes a job and forgets its hot copy; unknown ids are 404', async function () {
+    const job = await s.services.jobs.create(cronJob());
+    await s.services.jobs.delete(job.id);
+    expect(await s.hot.nextFireAt('billing', job.id)).to.equal(null);
+    await expectAppError(s.services.jobs.get(job.id), 'OASIS_ERR_NOT_FOUND');
+    await expectAppError(s.services.jobs.delete(job.id), 'OASIS_ERR_NOT_FOUND');
+    await expectAppError(s.services.jobs.start(job.id), 'OASIS_ERR_NOT_FOUND');
+    await expectAppError(s.services.jobs.trigger(job.id), 'OASIS_ERR_NOT_FOUND');
+  });
+});

@@ -1,0 +1,81 @@
+import { expect } from 'chai';
+import { AppError } from '../../server/src/domain/errors.js';
+import type { FinalRecord } from '../../server/src/store/db/index.js';
+import { createAdminStack, type AdminStack } from '../helpers/admin-stack.js';
+
+describe('LogService and LogsRepo.writeFinals (MariaDB + Redis)', function () {
+  let s: AdminStack;
+  let appId: number;
+  let jobId: number;
+  const t0 = 1_750_000_000_000;
+  const final = (n: number, over: Partial<FinalRecord> = {}): FinalRecord => ({
+    id: `${jobId}-FINAL${String(n).padStart(21, '0')}`,
+    jobId,
+    appId,
+    handler: 'h',
+    scheduledAt: t0 + n * 1000,
+    startedAt: t0 + n * 1000 + 5,
+    finishedAt: t0 + n * 1000 + 50,
+    status: 'SUCCESS',
+    triggerType: 'CRON',
+    workerId: 'w1',
+    shardIndex: 0,
+    shardTotal: 1,
+    attempt: 1,
+    params: '',
+    result: `r${n}`,
+    error: null,
+    ...over,
+  });
+
+  before(async function () {
+    s = await createAdminStack();
+    appId = (await s.services.apps.create({ name: 'reports' })).id;
+    jobId = (await s.services.jobs.create({ app: 'reports', name: 'daily', handler: 'h', schedule: { type: 'NONE' } })).id;
+    await s.repos.logs.writeFinals(
+      [final(1), final(2, { status: 'FAILED', error: 'boom', result: null }), final(3)],
+      [{ logId: final(1).id, text: 'one\ntwo\nthree', lineCount: 3, truncated: false }],
+    );
+  });
+  after(async function () {
+    await s?.close();
+  });
+
+  it('writeFinals is idempotent: the same ids again change nothing', async function () {
+    await s.repos.logs.writeFinals([final(1), final(3)], [{ logId: final(1).id, text: 'one\ntwo\nthree', lineCount: 3, truncated: false }]);
+    const page = await s.services.logs.list({ jobId, limit: 10, offset: 0 });
+    expect(page.total).to.equal(3);
+    expect(page.items.map((i) => i.result)).to.deep.equal(['r3', null, 'r1']);
+    expect(await s.db.models.JobLogText.count()).to.equal(1);
+  });
+
+  it('lists in-flight tasks first, then final records newest first, paged over both', async function () {
+    const { taskId } = await s.services.jobs.trigger(jobId);
+    const all = await s.services.logs.list({ app: 'reports', limit: 10, offset: 0 });
+    expect(all.total).to.equal(4);
+    expect(all.items.map((i) => i.id)).to.deep.equal([taskId, final(3).id, final(2).id, final(1).id]);
+    expect(all.items[1]).to.include({ app: 'reports', status: 'SUCCESS', scheduledAt: t0 + 3000, workerId: 'w1' });
+    const page2 = await s.services.logs.list({ app: 'reports', limit: 2, offset: 1 });
+    expect(page2.items.map((i) => i.id)).to.deep.equal([final(3).id, final(2).id]);
+    expect(page2.total).to.equal(4);
+    const page3 = await s.services.logs.list({ app: 'reports', limit: 2, offset: 3 });
+    expect(page3.items.map((i) => i.id)).to.deep.equal([final(1).id]);
+    const failed = await s.services.logs.list({ status: 'FAILED', limit: 10, offset: 0 });
+    expect(failed.items.map((i) => i.id)).to.deep.equal([final(2).id]);
+    const queued = await s.services.logs.list({ status: 'QUEUED', limit: 10, offset: 0 });
+    expect(queued.items.map((i) => i.id)).to.deep.equal([taskId]);
+    expect((await s.services.logs.list({ app: 'nobody', limit: 10, offset: 0 })).total).to.equal(0);
+  });
+
+  it('gets one record and its text from line `from`', async function () {
+    expect(await s.services.logs.get(final(2).id)).to.include({ status: 'FAILED', error: 'boom' });
+    expect(await s.services.logs.text(final(1).id, 1)).to.deep.equal({ lines: ['two', 'three'], from: 1, next: 3, done: true });
+    expect(await s.services.logs.text(final(3).id, 0)).to.deep.equal({ lines: [], from: 0, next: 0, done: true });
+    try {
+      await s.services.logs.get('no-such-task');
+      expect.fail('expected 404');
+    } catch (err) {
+      expect((err as AppError).code).to.equal('OASIS_ERR_NOT_FOUND');
+    }
+  });
+});
