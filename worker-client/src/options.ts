@@ -1,0 +1,207 @@
+/**
+ * Worker options: the public shape, the defaults (written once here), and one validation pass
+ * that reports every problem at once and returns a frozen, fully resolved copy.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { WorkerOptionsError } from './errors.js';
+import { completeLogger, consoleLogger, type WorkerLogger } from './logger.js';
+
+/** Options of `new OasisWorker(options)`. */
+export interface WorkerOptions {
+  /** Admin base URL, e.g. `http://127.0.0.1:8080` (origin only, no path). Give `url` or `urls`. */
+  url?: string;
+  /** Several admin URLs for failover: the worker moves to the next one when a connection fails. */
+  urls?: readonly string[];
+  /** App (executor group) name. Required. */
+  app: string;
+  /** The app's worker token. Required. */
+  token: string;
+  /** Most tasks run at once, 1..10000. Default 4. */
+  concurrency?: number;
+  /** Unique id of this worker within the app. Default `${hostname}-${pid}-${random}`. */
+  workerId?: string;
+  /** Heartbeat interval in ms (100..600000). Default: what the admin's `welcome` says. */
+  heartbeatMs?: number;
+  /** Safety poll: pull at least this often (ms, 50..60000) even without a `wake`. Default 1000. */
+  pollMs?: number;
+  /** How long to wait for an admin ack (ms, 50..120000). Default 10000. */
+  ackTimeoutMs?: number;
+  /** After aborting a task, how long its handler may take to settle before it is reported anyway (ms, 0..600000). Default 3000. */
+  killGraceMs?: number;
+  /** First reconnect delay (ms, 10..60000). Default 500; doubles per failure, with jitter. */
+  reconnectMinMs?: number;
+  /** Longest reconnect delay (ms, 10..600000). Default 15000. */
+  reconnectMaxMs?: number;
+  /** Where the SDK's own diagnostics go. Default: warnings and errors to the console. */
+  logger?: Partial<WorkerLogger>;
+}
+
+/** Options after defaults and validation. Frozen. */
+export interface ResolvedWorkerOptions {
+  readonly urls: readonly string[];
+  readonly app: string;
+  readonly token: string;
+  readonly concurrency: number;
+  readonly workerId: string;
+  readonly heartbeatMs: number | undefined;
+  readonly pollMs: number;
+  readonly ackTimeoutMs: number;
+  readonly killGraceMs: number;
+  readonly reconnectMinMs: number;
+  readonly reconnectMaxMs: number;
+  readonly logger: WorkerLogger;
+}
+
+/** Defaults, in one place. */
+export const WORKER_DEFAULTS = Object.freeze({
+  concurrency: 4,
+  pollMs: 1000,
+  ackTimeoutMs: 10_000,
+  killGraceMs: 3000,
+  reconnectMinMs: 500,
+  reconnectMaxMs: 15_000,
+});
+
+const KNOWN_KEYS: ReadonlySet<string> = new Set([
+  'url', 'urls', 'app', 'token', 'concurrency', 'workerId', 'heartbeatMs', 'pollMs',
+  'ackTimeoutMs', 'killGraceMs', 'reconnectMinMs', 'reconnectMaxMs', 'logger',
+]);
+
+const LOGGER_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+/** Default worker id: `${hostname}-${pid}-${6 hex chars}`. */
+export function defaultWorkerId(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * Validates `input`, applies defaults and freezes the result.
+ * @throws {WorkerOptionsError} listing every problem found.
+ */
+export function resolveOptions(input: unknown): ResolvedWorkerOptions {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new WorkerOptionsError(['options: must be an object like { url, app, token }']);
+  }
+  const o = input as Record<string, unknown>;
+  const problems: string[] = [];
+
+  for (const key of Object.keys(o)) {
+    if (!KNOWN_KEYS.has(key)) problems.push(`${key}: unknown option`);
+  }
+
+  const urls = resolveUrls(o.url, o.urls, problems);
+  const app = requireString('app', o.app, problems);
+  const token = requireString('token', o.token, problems);
+  const concurrency = intInRange('concurrency', o.concurrency, 1, 10_000, problems) ?? WORKER_DEFAULTS.concurrency;
+  const heartbeatMs = intInRange('heartbeatMs', o.heartbeatMs, 100, 600_000, problems);
+  const pollMs = intInRange('pollMs', o.pollMs, 50, 60_000, problems) ?? WORKER_DEFAULTS.pollMs;
+  const ackTimeoutMs = intInRange('ackTimeoutMs', o.ackTimeoutMs, 50, 120_000, problems) ?? WORKER_DEFAULTS.ackTimeoutMs;
+  const killGraceMs = intInRange('killGraceMs', o.killGraceMs, 0, 600_000, problems) ?? WORKER_DEFAULTS.killGraceMs;
+  const reconnectMinMs =
+    intInRange('reconnectMinMs', o.reconnectMinMs, 10, 60_000, problems) ?? WORKER_DEFAULTS.reconnectMinMs;
+  const reconnectMaxMs =
+    intInRange('reconnectMaxMs', o.reconnectMaxMs, 10, 600_000, problems) ?? WORKER_DEFAULTS.reconnectMaxMs;
+  if (reconnectMaxMs < reconnectMinMs) problems.push('reconnectMaxMs: must be >= reconnectMinMs');
+
+  let workerId = defaultWorkerId();
+  if (o.workerId !== undefined) {
+    if (typeof o.workerId !== 'string' || o.workerId.length === 0 || o.workerId.length > 200 || /\s/.test(o.workerId)) {
+      problems.push('workerId: must be a non-empty string of at most 200 characters without spaces');
+    } else {
+      workerId = o.workerId;
+    }
+  }
+
+  let logger = consoleLogger;
+  if (o.logger !== undefined) {
+    const l = o.logger as Record<string, unknown> | null;
+    if (typeof l !== 'object' || l === null || LOGGER_LEVELS.some((lvl) => l[lvl] !== undefined && typeof l[lvl] !== 'function')) {
+      problems.push('logger: must be an object with optional debug/info/warn/error functions');
+    } else {
+      logger = completeLogger(o.logger as Partial<WorkerLogger>);
+    }
+  }
+
+  if (problems.length > 0) throw new WorkerOptionsError(problems);
+  return Object.freeze({
+    urls: Object.freeze(urls),
+    app,
+    token,
+    concurrency,
+    workerId,
+    heartbeatMs,
+    pollMs,
+    ackTimeoutMs,
+    killGraceMs,
+    reconnectMinMs,
+    reconnectMaxMs,
+    logger,
+  });
+}
+
+function resolveUrls(url: unknown, urls: unknown, problems: string[]): string[] {
+  if (url !== undefined && urls !== undefined) {
+    problems.push('url/urls: give one of them, not both');
+    return [];
+  }
+  if (url === undefined && urls === undefined) {
+    problems.push('url: required (the admin base URL, e.g. http://127.0.0.1:8080), or urls: [...] for failover');
+    return [];
+  }
+  if (url !== undefined) {
+    const one = checkUrl('url', url, problems);
+    return one === undefined ? [] : [one];
+  }
+  if (!Array.isArray(urls) || urls.length === 0) {
+    problems.push('urls: must be a non-empty array of URL strings');
+    return [];
+  }
+  const out: string[] = [];
+  urls.forEach((u: unknown, i) => {
+    const checked = checkUrl(`urls[${i}]`, u, problems);
+    if (checked !== undefined) out.push(checked);
+  });
+  return out;
+}
+
+/** Returns the URL's origin (no trailing slash) or records a problem. */
+function checkUrl(name: string, value: unknown, problems: string[]): string | undefined {
+  if (typeof value !== 'string' || value.length === 0) {
+    problems.push(`${name}: must be a non-empty URL string`);
+    return undefined;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    problems.push(`${name}: "${value}" is not a valid URL`);
+    return undefined;
+  }
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(parsed.protocol)) {
+    problems.push(`${name}: protocol must be http, https, ws or wss (got ${parsed.protocol})`);
+    return undefined;
+  }
+  if (parsed.pathname !== '/' || parsed.search !== '' || parsed.hash !== '') {
+    problems.push(`${name}: give the admin origin only, without a path or query (got "${value}")`);
+    return undefined;
+  }
+  return parsed.origin === 'null' ? value.replace(/\/+$/, '') : parsed.origin;
+}
+
+function requireString(name: string, value: unknown, problems: string[]): string {
+  if (typeof value !== 'string' || value.trim().length === 0) {
+    problems.push(`${name}: required, a non-empty string`);
+    return '';
+  }
+  return value;
+}
+
+function intInRange(name: string, value: unknown, min: number, max: number, problems: string[]): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    problems.push(`${name}: must be an integer from ${min} to ${max} (got ${String(value)})`);
+    return undefined;
+  }
+  return value;
+}
