@@ -1,0 +1,28 @@
+/**
+ * `@oasis/worker-client`: the worker SDK of Oasis Scheduler.
+ *
+ * ```ts
+ * const worker = new OasisWorker({ url: 'http://127.0.0.1:8080', app: 'demo', token });
+ * worker.handle('hello', async (ctx) => { ctx.log('hi'); return 'ok'; });
+ * await worker.start();
+ * worker.installSignalHandlers();
+ * ```
+ * The wire protocol is exported separately as `@oasis/worker-client/protocol`.
+ */
+export { OasisWorker, WorkerState, type WorkerEvents, type StopOptions, type SignalOptions } from './worker.js';
+export type { JobContext, Handler } from './context.js';
+export { WORKER_DEFAULTS, type WorkerOptions, type ResolvedWorkerOptions } from './options.js';
+export type { WorkerLogger } from './logger.js';
+export {
+  NonRetryableError,
+  InvalidParamsError,
+  OasisWorkerError,
+  AdminReplyError,
+  WorkerOptionsError,
+  TaskAbortError,
+  AbortKind,
+  WorkerClientErrorCode,
+} from './errors.js';
+export { MAX_OUTPUT_BYTES, MAX_ERROR_BYTES } from './encode.js';
+export { SDK_VERSION } from './version.js';
+export type { TaskPayload, TaskResult, WorkerResultStatus, TriggerType } from './protocol.js';
