@@ -1,0 +1,178 @@
+/**
+ * A real Socket.IO server on port 0 that plays the admin's side of the worker protocol, just
+ * enough for the SDK tests: checks the handshake, welcomes, hands out queued tasks on `pull`,
+ * records heartbeats, logs and results, and can misbehave on purpose (drop, withhold acks).
+ */
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server, type Socket } from 'socket.io';
+import {
+  PROTOCOL_VERSION,
+  WORKER_NAMESPACE,
+  WorkerErrorCode,
+  TriggerType,
+  type AdminToWorkerEvents,
+  type HeartbeatMessage,
+  type LogMessage,
+  type PullMessage,
+  type TaskPayload,
+  type TaskResult,
+  type WorkerHandshake,
+  type WorkerToAdminEvents,
+} from '@oasis/worker-client/protocol';
+
+type AdminSocket = Socket<WorkerToAdminEvents, AdminToWorkerEvents>;
+
+export interface FakeAdminOptions {
+  token?: string;
+  heartbeatMs?: number;
+  /** Delay before answering a pull (to catch overlapping pulls). */
+  pullDelayMs?: number;
+  /** Misbehave: hand out this many tasks per pull whatever `max` says. */
+  ignoreMaxWith?: number;
+}
+
+let taskSeq = 0;
+
+/** A task payload with sensible defaults. */
+export function makeTask(handler: string, over: Partial<TaskPayload> = {}): TaskPayload {
+  taskSeq++;
+  return {
+    id: `t-${taskSeq}`,
+    jobId: 1,
+    handler,
+    params: '',
+    scheduledAt: Date.now(),
+    attempt: 1,
+    triggerType: TriggerType.MANUAL,
+    shard: { index: 0, total: 1 },
+    timeoutMs: 0,
+    ...over,
+  };
+}
+
+export class FakeAdmin {
+  readonly url: string;
+  readonly handshakes: WorkerHandshake[] = [];
+  readonly pulls: PullMessage[] = [];
+  readonly heartbeats: HeartbeatMessage[] = [];
+  readonly logs: LogMessage[] = [];
+  /** Every results batch received, acked or not. */
+  readonly resultBatches: TaskResult[][] = [];
+  /** Results acked as accepted, once per task id. */
+  readonly accepted = new Map<string, TaskResult>();
+  /** Tasks handed out on the next pulls. */
+  queue: TaskPayload[] = [];
+  /** Most pulls seen in flight at once. */
+  maxPullsInFlight = 0;
+  /** Ids returned in the next heartbeat ack's `abort`. */
+  abortOnHeartbeat: string[] = [];
+  /** When set, called for each results batch; return false to withhold the ack. */
+  onResults: ((batch: TaskResult[], socket: AdminSocket) => boolean) | undefined;
+  /** When set, called for each pull before it is answered. */
+  onPull: ((msg: PullMessage) => void) | undefined;
+  private pullsInFlight = 0;
+
+  private constructor(
+    private readonly http: HttpServer,
+    private readonly io: Server<WorkerToAdminEvents, AdminToWorkerEvents>,
+    private readonly options: Required<FakeAdminOptions>,
+  ) {
+    this.url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    const nsp = io.of(WORKER_NAMESPACE);
+    nsp.use((socket, next) => {
+      const auth = socket.handshake.auth as WorkerHandshake;
+      this.handshakes.push(auth);
+      if (auth.token !== this.options.token) return next(new Error(WorkerErrorCode.UNAUTHORIZED));
+      next();
+    });
+    nsp.on('connection', (socket) => this.onConnection(socket));
+  }
+
+  static async start(options: FakeAdminOptions = {}): Promise<FakeAdmin> {
+    const http = createServer();
+    const io = new Server<WorkerToAdminEvents, AdminToWorkerEvents>(http);
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    return new FakeAdmin(http, io, { token: 'secret', heartbeatMs: 5000, pullDelayMs: 0, ignoreMaxWith: 0, ...options });
+  }
+
+  get sockets(): AdminSocket[] {
+    return [...this.io.of(WORKER_NAMESPACE).sockets.values()];
+  }
+
+  /** Every result received (including re-sent duplicates). */
+  get allResults(): TaskResult[] {
+    return this.resultBatches.flat();
+  }
+
+  enqueue(...tasks: TaskPayload[]): void {
+    this.queue.push(...tasks);
+  }
+
+  wake(): void {
+    this.io.of(WORKER_NAMESPACE).emit('wake');
+  }
+
+  kill(taskId: string, reason = 'test'): void {
+    this.io.of(WORKER_NAMESPACE).emit('kill', { taskId, reason });
+  }
+
+  drain(): void {
+    this.io.of(WORKER_NAMESPACE).emit('drain');
+  }
+
+  /** Server-side disconnect of every worker. */
+  dropAll(): void {
+    for (const s of this.sockets) s.disconnect(true);
+  }
+
+  async close(): Promise<void> {
+    this.io.close();
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  private onConnection(socket: AdminSocket): void {
+    socket.emit('welcome', { adminId: 'fake-admin', protocol: PROTOCOL_VERSION, heartbeatMs: this.options.heartbeatMs, leaseMs: 30_000 });
+    socket.on('heartbeat', (msg, ack) => {
+      this.heartbeats.push(msg);
+      const abort = this.abortOnHeartbeat;
+      this.abortOnHeartbeat = [];
+      ack({ ok: true, abort });
+    });
+    socket.on('pull', (msg, ack) => {
+      this.pulls.push(msg);
+      this.onPull?.(msg);
+      this.pullsInFlight++;
+      this.maxPullsInFlight = Math.max(this.maxPullsInFlight, this.pullsInFlight);
+      setTimeout(() => {
+        this.pullsInFlight--;
+        ack({ ok: true, tasks: this.queue.splice(0, this.options.ignoreMaxWith || msg.max) });
+      }, this.options.pullDelayMs);
+    });
+    socket.on('log', (msg, ack) => {
+      this.logs.push(msg);
+      ack({ ok: true });
+    });
+    socket.on('results', (msg, ack) => {
+      this.resultBatches.push(msg.results);
+      if (this.onResults !== undefined && !this.onResults(msg.results, socket)) return;
+      const verdicts = msg.results.map((r) => {
+        if (this.accepted.has(r.taskId)) return 'duplicate' as const;
+        this.accepted.set(r.taskId, r);
+        return 'accepted' as const;
+      });
+      ack({ ok: true, verdicts });
+    });
+  }
+}
+
+/** Polls `check` every 5 ms until it is true; fails with `what` after `timeoutMs`. */
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
