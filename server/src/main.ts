@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pino } from 'pino';
+import { mountDashboard } from './api/dashboard.js';
 import { createApi } from './api/index.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import type { OasisConfig } from './config/schema.js';
@@ -112,8 +113,8 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
     hot: runtime,
     dbPing: () => db.ping(),
     logger,
-    staticDir: dashboardDir(),
   });
+  mountDashboard(api, dashboardDir());
   const http: HttpServer = createServer(api);
   const io = createIoServer(http, redis.duplicate(), redis.duplicate());
   gateway = new WorkerGateway({

@@ -71,7 +71,7 @@ describe('lua: claim-due + commit-fire', function () {
     const jobs = new Set(queued.map((id) => id.split('-')[0]));
     expect(jobs.size).to.equal(3000);
     // Every job moved on to its following fire.
-    const scores = await t.redis.zrange(t.keys.app(APP).schedule, 0, -1, 'WITHSCORES');
+    const scores = await t.redis.zrange(t.keys.app(APP).schedule, '0', '-1', 'WITHSCORES');
     for (let i = 1; i < scores.length; i += 2) expect(Number(scores[i])).to.equal(base + 60_000);
   });
 
