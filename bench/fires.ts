@@ -1,0 +1,130 @@
+/**
+ * Fire benchmark: N jobs each firing every second for T seconds, on the local Redis and MariaDB,
+ * one admin process and one worker process. Prints fires/s, lateness (worker start minus
+ * scheduled time) p50/p99/max, duplicates, misses and final rows written to MySQL.
+ *
+ *   npm run bench                      # 5000 jobs, 20 s, FIXED_RATE 1000 ms
+ *   BENCH_JOBS=1000 BENCH_SECONDS=10 BENCH_SCHEDULE=cron npm run bench
+ *
+ * BENCH_SCHEDULE=rate spreads jobs over the second (each keeps the phase it was created with);
+ * BENCH_SCHEDULE=cron uses `* * * * * *`: every job fires on the same millisecond (worst case).
+ */
+import mysql from 'mysql2/promise';
+import { Redis } from 'ioredis';
+import { ApiClient } from '../test/helpers/api-client.js';
+import { createTestDatabase } from '../test/helpers/db.js';
+import { runTs, startAdminProcess, waitFor } from '../test/helpers/processes.js';
+import { parseExecutions } from '../test/helpers/records.js';
+import { deleteByPrefix, TEST_REDIS_URL, testPrefix } from '../test/helpers/redis.js';
+
+const JOBS = Number(process.env.BENCH_JOBS ?? 5000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const SCHEDULE = process.env.BENCH_SCHEDULE === 'cron' ? 'cron' : 'rate';
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 2000);
+const PASSWORD = 'bench-admin-password';
+
+function pct(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+async function main() {
+  const db = await createTestDatabase();
+  const prefix = testPrefix();
+  const redis = new Redis(TEST_REDIS_URL);
+  const recordKey = `${prefix}record`;
+  const admin = await startAdminProcess({
+    OASIS_REDIS_URL: TEST_REDIS_URL,
+    OASIS_REDIS_PREFIX: prefix,
+    OASIS_DATABASE_URL: db.url,
+    OASIS_ADMIN_PASSWORD: PASSWORD,
+    OASIS_LOG_LEVEL: 'error',
+  });
+  let worker: ReturnType<typeof runTs> | null = null;
+  try {
+    const api = new ApiClient(admin.url);
+    await api.login('admin', PASSWORD);
+    const app = await api.ok<{ token: string }>('POST', '/api/v1/apps', { name: 'bench', title: 'Bench' });
+    worker = runTs('test/e2e/fixtures/recording-worker.ts', {
+      OASIS_URLS: admin.url,
+      OASIS_APP: 'bench',
+      OASIS_TOKEN: app.token,
+      OASIS_CONCURRENCY: String(CONCURRENCY),
+      OASIS_TEST_RECORD_KEY: recordKey,
+      OASIS_TEST_REDIS_URL: TEST_REDIS_URL,
+      OASIS_TEST_LOG: '0',
+    });
+    await waitFor(async () => worker!.output().includes('worker started'), 20_000, 'worker start');
+
+    process.stdout.write(`creating ${JOBS} jobs (${SCHEDULE})…\n`);
+    const created = Date.now();
+    const schedule = SCHEDULE === 'cron' ? { type: 'CRON', cron: '* * * * * *' } : { type: 'FIXED_RATE', everyMs: 1000 };
+    let next = 0;
+    const ids: number[] = [];
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < JOBS) {
+          const i = next++;
+          const j = await api.ok<{ id: number }>('POST', '/api/v1/jobs', { app: 'bench', name: `bench-${i}`, handler: 'record', schedule });
+          ids.push(j.id);
+        }
+      }),
+    );
+    process.stdout.write(`created in ${((Date.now() - created) / 1000).toFixed(1)} s; warming up 3 s, measuring ${SECONDS} s…\n`);
+    await new Promise((r) => setTimeout(r, 3000));
+    const from = Math.ceil(Date.now() / 1000) * 1000;
+    const to = from + SECONDS * 1000;
+    await new Promise((r) => setTimeout(r, to - Date.now() + 3000));
+
+    const execs = parseExecutions(await redis.lrange(recordKey, 0, -1)).filter((e) => e.scheduledAt >= from && e.scheduledAt < to);
+    const seen = new Set<string>();
+    let duplicates = 0;
+    for (const e of execs) {
+      const k = `${e.jobId}:${e.scheduledAt}`;
+      if (seen.has(k)) duplicates++;
+      seen.add(k);
+    }
+    // Every job fires once a second: exactly SECONDS fires of each fall in the window.
+    const expected = JOBS * SECONDS;
+    const misses = expected - seen.size;
+    const lateness = execs.map((e) => e.startedAt - e.scheduledAt).sort((a, b) => a - b);
+
+    await new Promise((r) => setTimeout(r, 3000));
+    const conn = await mysql.createConnection(db.url);
+    const [rows] = await conn.query('SELECT COUNT(*) AS n FROM oasis_job_log WHERE scheduled_at >= ? AND scheduled_at < ?', [from, to]);
+    await conn.end();
+    const written = Number((rows as { n: number }[])[0]?.n ?? 0);
+
+    const table: [string, string][] = [
+      ['jobs', String(JOBS)],
+      ['schedule', SCHEDULE === 'cron' ? 'cron * * * * * * (same ms)' : 'FIXED_RATE 1000 ms (spread)'],
+      ['window (s)', String(SECONDS)],
+      ['expected fires', String(expected)],
+      ['executed fires', String(seen.size)],
+      ['fires/s', (seen.size / SECONDS).toFixed(0)],
+      ['lateness p50 (ms)', String(pct(lateness, 50))],
+      ['lateness p99 (ms)', String(pct(lateness, 99))],
+      ['lateness max (ms)', String(lateness[lateness.length - 1] ?? NaN)],
+      ['duplicates', String(duplicates)],
+      ['misses', String(misses)],
+      ['final rows in MySQL', String(written)],
+    ];
+    const w = Math.max(...table.map(([k]) => k.length));
+    process.stdout.write(`\n| ${'metric'.padEnd(w)} | value |\n|${'-'.repeat(w + 2)}|-------|\n`);
+    for (const [k, v] of table) process.stdout.write(`| ${k.padEnd(w)} | ${v} |\n`);
+  } finally {
+    await worker?.kill('SIGTERM');
+    await admin.kill('SIGTERM');
+    await deleteByPrefix(redis, prefix);
+    redis.disconnect();
+    await db.drop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`${String((err as Error).stack ?? err)}\n`);
+    process.exit(1);
+  },
+);
