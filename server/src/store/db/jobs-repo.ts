@@ -3,6 +3,7 @@ import { AppError } from '../../domain/errors.js';
 import type { JobRecord, MisfirePolicy, Routing, Schedule } from '../../domain/types.js';
 import { mapConstraintErrors } from './errors.js';
 import type { JobModel, Models } from './models.js';
+import { inTransaction } from './transaction.js';
 
 /** What a job is made of, without identity, app, version and timestamps. */
 export type JobFields = Omit<JobRecord, 'id' | 'app' | 'version' | 'createdAt' | 'updatedAt'>;
@@ -91,7 +92,7 @@ export class JobsRepo {
    * @throws {AppError} `OASIS_ERR_CONFLICT` when the new name is taken; whatever `change` throws.
    */
   async update(id: number, change: (current: JobRecord) => JobFields): Promise<JobRecord | null> {
-    const saved = await this.models.Job.sequelize!.transaction(async (transaction) => {
+    const saved = await inTransaction(this.models.Job.sequelize!, async (transaction) => {
       const row = await this.models.Job.findByPk(id, {
         include: this.include,
         transaction,

@@ -2,6 +2,7 @@ import { Op, type WhereOptions } from 'sequelize';
 import type { LogItem, TaskStatus, TriggerType } from '../../domain/types.js';
 import { capUtf8 } from './errors.js';
 import type { JobLogModel, Models } from './models.js';
+import { inTransaction } from './transaction.js';
 
 /** One row of `oasis_job_log`: the final record of a task attempt. Times are epoch ms. */
 export interface FinalRecord {
@@ -44,10 +45,12 @@ export interface LogQuery {
 
 const MEDIUMTEXT_BYTES = 16 * 1024 * 1024 - 1;
 const TEXT_BYTES = 65_535;
-const RECORD_FIELDS = [
-  'jobId', 'appId', 'handler', 'scheduledAt', 'startedAt', 'finishedAt', 'status', 'triggerType',
-  'workerId', 'shardIndex', 'shardTotal', 'attempt', 'params', 'result', 'error',
-] as const satisfies readonly (keyof FinalRecord)[];
+/** Columns of `oasis_job_log` in the order {@link LogsRepo.writeFinals} binds them. */
+const LOG_COLUMNS = [
+  'id', 'job_id', 'app_id', 'handler', 'scheduled_at', 'started_at', 'finished_at', 'status', 'trigger_type',
+  'worker_id', 'shard_index', 'shard_total', 'attempt', 'params', 'result', 'error',
+] as const;
+const TEXT_COLUMNS = ['log_id', 'text', 'line_count', 'truncated'] as const;
 
 const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
 const numOrNull = (v: number | string | null): number | null => (v === null ? null : num(v));
@@ -84,24 +87,45 @@ export class LogsRepo {
    */
   async writeFinals(records: readonly FinalRecord[], texts: readonly FinalText[]): Promise<void> {
     if (records.length === 0 && texts.length === 0) return;
-    const { JobLog, JobLogText } = this.models;
-    await JobLog.sequelize!.transaction(async (transaction) => {
+    const sequelize = this.models.JobLog.sequelize!;
+    const mysql = sequelize.getDialect() !== 'sqlite';
+    // Raw multi-row upserts: this is the hot path of every fire, and building a model instance
+    // per row costs more than the database work itself.
+    const upsert = (table: string, cols: readonly string[], key: string, rows: unknown[][]) => {
+      const values = rows.map(() => `(${cols.map(() => '?').join(',')})`).join(',');
+      const update = cols
+        .filter((c) => c !== key)
+        .map((c) => (mysql ? `\`${c}\`=VALUES(\`${c}\`)` : `"${c}"=excluded."${c}"`))
+        .join(',');
+      const q = mysql ? (c: string) => `\`${c}\`` : (c: string) => `"${c}"`;
+      const sql =
+        `INSERT INTO ${q(table)} (${cols.map(q).join(',')}) VALUES ${values} ` +
+        (mysql ? `ON DUPLICATE KEY UPDATE ${update}` : `ON CONFLICT(${q(key)}) DO UPDATE SET ${update}`);
+      return { sql, replacements: rows.flat() };
+    };
+    await inTransaction(sequelize, async (transaction) => {
       if (records.length) {
-        await JobLog.bulkCreate(
-          records.map((r) => ({
-            ...r,
-            params: capUtf8(r.params, MEDIUMTEXT_BYTES),
-            result: r.result === null ? null : capUtf8(r.result, MEDIUMTEXT_BYTES),
-            error: r.error === null ? null : capUtf8(r.error, TEXT_BYTES),
-          })),
-          { transaction, updateOnDuplicate: [...RECORD_FIELDS], validate: false, hooks: false },
+        const { sql, replacements } = upsert(
+          'oasis_job_log',
+          LOG_COLUMNS,
+          'id',
+          records.map((r) => [
+            r.id, r.jobId, r.appId, r.handler, r.scheduledAt, r.startedAt, r.finishedAt, r.status, r.triggerType,
+            r.workerId, r.shardIndex, r.shardTotal, r.attempt, capUtf8(r.params, MEDIUMTEXT_BYTES),
+            r.result === null ? null : capUtf8(r.result, MEDIUMTEXT_BYTES),
+            r.error === null ? null : capUtf8(r.error, TEXT_BYTES),
+          ]),
         );
+        await sequelize.query(sql, { replacements, transaction });
       }
       if (texts.length) {
-        await JobLogText.bulkCreate(
-          texts.map((t) => ({ ...t, text: capUtf8(t.text, MEDIUMTEXT_BYTES) })),
-          { transaction, updateOnDuplicate: ['text', 'lineCount', 'truncated'], validate: false, hooks: false },
+        const { sql, replacements } = upsert(
+          'oasis_job_log_text',
+          TEXT_COLUMNS,
+          'log_id',
+          texts.map((t) => [t.logId, capUtf8(t.text, MEDIUMTEXT_BYTES), t.lineCount, t.truncated ? 1 : 0]),
         );
+        await sequelize.query(sql, { replacements, transaction });
       }
     });
   }
@@ -159,7 +183,7 @@ export class LogsRepo {
     });
     if (rows.length === 0) return 0;
     const ids = rows.map((r) => r.id);
-    await JobLog.sequelize!.transaction(async (transaction) => {
+    await inTransaction(JobLog.sequelize!, async (transaction) => {
       await JobLogText.destroy({ where: { logId: ids }, transaction });
       await JobLog.destroy({ where: { id: ids }, transaction });
     });

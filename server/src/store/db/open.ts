@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import mysql from 'mysql2/promise';
-import { Sequelize, type Options } from 'sequelize';
+import { Sequelize, Transaction, type Options } from 'sequelize';
 import type { Logger } from '../../domain/logger.js';
 import { defineModels, type Models } from './models.js';
 
@@ -101,8 +101,16 @@ export async function openDatabase(url: string, logger?: Logger): Promise<Databa
       mkdirSync(dirname(path), { recursive: true });
       walFile = true;
     }
-    sequelize = new Sequelize({ dialect: 'sqlite', storage: path, logging });
-    waitWhenBusy(sequelize);
+    sequelize = new Sequelize({
+      dialect: 'sqlite',
+      storage: path,
+      logging,
+      // Transactions run one at a time (see inTransaction) and take the write lock up front; a
+      // single statement that finds the lock taken retries with backoff. No busy_timeout: it
+      // would park libuv threads and starve the connection holding the lock.
+      transactionType: Transaction.TYPES.IMMEDIATE,
+      retry: { max: 30, match: [/SQLITE_BUSY/], backoffBase: 10, backoffExponent: 1.15 },
+    });
   } else {
     throw new Error('database URL must be mysql://… or sqlite:…');
   }
@@ -129,23 +137,5 @@ export async function openDatabase(url: string, logger?: Logger): Promise<Databa
     async close() {
       await sequelize.close();
     },
-  };
-}
-
-interface SqliteConnection {
-  configure?(option: 'busyTimeout', ms: number): void;
-}
-
-/**
- * SQLite opens one connection per transaction; without a busy timeout a second writer fails at
- * once with SQLITE_BUSY. Give every connection Sequelize hands out a 5 s busy timeout.
- */
-function waitWhenBusy(sequelize: Sequelize): void {
-  const manager = sequelize.connectionManager;
-  const getConnection = manager.getConnection.bind(manager);
-  manager.getConnection = async (opts) => {
-    const conn = (await getConnection(opts)) as SqliteConnection;
-    conn.configure?.('busyTimeout', 5000);
-    return conn as Awaited<ReturnType<typeof getConnection>>;
   };
 }
