@@ -78,4 +78,17 @@ describe('LogService and LogsRepo.writeFinals (MariaDB + Redis)', function () {
       expect((err as AppError).code).to.equal('OASIS_ERR_NOT_FOUND');
     }
   });
+
+  it('writes a batch bigger than one packet (18 MiB of log text) and caps oversized values', async function () {
+    const big = (n: number) => `${n}`.repeat(3 * 1024 * 1024);
+    const recs = [10, 11, 12, 13, 14, 15].map((n) => final(n, { error: 'e'.repeat(70_000) }));
+    await s.repos.logs.writeFinals(
+      recs,
+      recs.map((r, i) => ({ logId: r.id, text: big(i), lineCount: 1, truncated: false })),
+    );
+    for (const [i, r] of recs.entries()) {
+      expect((await s.repos.logs.getText(r.id))?.text.length).to.equal(3 * 1024 * 1024, `text ${i}`);
+      expect((await s.repos.logs.get(r.id))?.error?.length).to.equal(65_535);
+    }
+  });
 });

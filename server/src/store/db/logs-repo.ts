@@ -3,6 +3,7 @@ import type { LogItem, TaskStatus, TriggerType } from '../../domain/types.js';
 import { capUtf8 } from './errors.js';
 import type { JobLogModel, Models } from './models.js';
 import { inTransaction } from './transaction.js';
+import { upsertRows } from './upsert.js';
 
 /** One row of `oasis_job_log`: the final record of a task attempt. Times are epoch ms. */
 export interface FinalRecord {
@@ -43,7 +44,8 @@ export interface LogQuery {
   offset: number;
 }
 
-const MEDIUMTEXT_BYTES = 16 * 1024 * 1024 - 1;
+/** Cap of MEDIUMTEXT values: half the column, so one row always fits MariaDB's default 16 MiB packet. */
+const BIG_TEXT_BYTES = 8 * 1024 * 1024;
 const TEXT_BYTES = 65_535;
 /** Columns of `oasis_job_log` in the order {@link LogsRepo.writeFinals} binds them. */
 const LOG_COLUMNS = [
@@ -81,51 +83,27 @@ export class LogsRepo {
   constructor(private readonly models: Models) {}
 
   /**
-   * Writes final records and their log texts: one bulk statement per table, in one transaction.
-   * Idempotent: writing the same ids again overwrites them with the same values. Oversized text
-   * columns are cut to what the column holds so one record never blocks a batch.
+   * Writes final records and their log texts in one transaction: one multi-row upsert per table
+   * (split only when a batch would exceed a few MiB). Idempotent: writing the same ids again
+   * overwrites them with the same values. Oversized texts are cut (params/result/log text at
+   * 8 MiB, error at 64 KiB) so one record never blocks a batch.
    */
   async writeFinals(records: readonly FinalRecord[], texts: readonly FinalText[]): Promise<void> {
     if (records.length === 0 && texts.length === 0) return;
     const sequelize = this.models.JobLog.sequelize!;
-    const mysql = sequelize.getDialect() !== 'sqlite';
-    // Raw multi-row upserts: this is the hot path of every fire, and building a model instance
-    // per row costs more than the database work itself.
-    const upsert = (table: string, cols: readonly string[], key: string, rows: unknown[][]) => {
-      const values = rows.map(() => `(${cols.map(() => '?').join(',')})`).join(',');
-      const update = cols
-        .filter((c) => c !== key)
-        .map((c) => (mysql ? `\`${c}\`=VALUES(\`${c}\`)` : `"${c}"=excluded."${c}"`))
-        .join(',');
-      const q = mysql ? (c: string) => `\`${c}\`` : (c: string) => `"${c}"`;
-      const sql =
-        `INSERT INTO ${q(table)} (${cols.map(q).join(',')}) VALUES ${values} ` +
-        (mysql ? `ON DUPLICATE KEY UPDATE ${update}` : `ON CONFLICT(${q(key)}) DO UPDATE SET ${update}`);
-      return { sql, replacements: rows.flat() };
-    };
     await inTransaction(sequelize, async (transaction) => {
       if (records.length) {
-        const { sql, replacements } = upsert(
-          'oasis_job_log',
-          LOG_COLUMNS,
-          'id',
-          records.map((r) => [
-            r.id, r.jobId, r.appId, r.handler, r.scheduledAt, r.startedAt, r.finishedAt, r.status, r.triggerType,
-            r.workerId, r.shardIndex, r.shardTotal, r.attempt, capUtf8(r.params, MEDIUMTEXT_BYTES),
-            r.result === null ? null : capUtf8(r.result, MEDIUMTEXT_BYTES),
-            r.error === null ? null : capUtf8(r.error, TEXT_BYTES),
-          ]),
-        );
-        await sequelize.query(sql, { replacements, transaction });
+        const rows = records.map((r) => [
+          r.id, r.jobId, r.appId, r.handler, r.scheduledAt, r.startedAt, r.finishedAt, r.status, r.triggerType,
+          r.workerId, r.shardIndex, r.shardTotal, r.attempt, capUtf8(r.params, BIG_TEXT_BYTES),
+          r.result === null ? null : capUtf8(r.result, BIG_TEXT_BYTES),
+          r.error === null ? null : capUtf8(r.error, TEXT_BYTES),
+        ]);
+        await upsertRows(sequelize, transaction, 'oasis_job_log', LOG_COLUMNS, 'id', rows);
       }
       if (texts.length) {
-        const { sql, replacements } = upsert(
-          'oasis_job_log_text',
-          TEXT_COLUMNS,
-          'log_id',
-          texts.map((t) => [t.logId, capUtf8(t.text, MEDIUMTEXT_BYTES), t.lineCount, t.truncated ? 1 : 0]),
-        );
-        await sequelize.query(sql, { replacements, transaction });
+        const rows = texts.map((t) => [t.logId, capUtf8(t.text, BIG_TEXT_BYTES), t.lineCount, t.truncated ? 1 : 0]);
+        await upsertRows(sequelize, transaction, 'oasis_job_log_text', TEXT_COLUMNS, 'log_id', rows);
       }
     });
   }

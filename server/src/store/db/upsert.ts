@@ -1,0 +1,58 @@
+import type { Sequelize, Transaction } from 'sequelize';
+
+/** Rough size budget of one statement, well under MariaDB's default max_allowed_packet (16 MiB). */
+const STATEMENT_BUDGET_BYTES = 4 * 1024 * 1024;
+
+const sizeOf = (row: readonly unknown[]): number =>
+  row.reduce<number>((n, v) => n + (typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : 8), 0);
+
+/**
+ * Splits rows into runs whose estimated size stays under the statement budget. Usual batches of
+ * small rows make one run; a row larger than the budget makes a run of its own.
+ */
+export function chunkBySize<R extends readonly unknown[]>(rows: readonly R[], budget = STATEMENT_BUDGET_BYTES): R[][] {
+  const out: R[][] = [];
+  let run: R[] = [];
+  let size = 0;
+  for (const row of rows) {
+    const s = sizeOf(row);
+    if (run.length && size + s > budget) {
+      out.push(run);
+      run = [];
+      size = 0;
+    }
+    run.push(row);
+    size += s;
+  }
+  if (run.length) out.push(run);
+  return out;
+}
+
+/**
+ * Multi-row upsert keyed on `key`: `INSERT … ON DUPLICATE KEY UPDATE` on MySQL / MariaDB,
+ * `INSERT … ON CONFLICT(key) DO UPDATE` on SQLite. One statement per size-bounded run of rows
+ * (one statement for any ordinary batch). Raw SQL because this is the hot path of every fire and
+ * building a model instance per row costs more than the database work itself.
+ */
+export async function upsertRows(
+  sequelize: Sequelize,
+  transaction: Transaction,
+  table: string,
+  cols: readonly string[],
+  key: string,
+  rows: readonly (readonly unknown[])[],
+): Promise<void> {
+  const mysql = sequelize.getDialect() !== 'sqlite';
+  const q = mysql ? (c: string) => `\`${c}\`` : (c: string) => `"${c}"`;
+  const update = cols
+    .filter((c) => c !== key)
+    .map((c) => (mysql ? `${q(c)}=VALUES(${q(c)})` : `${q(c)}=excluded.${q(c)}`))
+    .join(',');
+  const tuple = `(${cols.map(() => '?').join(',')})`;
+  for (const run of chunkBySize(rows)) {
+    const sql =
+      `INSERT INTO ${q(table)} (${cols.map(q).join(',')}) VALUES ${run.map(() => tuple).join(',')} ` +
+      (mysql ? `ON DUPLICATE KEY UPDATE ${update}` : `ON CONFLICT(${q(key)}) DO UPDATE SET ${update}`);
+    await sequelize.query(sql, { replacements: run.flat(), transaction });
+  }
+}
