@@ -53,7 +53,12 @@ export const createJobSchema = z.strictObject({ app: appNameSchema, ...fields })
 export type CreateJobInput = z.input<typeof createJobSchema>;
 
 /** A change to a job: any field but the app (a job never moves to another app). */
-export const updateJobSchema = z.strictObject({ ...fields, name: jobNameSchema.optional(), handler: handlerSchema.optional(), schedule: scheduleSchema.optional() });
+export const updateJobSchema = z.strictObject({
+  ...fields,
+  name: jobNameSchema.optional(),
+  handler: handlerSchema.optional(),
+  schedule: scheduleSchema.optional(),
+});
 export type UpdateJobInput = z.input<typeof updateJobSchema>;
 
 /** Body of a manual trigger: params for this run only (default: the job's). */
