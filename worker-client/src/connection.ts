@@ -223,6 +223,9 @@ function classifyRefusal(err: Error): OasisWorkerError | undefined {
   if (code.startsWith(WorkerErrorCode.UNAUTHORIZED)) {
     return new OasisWorkerError(WorkerClientErrorCode.UNAUTHORIZED, `the admin refused the app name or token (${detail})`, { cause: err });
   }
+  if (code.startsWith(WorkerErrorCode.BAD_MESSAGE)) {
+    return new OasisWorkerError(WorkerClientErrorCode.BAD_HANDSHAKE, `the admin refused the handshake (${detail})`, { cause: err });
+  }
   if (code.startsWith(WorkerErrorCode.PROTOCOL)) {
     return new OasisWorkerError(
       WorkerClientErrorCode.PROTOCOL,

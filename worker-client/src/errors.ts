@@ -10,6 +10,8 @@ export const WorkerClientErrorCode = {
   UNAUTHORIZED: WorkerErrorCode.UNAUTHORIZED,
   /** The admin does not speak this SDK's protocol version. */
   PROTOCOL: WorkerErrorCode.PROTOCOL,
+  /** The admin found the handshake malformed (e.g. a name it does not accept). */
+  BAD_HANDSHAKE: WorkerErrorCode.BAD_MESSAGE,
   /** Could not connect (network, admin down, no welcome in time). Retried with backoff. */
   CONNECT: 'OASIS_ERR_CONNECT',
   /** `stop()` was called before `start()` finished connecting. */

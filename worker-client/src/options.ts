@@ -13,13 +13,13 @@ export interface WorkerOptions {
   url?: string;
   /** Several admin URLs for failover: the worker moves to the next one when a connection fails. */
   urls?: readonly string[];
-  /** App (executor group) name. Required. */
+  /** App (executor group) name, 1..64 characters. Required. */
   app: string;
   /** The app's worker token. Required. */
   token: string;
   /** Most tasks run at once, 1..10000. Default 4. */
   concurrency?: number;
-  /** Unique id of this worker within the app. Default `${hostname}-${pid}-${random}`. */
+  /** Unique id of this worker within the app: 1..128 of `A-Z a-z 0-9 _ . : @ -`. Default `${hostname}-${pid}-${random}`. */
   workerId?: string;
   /** Heartbeat interval in ms (100..600000). Default: what the admin's `welcome` says. */
   heartbeatMs?: number;
@@ -70,9 +70,13 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set([
 
 const LOGGER_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
-/** Default worker id: `${hostname}-${pid}-${6 hex chars}`. */
+/** What the admin accepts as a worker id. */
+export const WORKER_ID_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/;
+
+/** Default worker id: `${hostname}-${pid}-${6 hex chars}`, the host name cut to fit {@link WORKER_ID_PATTERN}. */
 export function defaultWorkerId(): string {
-  return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const host = hostname().replace(/[^A-Za-z0-9_.:@-]/g, '-').slice(0, 100) || 'worker';
+  return `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
 /**
@@ -91,8 +95,8 @@ export function resolveOptions(input: unknown): ResolvedWorkerOptions {
   }
 
   const urls = resolveUrls(o.url, o.urls, problems);
-  const app = requireString('app', o.app, problems);
-  const token = requireString('token', o.token, problems);
+  const app = requireString('app', o.app, 64, problems);
+  const token = requireString('token', o.token, 256, problems);
   const concurrency = intInRange('concurrency', o.concurrency, 1, 10_000, problems) ?? WORKER_DEFAULTS.concurrency;
   const heartbeatMs = intInRange('heartbeatMs', o.heartbeatMs, 100, 600_000, problems);
   const pollMs = intInRange('pollMs', o.pollMs, 50, 60_000, problems) ?? WORKER_DEFAULTS.pollMs;
@@ -106,8 +110,8 @@ export function resolveOptions(input: unknown): ResolvedWorkerOptions {
 
   let workerId = defaultWorkerId();
   if (o.workerId !== undefined) {
-    if (typeof o.workerId !== 'string' || o.workerId.length === 0 || o.workerId.length > 200 || /\s/.test(o.workerId)) {
-      problems.push('workerId: must be a non-empty string of at most 200 characters without spaces');
+    if (typeof o.workerId !== 'string' || !WORKER_ID_PATTERN.test(o.workerId)) {
+      problems.push('workerId: must be 1..128 characters among letters, digits and _ . : @ -');
     } else {
       workerId = o.workerId;
     }
@@ -189,9 +193,13 @@ function checkUrl(name: string, value: unknown, problems: string[]): string | un
   return parsed.origin === 'null' ? value.replace(/\/+$/, '') : parsed.origin;
 }
 
-function requireString(name: string, value: unknown, problems: string[]): string {
+function requireString(name: string, value: unknown, maxLength: number, problems: string[]): string {
   if (typeof value !== 'string' || value.trim().length === 0) {
     problems.push(`${name}: required, a non-empty string`);
+    return '';
+  }
+  if (value.length > maxLength) {
+    problems.push(`${name}: at most ${maxLength} characters`);
     return '';
   }
   return value;

@@ -1,7 +1,7 @@
 /**
- * Task results on their way to the admin. Results are batched (`results {results}` every ~10 ms or
- * 100 results), one batch in flight at a time, and a result leaves the outbox only when the admin
- * acked it. A batch that was not acked (disconnect, ack timeout, admin error) is sent again —
+ * Task results on their way to the admin. Results are batched (`results {results}` every ~10 ms,
+ * or as soon as 100 wait; a batch carries up to 1000), one batch in flight at a time, and a result
+ * leaves the outbox only when the admin acked it. A batch that was not acked (disconnect, ack timeout, admin error) is sent again —
  * after the reconnect if the connection dropped. The admin de-duplicates, so re-sending is safe.
  */
 import type { ResultVerdict, TaskResult } from './protocol.js';
@@ -15,7 +15,7 @@ export type ResultSender = (results: TaskResult[]) => Promise<ResultVerdict[]>;
 export interface OutboxOptions {
   /** Wait at most this long before sending a partial batch. Default 10 ms. */
   flushMs: number;
-  /** Largest batch. Default 100. */
+  /** Send at once (without waiting `flushMs`) when this many results wait. Default 100. */
   batchSize: number;
   /** First retry delay while connected (doubles per failure up to 30 s). Default 500 ms. */
   retryMs: number;
@@ -24,6 +24,8 @@ export interface OutboxOptions {
 export const DEFAULT_OUTBOX_OPTIONS: OutboxOptions = Object.freeze({ flushMs: 10, batchSize: 100, retryMs: 500 });
 
 const MAX_RETRY_MS = 30_000;
+/** Most results in one message (the admin accepts up to 1000): under load, batches grow instead of queueing. */
+const MAX_BATCH = 1000;
 
 export class ResultOutbox {
   private pending: TaskResult[] = [];
@@ -92,7 +94,7 @@ export class ResultOutbox {
 
   private async flush(): Promise<void> {
     if (this.inFlight || this.pending.length === 0 || !this.canSend()) return;
-    const size = this.singles > 0 ? 1 : this.options.batchSize;
+    const size = this.singles > 0 ? 1 : MAX_BATCH;
     const batch = this.pending.slice(0, size);
     this.inFlight = true;
     try {

@@ -63,7 +63,8 @@ export interface SignalOptions extends StopOptions {
 }
 
 const DEFAULT_STOP_TIMEOUT_MS = 30_000;
-const HANDLER_NAME = /^\S{1,200}$/;
+const HANDLER_NAME = /^\S{1,128}$/;
+const MAX_HANDLERS = 1000;
 
 export class OasisWorker extends EventEmitter<WorkerEvents> {
   /** The validated, frozen options. */
@@ -136,10 +137,11 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
    */
   handle<R>(name: string, fn: Handler<R>): this {
     if (typeof name !== 'string' || !HANDLER_NAME.test(name)) {
-      throw new TypeError(`handler name must be 1..200 characters without spaces (got ${JSON.stringify(name)})`);
+      throw new TypeError(`handler name must be 1..128 characters without spaces (got ${JSON.stringify(name)})`);
     }
     if (typeof fn !== 'function') throw new TypeError(`handler "${name}" must be a function`);
     if (this.handlers.has(name)) throw new Error(`a handler named "${name}" is already registered`);
+    if (this.handlers.size >= MAX_HANDLERS) throw new Error(`at most ${MAX_HANDLERS} handlers per worker`);
     if (this.currentState === WorkerState.STOPPED) throw new Error('the worker is stopped');
     if (this.currentState !== WorkerState.IDLE) {
       this.options.logger.warn(`handler "${name}" registered after start(): the admin learns of it at the next reconnect`);
@@ -151,8 +153,9 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
   /**
    * Connects and starts pulling. Resolves once an admin welcomed the worker; until then it keeps
    * retrying (problems are reported as `error` events).
-   * @throws {OasisWorkerError} `OASIS_ERR_UNAUTHORIZED` / `OASIS_ERR_PROTOCOL_VERSION` when the admin
-   * refuses the handshake (the worker is then stopped), `OASIS_ERR_WORKER_STOPPED` if `stop()` came first.
+   * @throws {OasisWorkerError} `OASIS_ERR_UNAUTHORIZED`, `OASIS_ERR_PROTOCOL_VERSION` or
+   * `OASIS_ERR_BAD_MESSAGE` when the admin refuses the handshake (the worker is then stopped),
+   * `OASIS_ERR_WORKER_STOPPED` if `stop()` came first.
    */
   start(): Promise<void> {
     if (this.startPromise !== undefined) return this.startPromise;

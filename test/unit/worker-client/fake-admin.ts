@@ -30,6 +30,8 @@ export interface FakeAdminOptions {
   pullDelayMs?: number;
   /** Misbehave: hand out this many tasks per pull whatever `max` says. */
   ignoreMaxWith?: number;
+  /** Refuse every handshake with this connect_error message. */
+  refuseWith?: string;
 }
 
 let taskSeq = 0;
@@ -83,6 +85,7 @@ export class FakeAdmin {
     nsp.use((socket, next) => {
       const auth = socket.handshake.auth as WorkerHandshake;
       this.handshakes.push(auth);
+      if (this.options.refuseWith !== '') return next(new Error(this.options.refuseWith));
       if (auth.token !== this.options.token) return next(new Error(WorkerErrorCode.UNAUTHORIZED));
       next();
     });
@@ -93,7 +96,7 @@ export class FakeAdmin {
     const http = createServer();
     const io = new Server<WorkerToAdminEvents, AdminToWorkerEvents>(http);
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    return new FakeAdmin(http, io, { token: 'secret', heartbeatMs: 5000, pullDelayMs: 0, ignoreMaxWith: 0, ...options });
+    return new FakeAdmin(http, io, { token: 'secret', heartbeatMs: 5000, pullDelayMs: 0, ignoreMaxWith: 0, refuseWith: '', ...options });
   }
 
   get sockets(): AdminSocket[] {

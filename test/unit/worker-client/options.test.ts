@@ -59,6 +59,9 @@ describe('worker-client: options', () => {
   });
 
   it('validates workerId, logger and reconnect bounds', () => {
+    expect(problemsOf({ ...base, workerId: 'a/b' }).join()).to.include('workerId:');
+    expect(problemsOf({ ...base, app: 'x'.repeat(65) }).join()).to.include('app: at most 64');
+    expect(new OasisWorker(base).workerId).to.match(/^[A-Za-z0-9_.:@-]{1,128}$/);
     const text = problemsOf({ ...base, workerId: 'has space', logger: { warn: 'loud' }, reconnectMinMs: 5000, reconnectMaxMs: 100 }).join('\n');
     expect(text).to.include('workerId:');
     expect(text).to.include('logger:');

@@ -1,6 +1,8 @@
 /**
  * The worker SDK against a real Socket.IO server playing the admin (see fake-admin.ts).
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import {
   OasisWorker,
@@ -75,6 +77,30 @@ describe('worker-client: protocol against a real Socket.IO admin', function () {
     const attempts = admin.handshakes.length;
     await sleep(150);
     expect(admin.handshakes.length, 'no retries after a refused start').to.equal(attempts);
+  });
+
+  it('rejects start() when the admin does not speak our protocol version', async () => {
+    admin = await restartAdmin({ refuseWith: 'OASIS_ERR_PROTOCOL_VERSION: admin speaks protocol 2, worker 1' });
+    const w = newWorker();
+    const err = await w.start().then(
+      () => expect.fail('start() resolved'),
+      (e: unknown) => e as OasisWorkerError,
+    );
+    expect(err.code).to.equal('OASIS_ERR_PROTOCOL_VERSION');
+    expect(err.message).to.include('admin speaks protocol 2');
+  });
+
+  it('fails over to the next URL and reports the failed attempt as an error event', async () => {
+    const deadUrl = await unusedUrl();
+    const w = newWorker({ url: undefined, urls: [deadUrl, admin.url] });
+    const errors: Error[] = [];
+    w.on('error', (e) => errors.push(e));
+    const connected = new Promise<{ url: string }>((r) => w.once('connected', r));
+    await w.start();
+    expect((await connected).url).to.equal(admin.url);
+    expect(errors).to.have.length.at.least(1);
+    expect((errors[0] as OasisWorkerError).code).to.equal('OASIS_ERR_CONNECT');
+    expect(errors[0]?.message).to.include(deadUrl);
   });
 
   it('never runs more than concurrency tasks and never overlaps pulls', async () => {
@@ -307,6 +333,14 @@ describe('worker-client: protocol against a real Socket.IO admin', function () {
     expect((aborted as TaskAbortError).kind).to.equal('SHUTDOWN');
     expect(admin.accepted.get(task.id)?.status).to.equal('KILLED');
   });
+
+  async function unusedUrl(): Promise<string> {
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const { port } = srv.address() as AddressInfo;
+    await new Promise((r) => srv.close(r));
+    return `http://127.0.0.1:${port}`;
+  }
 
   async function restartAdmin(options: Parameters<typeof FakeAdmin.start>[0]): Promise<FakeAdmin> {
     await admin.close();
