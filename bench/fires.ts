@@ -112,6 +112,9 @@ async function main() {
     const w = Math.max(...table.map(([k]) => k.length));
     process.stdout.write(`\n| ${'metric'.padEnd(w)} | value |\n|${'-'.repeat(w + 2)}|-------|\n`);
     for (const [k, v] of table) process.stdout.write(`| ${k.padEnd(w)} | ${v} |\n`);
+    if (misses > 0 || duplicates > 0) {
+      process.stdout.write(`\n--- admin output (tail) ---\n${admin.output().slice(-3000)}\n--- worker output (tail) ---\n${worker.output().slice(-3000)}\n`);
+    }
   } finally {
     await worker?.kill('SIGTERM');
     await admin.kill('SIGTERM');

@@ -14,8 +14,9 @@
   ARGV[4] task lease (ms)
   ARGV[5] app key base
 
-  Output: array of tasks, each the flat field/value list of its hash; -1 when the worker is not
-  registered (it must register again)
+  Output: a JSON array of tasks, each the array [id, jobId, handler, params, scheduledAt,
+  attempt, trigger, shardIndex, shardTotal, timeoutMs] (one string: cheap to decode); -1 when
+  the worker is not registered (it must register again)
 ]]
 local conc = tonumber(redis.call('HGET', KEYS[5], 'concurrency'))
 if not conc or redis.call('HGET', KEYS[5], 'online') ~= '1' then return -1 end
@@ -36,7 +37,9 @@ while #out < max do
     redis.call('HSET', taskKey, 'status', 'RUNNING', 'worker', ARGV[1], 'startedAt', ARGV[3])
     redis.call('ZADD', KEYS[3], deadline, id)
     redis.call('SADD', KEYS[4], id)
-    out[#out + 1] = redis.call('HGETALL', taskKey)
+    out[#out + 1] = redis.call('HMGET', taskKey, 'id', 'jobId', 'handler', 'params', 'scheduledAt',
+      'attempt', 'trigger', 'shardIndex', 'shardTotal', 'timeoutMs')
   end
 end
-return out
+if #out == 0 then return '[]' end
+return cjson.encode(out)

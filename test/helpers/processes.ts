@@ -24,8 +24,8 @@ export interface Proc {
 }
 
 /** Runs a TypeScript entry of this repository as a separate Node process (through tsx). */
-export function runTs(entry: string, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, entry)], {
+export function runTs(entry: string, env: Record<string, string>, nodeArgs: string[] = []): Proc {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', resolve(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -65,9 +65,9 @@ export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>
 }
 
 /** Starts an admin process on a free port and waits until /healthz answers 200. */
-export async function startAdminProcess(env: Record<string, string>): Promise<Proc & { url: string; port: number }> {
+export async function startAdminProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<Proc & { url: string; port: number }> {
   const port = await freePort();
-  const p = runTs('server/src/main.ts', { OASIS_PORT: String(port), OASIS_HOST: '127.0.0.1', OASIS_LOG_LEVEL: 'warn', ...env });
+  const p = runTs('server/src/main.ts', { OASIS_PORT: String(port), OASIS_HOST: '127.0.0.1', OASIS_LOG_LEVEL: 'warn', ...env }, nodeArgs);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
     async () => {

@@ -103,8 +103,9 @@ describe('lua: pull, complete, leases, reaping', function () {
     const lost = await hot.tasks.reapExpired(APP, NOW + 1500);
     expect(lost).to.deep.equal([ids[1]]);
     const entries = await t.redis.xrange(t.keys.app(APP).finals, '-', '+');
-    const fields = entries[0]?.[1] ?? [];
-    expect(fields[fields.indexOf('status') + 1]).to.equal('LOST');
+    const record = JSON.parse(entries[0]?.[1]?.[1] ?? '{}') as { status: string; error: string };
+    expect(record.status).to.equal('LOST');
+    expect(record.error).to.match(/lease expired/);
     expect(await hot.tasks.reapExpired(APP, NOW + 1800)).to.deep.equal([]);
     expect(await hot.tasks.reapExpired(APP, NOW + 2000)).to.deep.equal([ids[0]]);
   });
@@ -124,6 +125,15 @@ describe('lua: pull, complete, leases, reaping', function () {
     expect(await hot.tasks.pull(APP, 'a', 5, NOW, 1000)).to.equal(null);
     const got = await hot.tasks.pull(APP, 'b', 10, NOW, 1000);
     expect(got).to.have.length(4);
+  });
+
+  it('manual triggers in the same millisecond keep distinct scheduled times', async () => {
+    await job(hot, 1);
+    for (const id of ['1-A', '1-B', '1-C']) {
+      await hot.tasks.enqueue(APP, { jobId: 1, taskId: id, triggerType: 'MANUAL', scheduledAt: NOW, attempt: 1 }, NOW, 15_000);
+    }
+    const times = await Promise.all(['1-A', '1-B', '1-C'].map(async (id) => (await hot.tasks.get(APP, id))?.scheduledAt));
+    expect(times).to.deep.equal([NOW, NOW + 1, NOW + 2]);
   });
 
   it('workers silent past the TTL are retired by the reaper', async () => {

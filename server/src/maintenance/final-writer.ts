@@ -1,7 +1,7 @@
 import type { TaskStatus, TriggerType } from '@oasis/worker-client/protocol';
 import type { Logger } from '../domain/logger.js';
 import type { FinalRecord, FinalText } from '../store/db/logs-repo.js';
-import type { FinalEntry, FinalsStore } from '../store/redis/finals-store.js';
+import type { FinalFields, FinalsStore } from '../store/redis/finals-store.js';
 
 export interface FinalWriterDeps {
   finals: FinalsStore;
@@ -19,10 +19,12 @@ export interface FinalWriterDeps {
   batch?: number;
 }
 
+/** How often the writer also looks for pending entries (its own failed writes, dead admins'). */
+const RECOVERY_EVERY_MS = 1000;
+
 const numOrNull = (v: string | undefined): number | null => (v ? Number(v) : null);
 
-function toRecord(e: FinalEntry, appId: number): FinalRecord {
-  const f = e.fields;
+function toRecord(f: FinalFields, appId: number): FinalRecord {
   return {
     id: f.id ?? '',
     jobId: Number(f.jobId),
@@ -54,6 +56,8 @@ export class FinalWriter {
   private running: Promise<void> | null = null;
   private failures = 0;
   private kick = false;
+  /** Next time (epoch ms) to look for entries a failed write or a dead admin left pending. */
+  private nextRecovery = 0;
 
   constructor(private readonly deps: FinalWriterDeps) {}
 
@@ -102,28 +106,32 @@ export class FinalWriter {
 
   /** Writes one batch per app; true when some app may have more waiting. */
   async drain(): Promise<boolean> {
-    const batch = this.deps.batch ?? 500;
+    const batch = this.deps.batch ?? 2000;
     let more = false;
+    const recover = this.failures > 0 || Date.now() >= this.nextRecovery;
+    if (recover) this.nextRecovery = Date.now() + RECOVERY_EVERY_MS;
     for (const app of await this.deps.apps()) {
-      const entries = await this.deps.finals.read(app, this.deps.consumer, batch);
+      const entries = await this.deps.finals.read(app, this.deps.consumer, batch, recover);
       if (entries.length === 0) continue;
       const appId = await this.deps.appId(app);
       if (appId === null) {
         this.deps.logger.error({ app }, 'final writer: app unknown to the database; records kept');
         continue;
       }
-      const records = entries.map((e) => toRecord(e, appId)).filter((r) => r.id && Number.isFinite(r.jobId));
-      const ids = records.map((r) => r.id);
-      const logs = await this.deps.finals.logs(app, ids);
+      const fields = entries.flatMap((e) => (e.fields ? [e.fields] : []));
+      if (fields.length < entries.length) this.deps.logger.error({ app, bad: entries.length - fields.length }, 'final writer: unreadable stream entries dropped');
+      const records = fields.map((f) => toRecord(f, appId)).filter((r) => r.id && Number.isFinite(r.jobId));
+      const withLog = fields.filter((f) => Number(f.hasLog) === 1).map((f) => f.id);
+      const logs = await this.deps.finals.logs(app, withLog);
       const texts: FinalText[] = [];
-      ids.forEach((id, i) => {
+      withLog.forEach((id, i) => {
         const lines = logs[i] ?? [];
         if (lines.length) {
           texts.push({ logId: id, text: lines.join('\n'), lineCount: lines.length, truncated: lines.some((l) => l.startsWith('[oasis] log capped')) });
         }
       });
       await this.deps.write(records, texts);
-      await this.deps.finals.ack(app, entries.map((e) => e.streamId), ids);
+      await this.deps.finals.ack(app, entries.map((e) => e.streamId), withLog);
       if (entries.length >= batch) more = true;
     }
     return more;

@@ -7,7 +7,7 @@ const taskId = z.string().min(1).max(64);
 export const handshakeSchema = z.object({
   app: z.string().min(1).max(64),
   token: z.string().min(1).max(256),
-  workerId: z.string().regex(/^[A-Za-z0-9_.:@\-]{1,128}$/, 'letters, digits and _ . : @ - only'),
+  workerId: z.string().regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'letters, digits and _ . : @ - only'),
   concurrency: z.number().int().min(1).max(10_000),
   handlers: z.array(z.string().min(1).max(128)).max(1000),
   protocol: z.number().int(),

@@ -3,19 +3,43 @@ import type { Keys } from '../keys.js';
 
 const GROUP = 'writers';
 
+/** A final record as `lua/include/finalize.lua` writes it (numbers arrive as strings). */
+export interface FinalFields {
+  id: string;
+  jobId: string;
+  handler: string;
+  params: string;
+  scheduledAt: string;
+  attempt: string;
+  trigger: string;
+  shardIndex: string;
+  shardTotal: string;
+  worker: string;
+  startedAt: string;
+  finishedAt: string;
+  status: string;
+  result: string;
+  error: string;
+  /** 1 when the task has a live log list to persist. */
+  hasLog: number;
+}
+
 /** One final record waiting in an app's finals STREAM. */
 export interface FinalEntry {
   app: string;
   streamId: string;
-  fields: Record<string, string>;
+  fields: FinalFields | null;
 }
 
 type StreamReply = [string, [string, string[]][]][] | null;
 
-function toFields(flat: string[]): Record<string, string> {
-  const o: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) o[flat[i] as string] = flat[i + 1] as string;
-  return o;
+function toFields(flat: string[]): FinalFields | null {
+  const i = flat.indexOf('r');
+  try {
+    return i >= 0 ? (JSON.parse(flat[i + 1] ?? '') as FinalFields) : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -45,20 +69,24 @@ export class FinalsStore {
   }
 
   /**
-   * Up to `count` entries of one app for `consumer`: first its own unacknowledged ones (a write
-   * that failed before), then entries abandoned by dead consumers, then new ones.
+   * Up to `count` entries of one app for `consumer`. With `recover`, first its own
+   * unacknowledged ones (a write that failed before) and entries abandoned by dead consumers;
+   * then (or without `recover`) new ones.
    */
-  async read(app: string, consumer: string, count: number): Promise<FinalEntry[]> {
+  async read(app: string, consumer: string, count: number, recover = false): Promise<FinalEntry[]> {
     await this.ensureGroup(app);
     const key = this.keys.app(app).finals;
-    const own = (await this.redis.xreadgroup('GROUP', GROUP, consumer, 'COUNT', count, 'STREAMS', key, '0')) as StreamReply;
-    let entries = own?.[0]?.[1] ?? [];
-    if (entries.length === 0) {
-      const claimed = (await this.redis.xautoclaim(key, GROUP, consumer, this.takeoverMs, '0-0', 'COUNT', count)) as [
-        string,
-        [string, string[]][],
-      ];
-      entries = claimed[1] ?? [];
+    let entries: [string, string[]][] = [];
+    if (recover) {
+      const own = (await this.redis.xreadgroup('GROUP', GROUP, consumer, 'COUNT', count, 'STREAMS', key, '0')) as StreamReply;
+      entries = own?.[0]?.[1] ?? [];
+      if (entries.length === 0) {
+        const claimed = (await this.redis.xautoclaim(key, GROUP, consumer, this.takeoverMs, '0-0', 'COUNT', count)) as [
+          string,
+          [string, string[]][],
+        ];
+        entries = claimed[1] ?? [];
+      }
     }
     if (entries.length === 0) {
       const fresh = (await this.redis.xreadgroup('GROUP', GROUP, consumer, 'COUNT', count, 'STREAMS', key, '>')) as StreamReply;

@@ -23,12 +23,6 @@ export interface InflightTask {
 
 export const ResultCode = { REJECTED: -1, DUPLICATE: 0, ACCEPTED: 1 } as const;
 
-function toRecord(flat: LuaReply[] | string[]): Record<string, string> {
-  const o: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) o[String(flat[i])] = String(flat[i + 1]);
-  return o;
-}
-
 function toInflight(h: Record<string, string>): InflightTask {
   return {
     id: h.id ?? '',
@@ -45,21 +39,6 @@ function toInflight(h: Record<string, string>): InflightTask {
     workerId: h.worker || h.target || null,
     createdAt: Number(h.createdAt ?? 0),
     startedAt: h.startedAt ? Number(h.startedAt) : null,
-  };
-}
-
-function toPayload(h: Record<string, string>): TaskPayload {
-  const t = toInflight(h);
-  return {
-    id: t.id,
-    jobId: t.jobId,
-    handler: t.handler,
-    params: t.params,
-    scheduledAt: t.scheduledAt,
-    attempt: t.attempt,
-    triggerType: t.triggerType,
-    shard: { index: t.shardIndex, total: t.shardTotal },
-    timeoutMs: t.timeoutMs,
   };
 }
 
@@ -96,7 +75,18 @@ export class TaskStore {
       [workerId, max, now, leaseMs, k.base],
     );
     if (r === -1) return null;
-    return (r as LuaReply[][]).map((flat) => toPayload(toRecord(flat)));
+    const rows = JSON.parse(String(r)) as (string | false)[][];
+    return rows.map((t) => ({
+      id: String(t[0]),
+      jobId: Number(t[1]),
+      handler: String(t[2] || ''),
+      params: String(t[3] || ''),
+      scheduledAt: Number(t[4]),
+      attempt: Number(t[5] || 1),
+      triggerType: String(t[6] || 'MANUAL') as TriggerType,
+      shard: { index: Number(t[7] || 0), total: Number(t[8] || 1) },
+      timeoutMs: Number(t[9] || 0),
+    }));
   }
 
   /** Records results of one worker; one {@link ResultCode} per result. */
