@@ -77,7 +77,7 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
   private readonly running = new Map<string, RunningTask>();
   /** Tasks received beyond our free slots (an admin bug): they start as slots free up. */
   private backlog: TaskPayload[] = [];
-  private pulling = false;
+  private pulling: Promise<void> | undefined;
   private pullAgain = false;
   private drainedByAdmin = false;
   private heartbeatInFlight = false;
@@ -296,16 +296,15 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
 
   /** Pulls if we may: running, connected, not drained, free slots, no pull in flight. */
   private maybePull(): void {
-    if (this.pulling) {
+    if (this.pulling !== undefined) {
       this.pullAgain = true;
       return;
     }
     if (this.currentState !== WorkerState.RUNNING || this.drainedByAdmin || !this.connection.ready) return;
     const max = this.freeSlots();
     if (max <= 0) return;
-    this.pulling = true;
     this.pullAgain = false;
-    this.connection
+    this.pulling = this.connection
       .pull({ max })
       .then(
         ({ tasks }) => {
@@ -317,12 +316,13 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
       )
       .catch((err: unknown) => this.options.logger.error('bad pull reply', err))
       .finally(() => {
-        this.pulling = false;
+        this.pulling = undefined;
         if (this.pullAgain) this.maybePull();
       });
   }
 
   private accept(tasks: readonly unknown[], max: number): void {
+    if (this.currentState === WorkerState.STOPPED) return; // cannot happen: closing the socket rejects the pull
     if (tasks.length > max) this.options.logger.error(`the admin sent ${tasks.length} tasks for max ${max}; extra ones wait for a slot`);
     for (const task of tasks) {
       if (!isTaskPayload(task)) {
@@ -415,7 +415,10 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
       return;
     }
     this.setState(WorkerState.DRAINING);
-    if (!(await this.whenIdle(timeoutMs))) {
+    const deadline = Date.now() + timeoutMs;
+    // Tasks of a pull still in flight are already leased to us: take them into the drain.
+    if (this.pulling !== undefined) await this.pulling;
+    if (!(await this.whenIdle(Math.max(0, deadline - Date.now())))) {
       for (const task of this.backlog.splice(0)) {
         this.finishWithoutRun(task, WorkerResultStatus.KILLED, 'the worker stopped before the task started');
       }

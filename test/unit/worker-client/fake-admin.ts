@@ -65,6 +65,8 @@ export class FakeAdmin {
   readonly accepted = new Map<string, TaskResult>();
   /** Tasks handed out on the next pulls. */
   queue: TaskPayload[] = [];
+  /** Pulls answered so far. */
+  pullsAnswered = 0;
   /** Most pulls seen in flight at once. */
   maxPullsInFlight = 0;
   /** Ids returned in the next heartbeat ack's `abort`. */
@@ -149,6 +151,7 @@ export class FakeAdmin {
       this.maxPullsInFlight = Math.max(this.maxPullsInFlight, this.pullsInFlight);
       setTimeout(() => {
         this.pullsInFlight--;
+        this.pullsAnswered++;
         ack({ ok: true, tasks: this.queue.splice(0, this.options.ignoreMaxWith || msg.max) });
       }, this.options.pullDelayMs);
     });

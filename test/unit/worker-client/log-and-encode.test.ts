@@ -22,6 +22,17 @@ describe('worker-client: log buffer', () => {
     expect(sent.map((m) => m.seq)).to.deep.equal(Array.from({ length: 51 }, (_, i) => i * 100));
   });
 
+  it('sends full batches at once, without waiting for the timer', () => {
+    const sent: LogMessage[] = [];
+    const buf = new LogBuffer('t0', (m) => (sent.push(m), true), { ...limits, flushMs: 60_000 });
+    for (let i = 0; i < 250; i++) buf.log(i);
+    expect(sent.map((m) => [m.seq, m.lines.length])).to.deep.equal([[0, 100], [100, 100]]);
+    expect(buf.drained).to.equal(false);
+    buf.close();
+    expect(sent.map((m) => m.seq)).to.deep.equal([0, 100, 200]);
+    expect(buf.drained).to.equal(true);
+  });
+
   it('flushes a partial batch after flushMs, and keeps lines while it cannot send', async () => {
     let online = false;
     const sent: LogMessage[] = [];

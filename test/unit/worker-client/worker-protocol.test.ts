@@ -220,7 +220,7 @@ describe('worker-client: protocol against a real Socket.IO admin', function () {
     await waitFor(() => admin.accepted.has(task.id), 'timeout result');
     const r = admin.accepted.get(task.id);
     expect(r?.status).to.equal('TIMEOUT');
-    expect(r!.finishedAt - r!.startedAt).to.be.within(70, 400);
+    expect(r!.finishedAt - r!.startedAt).to.be.within(75, 1500);
   });
 
   it('reports FAILED for throws, NonRetryableError, bad JSON params and unknown handlers', async () => {
@@ -261,7 +261,7 @@ describe('worker-client: protocol against a real Socket.IO admin', function () {
     await w.start();
     await waitFor(() => admin.accepted.has(task.id), 'result');
     const batches = admin.logs.filter((l) => l.taskId === task.id);
-    expect(linesSeenMidway, 'full batches sent at once').to.equal(200);
+    expect(linesSeenMidway, 'full batches sent at once').to.be.at.least(200);
     expect(batches.map((b) => b.seq)).to.deep.equal([0, 100, 200]);
     const lines = batches.flatMap((b) => b.lines);
     expect(lines).to.have.length(250);
@@ -284,7 +284,7 @@ describe('worker-client: protocol against a real Socket.IO admin', function () {
     const w = newWorker({ pollMs: 60_000 });
     w.handle('x', () => 'ok');
     await w.start();
-    await waitFor(() => admin.pulls.length === 1, 'pull on connect');
+    await waitFor(() => admin.pullsAnswered === 1, 'pull on connect answered');
     const first = makeTask('x');
     admin.enqueue(first);
     await sleep(50);
@@ -314,6 +314,20 @@ describe('worker-client: protocol against a real Socket.IO admin', function () {
     expect(admin.pulls.length, 'no pull while draining').to.equal(pullsAtStop);
     for (const t of tasks) expect(admin.accepted.get(t.id)).to.include({ status: 'SUCCESS', output: 'finished' });
     await waitFor(() => admin.sockets.length === 0, 'disconnected');
+  });
+
+  it('stop() runs the tasks of a pull that was in flight', async () => {
+    admin = await restartAdmin({ pullDelayMs: 80 });
+    const w = newWorker({ pollMs: 60_000 });
+    w.handle('x', () => 'ran');
+    await w.start();
+    await waitFor(() => admin.pullsAnswered === 1, 'first pull answered');
+    const task = makeTask('x');
+    admin.enqueue(task);
+    admin.wake();
+    await waitFor(() => admin.pulls.length === 2, 'second pull in flight');
+    await w.stop({ timeoutMs: 1000 });
+    expect(admin.accepted.get(task.id)).to.include({ status: 'SUCCESS', output: 'ran' });
   });
 
   it('stop() aborts tasks past the deadline and reports them KILLED', async () => {
