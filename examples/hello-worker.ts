@@ -1,5 +1,5 @@
 /**
- * A minimal Oasis worker: `OASIS_TOKEN=... npm run example`.
+ * A minimal Oasis worker: `OASIS_TOKEN=... npx tsx examples/hello-worker.ts`.
  *
  * Env: OASIS_URL (default http://127.0.0.1:8080), OASIS_APP (default `demo`), OASIS_TOKEN (required:
  * the app's worker token shown once when the app was created in the dashboard).
@@ -16,7 +16,7 @@ const token = process.env.OASIS_TOKEN;
 if (token === undefined || token === '') {
   console.error(
     `OASIS_TOKEN is not set. Create the app "${app}" in the Oasis dashboard, copy its worker token, then run:\n` +
-      `  OASIS_TOKEN=<token> npm run example`,
+      `  OASIS_TOKEN=<token> npx tsx examples/hello-worker.ts`,
   );
   process.exit(2);
 }
