@@ -105,6 +105,12 @@ describe('e2e: admin and worker as separate processes', function () {
     expect(rows.total).to.equal(times.length);
     expect(rows.items.map((i) => i.scheduledAt).sort((a, b) => a - b)).to.deep.equal(times);
     for (const i of rows.items) expect(i.startedAt! - i.scheduledAt, 'lateness').to.be.below(1000);
+    // The handler's ctx.log lines were persisted with every final record.
+    for (const i of rows.items) {
+      const text = await api.ok<{ lines: string[]; done: boolean }>('GET', `/api/v1/logs/${i.id}/text`);
+      expect(text.done).to.equal(true);
+      expect(text.lines.join('\n')).to.include(`recorded ${job.id} @ ${i.scheduledAt}`);
+    }
   });
 
   it('loses and duplicates no fire when one of two admins is SIGKILLed mid-run', async () => {

@@ -127,6 +127,19 @@ describe('lua: pull, complete, leases, reaping', function () {
     expect(got).to.have.length(4);
   });
 
+  it('keeps live log lines up to the cap with one note, and drops lines of tasks no longer in flight', async () => {
+    await job(hot, 1);
+    const [id] = await enqueue(hot, 1, 1);
+    expect(await hot.tasks.appendLog(APP, id as string, ['a', 'b', 'c'], 4)).to.equal(3);
+    expect(await hot.tasks.appendLog(APP, id as string, ['d', 'e', 'f'], 4)).to.equal(5);
+    expect(await hot.tasks.appendLog(APP, id as string, ['g'], 4)).to.equal(5);
+    const lines = await hot.tasks.readLog(APP, id as string, 0);
+    expect(lines.slice(0, 4)).to.deep.equal(['a', 'b', 'c', 'd']);
+    expect(lines[4]).to.match(/log capped at 4 lines/);
+    expect(await hot.tasks.appendLog(APP, '1-GONE', ['x'], 4)).to.equal(-1);
+    expect(await t.redis.exists(t.keys.app(APP).log('1-GONE'))).to.equal(0);
+  });
+
   it('manual triggers in the same millisecond keep distinct scheduled times', async () => {
     await job(hot, 1);
     for (const id of ['1-A', '1-B', '1-C']) {

@@ -20,8 +20,8 @@ export const scheduleSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('NONE') }),
 ]);
 
-/** Handler names as workers register them: no spaces, 1-200 chars. */
-export const handlerSchema = z.string().regex(/^\S{1,200}$/, 'must be 1-200 characters without spaces');
+/** Handler names as workers register them: no spaces, 1-128 chars (the worker handshake's limit). */
+export const handlerSchema = z.string().regex(/^\S{1,128}$/, 'must be 1-128 characters without spaces');
 
 const jobNameSchema = z
   .string()

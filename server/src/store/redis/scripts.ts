@@ -16,6 +16,7 @@ export const ScriptName = {
   reapWorkers: 'reap-workers',
   workerOffline: 'worker-offline',
   syncJob: 'sync-job',
+  appendLog: 'append-log',
 } as const;
 export type ScriptName = (typeof ScriptName)[keyof typeof ScriptName];
 

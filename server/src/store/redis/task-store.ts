@@ -119,18 +119,15 @@ export class TaskStore {
     return r.map(String);
   }
 
-  /** Appends live log lines, keeping at most `cap` lines (one note line marks the cap). Returns lines stored. */
+  /**
+   * Appends live log lines of an in-flight task, keeping at most `cap` lines (one note line marks
+   * the cap). Returns the lines stored, or -1 when the task is not in flight (lines dropped).
+   */
   async appendLog(app: string, taskId: string, lines: string[], cap: number): Promise<number> {
-    const key = this.keys.app(app).log(taskId);
-    const len = await this.redis.llen(key);
-    if (len >= cap + 1) return len;
-    const room = cap - len;
-    const take = lines.slice(0, Math.max(0, room));
-    if (take.length < lines.length) take.push(`[oasis] log capped at ${cap} lines; further lines dropped`);
-    if (take.length === 0) return len;
-    const p = this.redis.multi().rpush(key, ...take).pexpire(key, 7 * 24 * 3600 * 1000);
-    await p.exec();
-    return len + take.length;
+    if (lines.length === 0) return 0;
+    const k = this.keys.app(app);
+    const r = await this.scripts.run(ScriptName.appendLog, [k.log(taskId), k.task(taskId)], [cap, 7 * 24 * 3600 * 1000, ...lines]);
+    return Number(r);
   }
 
   /** Live log lines from index `from`, or null when the task has no live log. */

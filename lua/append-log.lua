@@ -1,0 +1,31 @@
+--[[
+  Appends execution log lines of a task that is still in flight, keeping at most `cap` lines:
+  past the cap one note line says so and further lines are dropped. One call, so a task's log
+  batch sent before its result is stored before the result is (same connection, in order).
+  Lines for a task that is already final are dropped (its log was persisted with the record).
+
+  KEYS[1] the task's log LIST
+  KEYS[2] the task HASH
+  ARGV[1] cap (lines)
+  ARGV[2] expiry of the list (ms), a safety net; the writer deletes it with the final record
+  ARGV[3..] the lines
+
+  Output: number of lines stored after the call, or -1 when the task is not in flight
+]]
+if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
+local cap = tonumber(ARGV[1])
+local len = redis.call('LLEN', KEYS[1])
+if len > cap then return len end
+local room = cap - len
+local take = {}
+for i = 3, #ARGV do
+  if #take >= room then
+    take[#take + 1] = '[oasis] log capped at ' .. cap .. ' lines; further lines dropped'
+    break
+  end
+  take[#take + 1] = ARGV[i]
+end
+if #take == 0 then return len end
+redis.call('RPUSH', KEYS[1], unpack(take))
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+return len + #take
