@@ -21,6 +21,7 @@ const JOBS = Number(process.env.BENCH_JOBS ?? 5000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const SCHEDULE = process.env.BENCH_SCHEDULE === 'cron' ? 'cron' : 'rate';
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 2000);
+const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 10);
 const PASSWORD = 'bench-admin-password';
 
 function pct(sorted: number[], p: number): number {
@@ -38,7 +39,7 @@ async function main() {
     OASIS_REDIS_PREFIX: prefix,
     OASIS_DATABASE_URL: db.url,
     OASIS_ADMIN_PASSWORD: PASSWORD,
-    OASIS_LOG_LEVEL: 'error',
+    OASIS_LOG_LEVEL: process.env.BENCH_ADMIN_LOG ?? 'error',
   });
   let worker: ReturnType<typeof runTs> | null = null;
   try {
@@ -70,8 +71,8 @@ async function main() {
         }
       }),
     );
-    process.stdout.write(`created in ${((Date.now() - created) / 1000).toFixed(1)} s; warming up 3 s, measuring ${SECONDS} s…\n`);
-    await new Promise((r) => setTimeout(r, 3000));
+    process.stdout.write(`created in ${((Date.now() - created) / 1000).toFixed(1)} s; warming up ${WARMUP_S} s, measuring ${SECONDS} s…\n`);
+    await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
     const from = Math.ceil(Date.now() / 1000) * 1000;
     const to = from + SECONDS * 1000;
     await new Promise((r) => setTimeout(r, to - Date.now() + 3000));
@@ -112,6 +113,10 @@ async function main() {
     const w = Math.max(...table.map(([k]) => k.length));
     process.stdout.write(`\n| ${'metric'.padEnd(w)} | value |\n|${'-'.repeat(w + 2)}|-------|\n`);
     for (const [k, v] of table) process.stdout.write(`| ${k.padEnd(w)} | ${v} |\n`);
+    if (process.env.BENCH_ADMIN_LOG) {
+      const delays = admin.output().split('\n').filter((l) => l.includes('event loop delay'));
+      process.stdout.write(`\nadmin event loop delay, every 10 s:\n${delays.map((l) => { const j = JSON.parse(l) as { p50: number; p99: number; max: number }; return `  p50 ${j.p50.toFixed(1)}  p99 ${j.p99.toFixed(1)}  max ${j.max.toFixed(1)} ms`; }).join('\n')}\n`);
+    }
     if (misses > 0 || duplicates > 0) {
       process.stdout.write(`\n--- admin output (tail) ---\n${admin.output().slice(-3000)}\n--- worker output (tail) ---\n${worker.output().slice(-3000)}\n`);
     }

@@ -3,6 +3,7 @@
  * the HTTP API together. `startAdmin()` is also used by tests to run an admin in-process.
  */
 import { randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -137,6 +138,15 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
   sweeper.start();
   logger.info({ port, adminId, redis: redis.url, database: db.dialect }, 'oasis admin started');
 
+  // Event-loop delay is what makes fires late first: report it (debug level) every 10 s.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const loopTimer = setInterval(() => {
+    logger.debug({ p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 }, 'event loop delay (ms)');
+    loopDelay.reset();
+  }, 10_000);
+  loopTimer.unref();
+
   let stopping: Promise<void> | null = null;
   return {
     config,
@@ -147,6 +157,8 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
     runtime,
     stop() {
       stopping ??= (async () => {
+        clearInterval(loopTimer);
+        loopDelay.disable();
         await scheduler.stop();
         await sweeper.stop();
         await new Promise<void>((res) => io.close(() => res()));
