@@ -113,6 +113,41 @@ describe('e2e: admin and worker as separate processes', function () {
     }
   });
 
+  it('a task whose worker is SIGKILLed mid-run ends LOST after its lease, with a final record', async () => {
+    const admin = await startAdminProcess(adminEnv());
+    procs.push(admin);
+    const api = new ApiClient(admin.url);
+    await api.login('admin', PASSWORD);
+    const app = await api.ok<{ token: string }>('POST', '/api/v1/apps', { name: 'lost', title: 'Lost' });
+    const worker = await startWorker([admin.url], app.token, 'lost');
+    const job = await api.ok<{ id: number }>('POST', '/api/v1/jobs', { app: 'lost', name: 'slow', handler: 'sleep', schedule: { type: 'NONE' } });
+    const { taskId } = await api.ok<{ taskId: string }>('POST', `/api/v1/jobs/${job.id}/trigger`, { params: '60000' });
+    const running = await waitFor(
+      async () => {
+        const r = await api.ok<{ status: string; workerId: string }>('GET', `/api/v1/logs/${taskId}`);
+        return r.status === 'RUNNING' && r;
+      },
+      10_000,
+      'the task to run',
+    );
+    expect(running.workerId).to.match(/^w-/);
+    await worker.kill('SIGKILL');
+    const lost = await waitFor(
+      async () => {
+        const r = await api.ok<{ status: string; error: string; finishedAt: number }>('GET', `/api/v1/logs/${taskId}`);
+        return r.status === 'LOST' && r;
+      },
+      20_000,
+      'the task to be LOST',
+    ).catch(async (err: Error) => {
+      const r = await api.call('GET', `/api/v1/logs/${taskId}`);
+      throw new Error(`${err.message}; last: ${JSON.stringify(r.body)}\n${admin.output().slice(-3000)}`);
+    });
+    expect(lost.error).to.match(/lease expired/);
+    const workers = await api.ok<{ workerId: string; online: boolean }[]>('GET', '/api/v1/workers?app=lost');
+    expect(workers.every((w) => !w.online)).to.equal(true);
+  });
+
   it('loses and duplicates no fire when one of two admins is SIGKILLed mid-run', async () => {
     const a = await startAdminProcess(adminEnv());
     const b = await startAdminProcess(adminEnv());

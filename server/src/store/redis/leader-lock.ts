@@ -1,12 +1,15 @@
 import type { Redis } from 'ioredis';
-import Redlock, { type Lock } from 'redlock';
+import RedlockModule from 'redlock';
+import type { default as RedlockClass, Lock } from '../../../../node_modules/redlock/dist/index.js';
+
+const Redlock = RedlockModule as typeof RedlockClass;
 
 /**
  * Leadership for periodic maintenance: one admin at a time holds a Redlock lock and extends it
  * while it lives; when it dies the lock expires and another admin takes over.
  */
 export class LeaderLock {
-  private readonly redlock: Redlock;
+  private readonly redlock: RedlockClass;
   private lock: Lock | null = null;
 
   constructor(

@@ -1,0 +1,67 @@
+import { expect } from 'chai';
+import { silentLogger } from '../../server/src/domain/logger.js';
+import { FinalWriter } from '../../server/src/maintenance/final-writer.js';
+import type { FinalRecord, FinalText } from '../../server/src/store/db/index.js';
+import { createAdminStack, type AdminStack } from '../helpers/admin-stack.js';
+import { waitFor } from '../helpers/processes.js';
+
+describe('final writer: Redis stream → MySQL, through a database outage', function () {
+  this.timeout(30_000);
+  let s: AdminStack;
+  beforeEach(async () => {
+    s = await createAdminStack();
+  });
+  afterEach(async () => {
+    await s.close();
+  });
+
+  it('keeps records in Redis while writes fail, then writes each exactly once', async () => {
+    await s.services.apps.create({ name: 'fw', title: 'FW' });
+    const job = await s.services.jobs.create({ app: 'fw', name: 'j', handler: 'h', schedule: { type: 'NONE' } });
+    const tasks = s.hot.store.tasks;
+    await s.hot.store.workers.register('fw', { workerId: 'w', concurrency: 100, handlers: ['h'], host: null, pid: null, adminId: 'a', conn: 'c' }, Date.now());
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) ids.push((await s.hot.trigger(job, { triggerType: 'API' })).taskId);
+    const pulled = (await tasks.pull('fw', 'w', 100, Date.now(), 30_000)) ?? [];
+    expect(pulled).to.have.length(30);
+    await tasks.appendLog('fw', ids[0] as string, ['line one', 'line two'], 100);
+    const now = Date.now();
+    await tasks.complete('fw', 'w', pulled.map((t) => ({ taskId: t.id, attempt: 1, status: 'SUCCESS' as const, output: '"ok"', startedAt: now, finishedAt: now })));
+
+    let outage = 3;
+    let attempts = 0;
+    const writer = new FinalWriter({
+      finals: s.hot.store.finals,
+      apps: async () => ['fw'],
+      appId: (name) => s.repos.apps.idOf(name),
+      write: async (records: FinalRecord[], texts: FinalText[]) => {
+        attempts++;
+        if (outage-- > 0) throw new Error('simulated database outage');
+        await s.repos.logs.writeFinals(records, texts);
+      },
+      consumer: 'test-admin',
+      logger: silentLogger,
+      idleMs: 20,
+    });
+    writer.start();
+    try {
+      // While the database is "down" nothing is lost: the records wait in the stream.
+      await waitFor(async () => attempts >= 2, 10_000, 'failed attempts');
+      expect(await s.hot.store.finals.backlog(['fw'])).to.equal(30);
+      const rows = await waitFor(
+        async () => {
+          const page = await s.repos.logs.list({ jobId: job.id, limit: 100, offset: 0 });
+          return page.total === 30 && page;
+        },
+        20_000,
+        '30 rows after the outage',
+      );
+      expect(new Set(rows.items.map((i) => i.id))).to.deep.equal(new Set(ids));
+      expect(rows.items.every((i) => i.status === 'SUCCESS' && i.triggerType === 'API')).to.equal(true);
+      await waitFor(async () => (await s.hot.store.finals.backlog(['fw'])) === 0, 5000, 'stream drained');
+      expect((await s.repos.logs.getText(ids[0] as string))?.text).to.equal('line one\nline two');
+    } finally {
+      await writer.stop();
+    }
+  });
+});

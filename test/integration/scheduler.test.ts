@@ -1,0 +1,89 @@
+import { expect } from 'chai';
+import { silentLogger } from '../../server/src/domain/logger.js';
+import { planJson } from '../../server/src/domain/schedule.js';
+import type { MisfirePolicy } from '../../server/src/domain/types.js';
+import { Scheduler } from '../../server/src/scheduler/scheduler.js';
+import { createHotStore, type HotStore } from '../../server/src/store/redis/hot-store.js';
+import { waitFor } from '../helpers/processes.js';
+import { createTestRedis, type TestRedis } from '../helpers/redis.js';
+
+const APP = 'sched';
+
+describe('scheduler: misfires and recovered claims (real Redis)', function () {
+  this.timeout(20_000);
+  let t: TestRedis;
+  let hot: HotStore;
+  let scheduler: Scheduler | null = null;
+  const queued: string[] = [];
+
+  beforeEach(() => {
+    t = createTestRedis();
+    hot = createHotStore(t.redis, t.keys);
+    queued.length = 0;
+  });
+  afterEach(async () => {
+    await scheduler?.stop();
+    scheduler = null;
+    await t.cleanup();
+  });
+
+  const start = async (claimLeaseMs = 5000) => {
+    scheduler = new Scheduler({
+      store: hot.schedule,
+      config: { lookaheadMs: 200, claimLeaseMs, workerTtlMs: 15_000 },
+      logger: silentLogger,
+      onQueued: (app) => queued.push(app),
+    });
+    await scheduler.start();
+  };
+  const addJob = (id: number, next: number, policy: MisfirePolicy, thresholdMs: number) =>
+    hot.schedule.syncJob(APP, id, planJson({ schedule: { type: 'FIXED_RATE', everyMs: 1000 }, misfire: { policy, thresholdMs } }), next, true, {
+      handler: 'h',
+      params: '',
+      routing: 'ANY',
+      timeoutMs: 0,
+    });
+  const tasks = async () => {
+    const ids = await t.redis.lrange(t.keys.app(APP).sharedQueue, 0, -1);
+    return Promise.all(ids.map((id) => t.redis.hgetall(t.keys.app(APP).task(id))));
+  };
+
+  it('SKIP: a fire found later than the threshold creates no task and the job moves on in phase', async () => {
+    const late = Date.now() - 30_500;
+    await addJob(1, late, 'SKIP', 10_000);
+    await start();
+    const next = await waitFor(async () => {
+      const n = await hot.schedule.nextFireAt(APP, 1);
+      return n !== null && n !== late && n;
+    }, 5000, 'the job to move on');
+    expect(next).to.be.above(Date.now() - 1000);
+    expect((next - late) % 1000).to.equal(0);
+    expect(await tasks()).to.have.length(0);
+  });
+
+  it('FIRE_ONCE: a late fire runs once, recorded as MISFIRE, then the job moves on', async () => {
+    const late = Date.now() - 30_500;
+    await addJob(1, late, 'FIRE_ONCE', 10_000);
+    await start();
+    await waitFor(async () => (await tasks()).length >= 1, 5000, 'a misfire task');
+    await new Promise((r) => setTimeout(r, 300));
+    const list = (await tasks()).filter((x) => Number(x.scheduledAt) === late);
+    expect(list).to.have.length(1);
+    expect(list[0]?.trigger).to.equal('MISFIRE');
+    expect(queued).to.include(APP);
+  });
+
+  it('a fire recovered from a dead claimer is not a misfire, however long the claim lease', async () => {
+    const due = Date.now() + 100;
+    // Threshold 50 ms: the recovery (after a 600 ms lease) is far later than that.
+    await addJob(1, due, 'SKIP', 50);
+    // A "dead admin" claims the fire and never commits it.
+    const dead = await hot.schedule.claimDue(APP, Date.now(), Date.now() + 1000, 600, 10);
+    expect(dead.fires).to.have.length(1);
+    await start(600);
+    await waitFor(async () => (await tasks()).length >= 1, 5000, 'the recovered fire');
+    const [task] = await tasks();
+    expect(Number(task?.scheduledAt)).to.equal(due);
+    expect(task?.trigger).to.equal('FIXED');
+  });
+});

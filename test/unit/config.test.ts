@@ -1,0 +1,52 @@
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../../server/src/config/load.js';
+
+describe('config: loadConfig', () => {
+  it('applies the defaults and freezes the result', () => {
+    const c = loadConfig({});
+    expect(c.port).to.equal(8080);
+    expect(c.redisPrefix).to.equal('oasis:');
+    expect(c.redisUrl).to.equal(undefined);
+    expect(c.databaseUrl).to.equal('sqlite:data/oasis.sqlite');
+    expect(c.adminPassword).to.equal(undefined);
+    expect(Object.isFrozen(c)).to.equal(true);
+  });
+
+  it('reads every documented variable', () => {
+    const c = loadConfig({
+      OASIS_PORT: '9000',
+      OASIS_REDIS_URL: 'redis://10.0.0.1:6380',
+      OASIS_REDIS_PREFIX: 'x:',
+      OASIS_DATABASE_URL: 'mysql://u:p@db:3306/oasis',
+      OASIS_ADMIN_PASSWORD: 'long-enough',
+    });
+    expect([c.port, c.redisUrl, c.redisPrefix, c.databaseUrl, c.adminPassword]).to.deep.equal([
+      9000,
+      'redis://10.0.0.1:6380',
+      'x:',
+      'mysql://u:p@db:3306/oasis',
+      'long-enough',
+    ]);
+  });
+
+  it('reports every bad value at once, by name', () => {
+    try {
+      loadConfig({ OASIS_PORT: 'eighty', OASIS_REDIS_URL: 'http://x', OASIS_DATABASE_URL: 'postgres://x', OASIS_ADMIN_PASSWORD: 'short' });
+      expect.fail('should throw');
+    } catch (err) {
+      expect(err).to.be.instanceOf(ConfigError);
+      const msg = (err as Error).message;
+      for (const name of ['OASIS_PORT', 'OASIS_REDIS_URL', 'OASIS_DATABASE_URL', 'OASIS_ADMIN_PASSWORD']) expect(msg).to.include(name);
+      expect((err as ConfigError).problems).to.have.length(4);
+    }
+  });
+
+  it('refuses settings that contradict each other', () => {
+    expect(() => loadConfig({ OASIS_LOOKAHEAD_MS: '6000', OASIS_CLAIM_LEASE_MS: '5000' })).to.throw(ConfigError, /OASIS_CLAIM_LEASE_MS/);
+  });
+
+  it('ignores empty values (unset) and unrelated variables', () => {
+    const c = loadConfig({ OASIS_PORT: '', PATH: '/bin' });
+    expect(c.port).to.equal(8080);
+  });
+});
