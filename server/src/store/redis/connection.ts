@@ -17,6 +17,7 @@ export interface RedisConnection {
 
 async function answers(url: string): Promise<boolean> {
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
+  probe.on('error', () => undefined); // a refused probe is an answer, not an error
   try {
     await probe.connect();
     return (await probe.ping()) === 'PONG';
@@ -64,11 +65,15 @@ async function startPrivateRedis(dataDir: string, logger: Logger): Promise<{ url
  * private `redis-server` child (embedded default for a first run).
  * @throws {Error} when nothing can be reached or started.
  */
-export async function connectRedis(url: string | undefined, opts: { dataDir: string; logger: Logger }): Promise<RedisConnection> {
+export async function connectRedis(
+  url: string | undefined,
+  opts: { dataDir: string; logger: Logger; /** Where to look for a local Redis first (tests). */ localUrl?: string },
+): Promise<RedisConnection> {
   let target = url;
   let child: ChildProcess | null = null;
+  const local = opts.localUrl ?? 'redis://127.0.0.1:6379';
   if (!target) {
-    if (await answers('redis://127.0.0.1:6379')) target = 'redis://127.0.0.1:6379';
+    if (await answers(local)) target = local;
     else {
       const priv = await startPrivateRedis(opts.dataDir, opts.logger);
       if (!priv) throw new Error('No Redis: set OASIS_REDIS_URL, run one on 127.0.0.1:6379, or install redis-server');
