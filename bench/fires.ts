@@ -20,7 +20,7 @@ import { deleteByPrefix, TEST_REDIS_URL, testPrefix } from '../test/helpers/redi
 const JOBS = Number(process.env.BENCH_JOBS ?? 5000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const SCHEDULE = process.env.BENCH_SCHEDULE === 'cron' ? 'cron' : 'rate';
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 2000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8000);
 const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 10);
 const PASSWORD = 'bench-admin-password';
 

@@ -57,7 +57,6 @@ CREATE TABLE IF NOT EXISTS `oasis_job_log` (
   `error` text DEFAULT NULL,
   PRIMARY KEY (`id`),
   UNIQUE KEY `uq_log_fire` (`job_id`,`scheduled_at`,`shard_index`,`attempt`),
-  KEY `ix_log_job_scheduled` (`job_id`,`scheduled_at`),
   KEY `ix_log_app_scheduled` (`app_id`,`scheduled_at`),
   KEY `ix_log_status_finished` (`status`,`finished_at`),
   KEY `ix_log_finished` (`finished_at`),

@@ -51,5 +51,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxLogLines: c.OASIS_MAX_LOG_LINES,
     sweepMs: c.OASIS_SWEEP_MS,
     writerTakeoverMs: c.OASIS_WRITER_TAKEOVER_MS,
+    writers: c.OASIS_WRITERS,
   });
 }

@@ -40,6 +40,8 @@ export const configSchema = z.object({
   OASIS_MAX_PARAMS_BYTES: int(64 * 1024, 1),
   /** Log lines kept per task; past it one note line says the log was capped. */
   OASIS_MAX_LOG_LINES: int(5000, 10),
+  /** Parallel loops writing final records to the database (each takes its own batches). */
+  OASIS_WRITERS: z.coerce.number().int().min(1).max(16).default(2),
   /** Final records a dead admin's writer had read but not written are taken over after this idle time. */
   OASIS_WRITER_TAKEOVER_MS: int(30000, 100),
   /** Sweep interval of the maintenance leader (lease reaper, worker reaper). */
@@ -65,4 +67,5 @@ export type OasisConfig = Readonly<{
   maxLogLines: number;
   sweepMs: number;
   writerTakeoverMs: number;
+  writers: number;
 }>;

@@ -194,7 +194,7 @@ export function defineModels(sequelize: Sequelize): Models {
       timestamps: false,
       indexes: [
         { name: 'uq_log_fire', unique: true, fields: ['job_id', 'scheduled_at', 'shard_index', 'attempt'] },
-        { name: 'ix_log_job_scheduled', fields: ['job_id', 'scheduled_at'] },
+        // (job_id, scheduled_at) lookups use uq_log_fire's leftmost columns: no separate index to maintain on every insert.
         { name: 'ix_log_app_scheduled', fields: ['app_id', 'scheduled_at'] },
         { name: 'ix_log_status_finished', fields: ['status', 'finished_at'] },
         { name: 'ix_log_finished', fields: ['finished_at'] },
