@@ -190,17 +190,18 @@ class AppLoop {
         this.deps.logger.error({ err, app: this.app, jobId: f.jobId }, 'scheduler: cannot plan fire');
       }
     }
-    const targets = new Set<string>();
     for (let i = 0; i < commits.length; i += COMMIT_CHUNK) {
       const chunk = commits.slice(i, i + COMMIT_CHUNK);
       try {
         const res = await this.deps.store.commitFires(this.app, this.now(), this.deps.config.workerTtlMs, chunk);
+        const targets = new Set<string>();
         for (const r of res) if (r.status === 1) targets.add(r.target);
+        // Wake per chunk: workers start pulling while the next chunk is committed.
+        if (targets.size) this.deps.onQueued(this.app, targets);
       } catch (err) {
         // The claims stay: once their lease runs out they are claimed and committed again.
         this.deps.logger.error({ err, app: this.app }, 'scheduler: commit failed; fires will be retried after the claim lease');
       }
     }
-    if (targets.size) this.deps.onQueued(this.app, targets);
   }
 }
