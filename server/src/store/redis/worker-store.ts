@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { WorkerInfo } from '../../domain/types.js';
 import type { Keys } from '../keys.js';
 import { ScriptName, type LuaReply, type ScriptRunner } from './scripts.js';
 
@@ -13,18 +14,8 @@ export interface WorkerRegistration {
   conn: string;
 }
 
-export interface StoredWorker {
-  workerId: string;
-  online: boolean;
-  concurrency: number;
-  running: number;
-  free: number;
-  handlers: string[];
-  lastHeartbeat: number;
-  connectedAt: number;
-  host: string | null;
-  pid: number | null;
-}
+/** A worker as stored (the app is the caller's). */
+export type StoredWorker = Omit<WorkerInfo, 'app'>;
 
 /** Worker presence in Redis: who is live, with what capacity. */
 export class WorkerStore {
