@@ -1,4 +1,4 @@
-import { CronExpressionParser } from 'cron-parser';
+import { CronExpressionParser, type CronExpression } from 'cron-parser';
 import { AppError } from './errors.js';
 import type { MisfirePolicy, Schedule } from './types.js';
 
@@ -56,11 +56,31 @@ export function validateSchedule(s: Schedule): Schedule {
   return { type: 'CRON', cron: s.cron.trim(), timezone };
 }
 
+/**
+ * Parsed cron expressions by `timezone|cron`. Parsing costs ~0.3 ms; moving a parsed expression
+ * to a new start (`reset`) and taking the next fire costs ~0.02 ms — this is the scheduler's hot
+ * path (one call per fire).
+ */
+const cronCache = new Map<string, CronExpression>();
+const CRON_CACHE_MAX = 2000;
+
+function cronAt(cron: string, tz: string, afterMs: number): CronExpression {
+  const key = `${tz}|${cron}`;
+  let e = cronCache.get(key);
+  if (!e) {
+    if (cronCache.size >= CRON_CACHE_MAX) cronCache.clear();
+    e = CronExpressionParser.parse(cron, { tz, currentDate: new Date(afterMs) });
+    cronCache.set(key, e);
+  }
+  e.reset(new Date(afterMs));
+  return e;
+}
+
 /** The first fire strictly after `afterMs`, or null when the schedule has none. */
 export function nextFireAfter(s: Schedule, afterMs: number): number | null {
   switch (s.type) {
     case 'CRON': {
-      const it = CronExpressionParser.parse(s.cron, { tz: s.timezone ?? 'UTC', currentDate: new Date(afterMs) });
+      const it = cronAt(s.cron, s.timezone ?? 'UTC', afterMs);
       const next = it.next().getTime();
       return next > afterMs ? next : it.next().getTime();
     }
