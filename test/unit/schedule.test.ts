@@ -82,4 +82,10 @@ describe('domain: schedule math', () => {
     expect(jobIdOfTask(id)).to.equal(42);
     expect(jobIdOfTask('garbage')).to.equal(null);
   });
+
+  it('task ids made in the same millisecond are distinct and sort by time', () => {
+    const ids = Array.from({ length: 50_000 }, () => newTaskId(1, 1_700_000_000_000));
+    expect(new Set(ids).size).to.equal(ids.length);
+    expect(newTaskId(1, 1_700_000_000_001) > (ids[0] as string)).to.equal(true);
+  });
 });
