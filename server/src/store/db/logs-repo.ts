@@ -5,26 +5,8 @@ import type { JobLogModel, Models } from './models.js';
 import { inTransaction } from './transaction.js';
 import { upsertRows } from './upsert.js';
 
-/** One row of `oasis_job_log`: the final record of a task attempt. Times are epoch ms. */
-export interface FinalRecord {
-  /** The task id. */
-  id: string;
-  jobId: number;
-  appId: number;
-  handler: string;
-  scheduledAt: number;
-  startedAt: number | null;
-  finishedAt: number | null;
-  status: TaskStatus;
-  triggerType: TriggerType;
-  workerId: string | null;
-  shardIndex: number;
-  shardTotal: number;
-  attempt: number;
-  params: string;
-  result: string | null;
-  error: string | null;
-}
+/** One row of `oasis_job_log`: the final record of a task attempt (a log item keyed by app id). */
+export type FinalRecord = Omit<LogItem, 'app'> & { appId: number };
 
 /** The execution log of one task, as written next to its final record. */
 export interface FinalText {
