@@ -58,7 +58,7 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
 
   let gateway: WorkerGateway | null = null;
   const onQueued = (app: string, targets: Set<string>) => gateway?.wake(app, targets);
-  const runtime = new HotRuntime({ redis: redis.client, keys, config, logger, onQueued });
+  const runtime = new HotRuntime({ redis: redis.client, keys, config, onQueued });
   const services = createServices({ repos, hot: runtime, sessions: runtime.store.sessions, config });
 
   const admin = await services.auth.ensureAdmin(config.adminPassword);

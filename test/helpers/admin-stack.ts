@@ -43,7 +43,7 @@ export async function createAdminStack(env: Record<string, string> = {}): Promis
   const db = await openDatabase(config.databaseUrl);
   await db.sync();
   const repos = createRepositories(db);
-  const hot = new HotRuntime({ redis: redis.redis, keys: redis.keys, config, logger: silentLogger });
+  const hot = new HotRuntime({ redis: redis.redis, keys: redis.keys, config });
   const services = createServices({ repos, hot, sessions: hot.store.sessions, config });
   await services.auth.ensureAdmin(config.adminPassword);
   const api = createApi({ config, services, hot, dbPing: () => db.ping(), logger: silentLogger });

@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { OasisConfig } from '../config/schema.js';
 import { jobIdOfTask, newTaskId } from '../domain/ids.js';
-import { silentLogger, type Logger } from '../domain/logger.js';
 import type { HotPort } from '../domain/ports.js';
 import { nextFireAfter, planJson } from '../domain/schedule.js';
 import type { JobRecord, LogItem, WorkerInfo } from '../domain/types.js';
@@ -15,7 +14,6 @@ export interface HotRuntimeDeps {
   redis: Redis;
   keys: Keys;
   config: OasisConfig;
-  logger?: Logger;
   /** Told when a trigger queued a task (wakes workers). */
   onQueued?: QueuedListener;
   now?: () => number;
@@ -54,7 +52,6 @@ export class HotRuntime implements HotPort {
     this.config = deps.config;
     this.now = deps.now ?? Date.now;
     this.onQueued = deps.onQueued;
-    void (deps.logger ?? silentLogger);
   }
 
   async syncJob(job: JobRecord): Promise<{ nextFireAt: number | null }> {

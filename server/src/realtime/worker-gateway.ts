@@ -64,11 +64,6 @@ export class WorkerGateway {
     this.nsp.to(`w:${app}:${workerId}`).emit('kill', { taskId, reason });
   }
 
-  /** Asks every connected worker of this admin to stop pulling. */
-  drainAll(): void {
-    this.nsp.local.emit('drain');
-  }
-
   private async authenticate(socket: Socket): Promise<void> {
     const parsed = handshakeSchema.safeParse(socket.handshake.auth);
     if (!parsed.success) throw new Error(`${WorkerErrorCode.BAD_MESSAGE}: ${badMessage(parsed.error).message}`);

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 
 /** Validation of every message a worker may send (see worker-client/src/protocol.ts). */
-const id = z.string().min(1).max(128);
 const taskId = z.string().min(1).max(64);
 
 export const handshakeSchema = z.object({
@@ -45,4 +44,3 @@ export const resultsSchema = z.object({
     .max(1000),
 });
 
-export { id as workerIdSchema };

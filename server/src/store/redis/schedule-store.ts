@@ -114,16 +114,6 @@ export class ScheduleStore {
     return v ? Number(v) : null;
   }
 
-  /** Next fire of many jobs of one app, in one round trip. */
-  async nextFires(app: string, jobIds: number[]): Promise<(number | null)[]> {
-    if (jobIds.length === 0) return [];
-    const k = this.keys.app(app);
-    const p = this.redis.pipeline();
-    for (const id of jobIds) p.hget(k.job(id), 'next');
-    const res = (await p.exec()) ?? [];
-    return res.map(([, v]) => (v ? Number(v) : null));
-  }
-
   async appOfJob(jobId: number): Promise<string | null> {
     return this.redis.hget(this.keys.jobApps, String(jobId));
   }
