@@ -25,6 +25,7 @@ import { ResultOutbox } from './result-outbox.js';
 import { RunningTask, isTaskPayload, resultWithoutRun } from './running-task.js';
 import { AbortKind, OasisWorkerError, WorkerClientErrorCode } from './errors.js';
 import type { Handler } from './context.js';
+import { className, decoratedHandlers, HANDLER_NAME_PATTERN } from './decorator.js';
 import { SDK_VERSION } from './version.js';
 
 /** Lifecycle states, in order. */
@@ -63,7 +64,7 @@ export interface SignalOptions extends StopOptions {
 }
 
 const DEFAULT_STOP_TIMEOUT_MS = 30_000;
-const HANDLER_NAME = /^\S{1,128}$/;
+const HANDLER_NAME = HANDLER_NAME_PATTERN;
 const MAX_HANDLERS = 1000;
 
 export class OasisWorker extends EventEmitter<WorkerEvents> {
@@ -148,6 +149,32 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
     }
     this.handlers.set(name, fn as Handler);
     return this;
+  }
+
+  /**
+   * Registers every `@OasisJob('name')` method of `instance` (along its prototype chain) as the
+   * handler `name`, bound to the instance. All or nothing: nothing is registered if one fails.
+   * @returns the handler names registered.
+   * @throws {TypeError} when `instance` is not an object, has no `@OasisJob` methods, or two of
+   * its methods claim one name; {@link Error} when a name is already registered on this worker.
+   */
+  register(instance: object): string[] {
+    if (typeof instance !== 'object' || instance === null) {
+      throw new TypeError('register(instance) takes an object whose methods carry @OasisJob(name)');
+    }
+    const found = decoratedHandlers(instance);
+    if (found.length === 0) {
+      throw new TypeError(`register(): ${className(instance)} has no @OasisJob(name) methods`);
+    }
+    for (const h of found) {
+      if (this.handlers.has(h.name)) {
+        throw new Error(`register(): @OasisJob('${h.name}') on ${className(instance)}.${h.member}: a handler named "${h.name}" is already registered`);
+      }
+    }
+    if (this.handlers.size + found.length > MAX_HANDLERS) throw new Error(`at most ${MAX_HANDLERS} handlers per worker`);
+    if (this.currentState === WorkerState.STOPPED) throw new Error('the worker is stopped');
+    for (const h of found) this.handle(h.name, h.fn);
+    return found.map((h) => h.name);
   }
 
   /**
