@@ -16,6 +16,7 @@ import {
   type AdminToWorkerEvents,
   type HeartbeatMessage,
   type LogMessage,
+  type ProgressMessage,
   type PullMessage,
   type ResultVerdict,
   type ResultsMessage,
@@ -101,6 +102,13 @@ export class AdminConnection extends EventEmitter<ConnectionEvents> {
   log(msg: LogMessage): boolean {
     if (!this.ready || this.socket === undefined) return false;
     this.socket.emit('log', msg, () => {});
+    return true;
+  }
+
+  /** Sends a progress value without waiting for its ack; false when not connected. */
+  progress(msg: ProgressMessage): boolean {
+    if (!this.ready || this.socket === undefined) return false;
+    this.socket.emit('progress', msg, () => {});
     return true;
   }
 

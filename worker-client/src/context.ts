@@ -36,6 +36,12 @@ export interface JobContext {
   readonly signal: AbortSignal;
   /** Logs one line (formatted like `console.log`, timestamped) to the task's execution log. Never blocks. */
   log(...args: unknown[]): void;
+  /**
+   * Reports the task's progress in percent (clamped to 0..100). Never blocks: the latest value is
+   * sent at most every 250 ms and shown on the task while it runs.
+   * @throws {TypeError} when `percent` is not a finite number.
+   */
+  progress(percent: number): void;
 }
 
 /** A job handler: its return value becomes the task's output, a throw makes it FAILED. */
@@ -61,6 +67,8 @@ export class TaskContext implements JobContext {
     readonly signal: AbortSignal,
     /** Bound, so `const { log } = ctx` works. */
     readonly log: (...args: unknown[]) => void,
+    /** Bound too. */
+    readonly progress: (percent: number) => void = () => {},
   ) {
     this.taskId = task.id;
     this.jobId = task.jobId;

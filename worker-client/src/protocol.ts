@@ -64,6 +64,23 @@ export interface WorkerHandshake {
   meta?: { host?: string; pid?: number; sdkVersion?: string };
 }
 
+/** Languages of script (GLUE) jobs. */
+export const ScriptLanguage = {
+  SHELL: 'shell',
+  NODE: 'node',
+  PYTHON: 'python',
+} as const;
+export type ScriptLanguage = (typeof ScriptLanguage)[keyof typeof ScriptLanguage];
+
+/** The script of a script (GLUE) job, as handed to a worker with its task. */
+export interface TaskScript {
+  language: ScriptLanguage;
+  /** The script text. */
+  source: string;
+  /** Version of the job's script this task runs (shown in logs). */
+  version: number;
+}
+
 /** A task handed to a worker by `pull`. */
 export interface TaskPayload {
   /** Task id: the same id its final log record keeps. */
@@ -80,6 +97,11 @@ export interface TaskPayload {
   shard: { index: number; total: number };
   /** 0 = no timeout. */
   timeoutMs: number;
+  /**
+   * Present for script (GLUE) jobs: the worker runs this script as a child process instead of a
+   * registered handler (only when started with `allowScripts: true`).
+   */
+  script?: TaskScript;
 }
 
 /** One task result reported by a worker. Reporting the same result twice is harmless. */
@@ -121,6 +143,16 @@ export interface LogMessage {
   lines: string[];
 }
 
+/** Progress of a running task, in percent; the latest value wins. */
+export interface ProgressMessage {
+  taskId: string;
+  /** 0..100. */
+  value: number;
+}
+
+/** Progress values range from 0 to this. */
+export const MAX_PROGRESS = 100;
+
 export interface ResultsMessage {
   results: TaskResult[];
 }
@@ -133,6 +165,8 @@ export interface WorkerToAdminEvents {
   heartbeat: (msg: HeartbeatMessage, ack: (reply: Ack<{ abort: string[] }>) => void) => void;
   pull: (msg: PullMessage, ack: (reply: Ack<{ tasks: TaskPayload[] }>) => void) => void;
   log: (msg: LogMessage, ack: (reply: Ack) => void) => void;
+  /** Latest progress of running tasks (throttled by the worker; fire and forget). */
+  progress: (msg: ProgressMessage, ack: (reply: Ack<{ stored: boolean }>) => void) => void;
   results: (msg: ResultsMessage, ack: (reply: Ack<{ verdicts: ResultVerdict[] }>) => void) => void;
 }
 

@@ -17,6 +17,8 @@ export interface RunningTaskOptions {
   killGraceMs: number;
   /** The task's log buffer (the owner closes it when the result is known). */
   log: LogBuffer;
+  /** Records the task's progress (`ctx.progress`). */
+  progress?: (percent: number) => void;
 }
 
 /** A result for a task that never ran its handler (unknown handler, stopped before start). */
@@ -63,7 +65,16 @@ export class RunningTask {
       );
     }
     const log = this.options.log;
-    const ctx = new TaskContext(this.task, this.options.workerId, this.controller.signal, (...args) => log.log(...args));
+    const progress = this.options.progress ?? (() => {});
+    const ctx = new TaskContext(
+      this.task,
+      this.options.workerId,
+      this.controller.signal,
+      (...args) => log.log(...args),
+      (percent) => {
+        if (!this.settled) progress(percent);
+      },
+    );
     let outcome: Promise<unknown>;
     try {
       outcome = Promise.resolve(this.handler(ctx));

@@ -21,6 +21,7 @@ import {
 import { resolveOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
 import { AdminConnection, type KillMessage, type WelcomeMessage } from './connection.js';
 import { LogShipper } from './log-buffer.js';
+import { ProgressReporter } from './progress.js';
 import { ResultOutbox } from './result-outbox.js';
 import { RunningTask, isTaskPayload, resultWithoutRun } from './running-task.js';
 import { AbortKind, OasisWorkerError, WorkerClientErrorCode } from './errors.js';
@@ -74,6 +75,7 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
   private readonly handlers = new Map<string, Handler>();
   private readonly connection: AdminConnection;
   private readonly logs: LogShipper;
+  private readonly progress: ProgressReporter;
   private readonly outbox: ResultOutbox;
   private readonly running = new Map<string, RunningTask>();
   /** Tasks received beyond our free slots (an admin bug): they start as slots free up. */
@@ -97,6 +99,7 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
     this.options = resolveOptions(options);
     this.connection = new AdminConnection(this.options, () => this.handshake());
     this.logs = new LogShipper((msg) => this.connection.log(msg));
+    this.progress = new ProgressReporter((msg) => this.connection.progress(msg));
     this.outbox = new ResultOutbox(
       async (results) => (await this.connection.results({ results })).verdicts,
       () => this.connection.ready,
@@ -276,6 +279,7 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
     }
     this.safeEmit('connected', { url, adminId: String(welcome.adminId) });
     this.logs.flushAll();
+    this.progress.flush();
     this.outbox.onConnected();
     this.beat(); // renew our leases at once after a reconnect
     this.maybePull();
@@ -375,6 +379,7 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
       workerId: this.options.workerId,
       killGraceMs: this.options.killGraceMs,
       log: this.logs.open(task.id),
+      progress: (percent) => this.progress.set(task.id, percent),
     });
     this.running.set(task.id, run);
     this.safeEmit('task:start', task);
@@ -384,6 +389,7 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
 
   private onTaskEnd(run: RunningTask, result: TaskResult): void {
     this.running.delete(run.id);
+    this.progress.forget(run.id);
     this.logs.close(run.id); // log lines go out before the result
     this.outbox.add(result);
     this.safeEmit('task:end', result, run.task);
@@ -483,6 +489,7 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
     this.pollTimer = undefined;
     this.connection.close();
     this.logs.dispose();
+    this.progress.dispose();
     this.outbox.dispose();
     this.setState(WorkerState.STOPPED);
   }

@@ -1,4 +1,4 @@
-import type { HeartbeatMessage, LogMessage, ResultVerdict, TaskPayload, TaskResult } from '@oasis/worker-client/protocol';
+import type { HeartbeatMessage, LogMessage, ProgressMessage, ResultVerdict, TaskPayload, TaskResult } from '@oasis/worker-client/protocol';
 import type { OasisConfig } from '../config/schema.js';
 import type { Logger } from '../domain/logger.js';
 import { ResultCode, type TaskStore } from '../store/redis/task-store.js';
@@ -75,6 +75,11 @@ export class Dispatcher {
   async log(app: string, msg: LogMessage): Promise<void> {
     await this.deps.tasks.appendLog(app, msg.taskId, msg.lines, this.deps.config.maxLogLines);
     this.deps.onLog?.(app, msg);
+  }
+
+  /** Stores a running task's progress if this worker still holds it; returns whether it did. */
+  async progress(app: string, workerId: string, msg: ProgressMessage): Promise<boolean> {
+    return this.deps.tasks.setProgress(app, workerId, msg.taskId, msg.value);
   }
 
   async results(app: string, workerId: string, results: TaskResult[]): Promise<ResultVerdict[]> {

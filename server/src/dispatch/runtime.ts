@@ -37,6 +37,7 @@ function toLogItem(app: string, t: InflightTask): LogItem {
     params: t.params,
     result: null,
     error: null,
+    progress: t.progress,
   };
 }
 

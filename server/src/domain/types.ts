@@ -63,6 +63,8 @@ export interface LogItem {
   params: string;
   result: string | null;
   error: string | null;
+  /** Latest progress (0..100) reported by the worker while the task runs; null when none or final. */
+  progress: number | null;
 }
 
 export interface WorkerInfo {

@@ -10,7 +10,7 @@ import {
 import type { OasisConfig } from '../config/schema.js';
 import type { Logger } from '../domain/logger.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
-import { handshakeSchema, heartbeatSchema, logSchema, pullSchema, resultsSchema } from './worker-messages.js';
+import { handshakeSchema, heartbeatSchema, logSchema, progressSchema, pullSchema, resultsSchema } from './worker-messages.js';
 
 export interface WorkerGatewayDeps {
   io: Server;
@@ -115,6 +115,7 @@ export class WorkerGateway {
       await dispatcher.log(app, m);
       return {};
     });
+    handle('progress', progressSchema, async (m) => ({ stored: await dispatcher.progress(app, workerId, m) }));
     handle('results', resultsSchema, async (m) => ({ verdicts: await dispatcher.results(app, workerId, m.results) }));
 
     socket.on('disconnect', (reason) => {

@@ -28,6 +28,11 @@ export const logSchema = z.object({
   lines: z.array(z.string().max(16 * 1024)).max(1000),
 });
 
+export const progressSchema = z.object({
+  taskId,
+  value: z.number().min(0).max(100),
+});
+
 export const resultsSchema = z.object({
   results: z
     .array(

@@ -14,6 +14,7 @@ import {
   type AdminToWorkerEvents,
   type HeartbeatMessage,
   type LogMessage,
+  type ProgressMessage,
   type PullMessage,
   type TaskPayload,
   type TaskResult,
@@ -59,6 +60,8 @@ export class FakeAdmin {
   readonly pulls: PullMessage[] = [];
   readonly heartbeats: HeartbeatMessage[] = [];
   readonly logs: LogMessage[] = [];
+  /** Every progress message received, with its arrival time. */
+  readonly progress: (ProgressMessage & { at: number })[] = [];
   /** Every results batch received, acked or not. */
   readonly resultBatches: TaskResult[][] = [];
   /** Results acked as accepted, once per task id. */
@@ -158,6 +161,10 @@ export class FakeAdmin {
     socket.on('log', (msg, ack) => {
       this.logs.push(msg);
       ack({ ok: true });
+    });
+    socket.on('progress', (msg, ack) => {
+      this.progress.push({ ...msg, at: Date.now() });
+      ack({ ok: true, stored: true });
     });
     socket.on('results', (msg, ack) => {
       this.resultBatches.push(msg.results);

@@ -41,6 +41,7 @@ export function logJson(l: LogItem) {
     params: l.params,
     result: l.result,
     error: l.error,
+    progress: l.progress,
   };
 }
 

@@ -6,7 +6,7 @@ import { inTransaction } from './transaction.js';
 import { upsertRows } from './upsert.js';
 
 /** One row of `oasis_job_log`: the final record of a task attempt (a log item keyed by app id). */
-export type FinalRecord = Omit<LogItem, 'app'> & { appId: number };
+export type FinalRecord = Omit<LogItem, 'app' | 'progress'> & { appId: number };
 
 /** The execution log of one task, as written next to its final record. */
 export interface FinalText {
@@ -57,6 +57,7 @@ function toItem(row: JobLogModel): LogItem {
     params: row.params,
     result: row.result,
     error: row.error,
+    progress: null,
   };
 }
 

@@ -17,6 +17,7 @@ export const ScriptName = {
   workerOffline: 'worker-offline',
   syncJob: 'sync-job',
   appendLog: 'append-log',
+  setProgress: 'set-progress',
 } as const;
 export type ScriptName = (typeof ScriptName)[keyof typeof ScriptName];
 

@@ -19,6 +19,8 @@ export interface InflightTask {
   workerId: string | null;
   createdAt: number;
   startedAt: number | null;
+  /** Latest progress (0..100) the worker reported, null when none. */
+  progress: number | null;
 }
 
 export const ResultCode = { REJECTED: -1, DUPLICATE: 0, ACCEPTED: 1 } as const;
@@ -39,6 +41,7 @@ function toInflight(h: Record<string, string>): InflightTask {
     workerId: h.worker || h.target || null,
     createdAt: Number(h.createdAt ?? 0),
     startedAt: h.startedAt ? Number(h.startedAt) : null,
+    progress: h.progress ? Number(h.progress) : null,
   };
 }
 
@@ -128,6 +131,15 @@ export class TaskStore {
     const k = this.keys.app(app);
     const r = await this.scripts.run(ScriptName.appendLog, [k.log(taskId), k.task(taskId)], [cap, 7 * 24 * 3600 * 1000, ...lines]);
     return Number(r);
+  }
+
+  /**
+   * Stores a running task's progress (0..100) if `workerId` still holds it; false otherwise
+   * (the task ended or is another worker's): nothing changes.
+   */
+  async setProgress(app: string, workerId: string, taskId: string, value: number): Promise<boolean> {
+    const r = await this.scripts.run(ScriptName.setProgress, [this.keys.app(app).task(taskId)], [workerId, value]);
+    return r === 1;
   }
 
   /** Live log lines from index `from`, or null when the task has no live log. */

@@ -1,0 +1,51 @@
+import { expect } from 'chai';
+import { createHotStore, type HotStore } from '../../server/src/store/redis/hot-store.js';
+import { planJson } from '../../server/src/domain/schedule.js';
+import { createTestRedis, type TestRedis } from '../helpers/redis.js';
+
+const APP = 'prog';
+const NOW = 1_700_000_000_000;
+const PLAN = planJson({ schedule: { type: 'NONE' }, misfire: { policy: 'SKIP', thresholdMs: 10_000 } });
+
+describe('lua: set-progress', function () {
+  this.timeout(10_000);
+  let t: TestRedis;
+  let hot: HotStore;
+  beforeEach(async () => {
+    t = createTestRedis();
+    hot = createHotStore(t.redis, t.keys);
+    await hot.schedule.syncJob(APP, 1, PLAN, null, true, { handler: 'h', params: '', routing: 'ANY', timeoutMs: 0 });
+    for (const w of ['w1', 'w2']) {
+      await hot.workers.register(APP, { workerId: w, concurrency: 2, handlers: ['h'], host: null, pid: null, adminId: 'a', conn: `c-${w}` }, NOW);
+    }
+  });
+  afterEach(async () => {
+    await t.cleanup();
+  });
+
+  const enqueue = async (taskId: string) => {
+    await hot.tasks.enqueue(APP, { jobId: 1, taskId, triggerType: 'MANUAL', scheduledAt: NOW, attempt: 1 }, NOW, 15_000);
+  };
+
+  it('stores the latest value only while the task runs under the reporting worker', async () => {
+    await enqueue('1-A');
+    expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 10), 'queued, not running yet').to.equal(false);
+    expect((await hot.tasks.get(APP, '1-A'))?.progress).to.equal(null);
+
+    const [task] = (await hot.tasks.pull(APP, 'w1', 1, NOW, 30_000)) ?? [];
+    expect(task?.id).to.equal('1-A');
+    expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 10)).to.equal(true);
+    expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 42.5)).to.equal(true);
+    expect(await hot.tasks.setProgress(APP, 'w2', '1-A', 99), 'another worker').to.equal(false);
+    expect((await hot.tasks.get(APP, '1-A'))?.progress).to.equal(42.5);
+
+    await hot.tasks.complete(APP, 'w1', [{ taskId: '1-A', attempt: 1, status: 'SUCCESS', startedAt: NOW, finishedAt: NOW }]);
+    expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 50), 'final').to.equal(false);
+    expect(await hot.tasks.get(APP, '1-A')).to.equal(null);
+  });
+
+  it('never creates a task hash for an unknown task', async () => {
+    expect(await hot.tasks.setProgress(APP, 'w1', '1-NOPE', 5)).to.equal(false);
+    expect(await t.redis.exists(t.keys.app(APP).task('1-NOPE'))).to.equal(0);
+  });
+});
