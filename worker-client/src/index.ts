@@ -25,5 +25,7 @@ export {
   WorkerClientErrorCode,
 } from './errors.js';
 export { MAX_OUTPUT_BYTES, MAX_ERROR_BYTES } from './encode.js';
+export { ScriptFailedError } from './script-runner.js';
 export { SDK_VERSION } from './version.js';
-export type { TaskPayload, TaskResult, WorkerResultStatus, TriggerType } from './protocol.js';
+export type { TaskPayload, TaskResult, TaskScript, WorkerResultStatus, TriggerType } from './protocol.js';
+export { ScriptLanguage } from './protocol.js';

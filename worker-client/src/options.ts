@@ -35,6 +35,13 @@ export interface WorkerOptions {
   reconnectMaxMs?: number;
   /** Where the SDK's own diagnostics go. Default: warnings and errors to the console. */
   logger?: Partial<WorkerLogger>;
+  /**
+   * Run script (GLUE) jobs: tasks that carry a shell / node / python script run it as a child
+   * process of this worker. Default false: such tasks fail with a non-retryable error.
+   */
+  allowScripts?: boolean;
+  /** After aborting a script task, how long its process gets between SIGTERM and SIGKILL (ms, 0..600000). Default 5000. */
+  scriptKillGraceMs?: number;
 }
 
 /** Options after defaults and validation. Frozen. */
@@ -51,6 +58,8 @@ export interface ResolvedWorkerOptions {
   readonly reconnectMinMs: number;
   readonly reconnectMaxMs: number;
   readonly logger: WorkerLogger;
+  readonly allowScripts: boolean;
+  readonly scriptKillGraceMs: number;
 }
 
 /** Defaults, in one place. */
@@ -61,11 +70,14 @@ export const WORKER_DEFAULTS = Object.freeze({
   killGraceMs: 3000,
   reconnectMinMs: 500,
   reconnectMaxMs: 15_000,
+  allowScripts: false,
+  scriptKillGraceMs: 5000,
 });
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'url', 'urls', 'app', 'token', 'concurrency', 'workerId', 'heartbeatMs', 'pollMs',
-  'ackTimeoutMs', 'killGraceMs', 'reconnectMinMs', 'reconnectMaxMs', 'logger',
+  'ackTimeoutMs', 'killGraceMs', 'reconnectMinMs', 'reconnectMaxMs', 'logger', 'allowScripts',
+  'scriptKillGraceMs',
 ]);
 
 const LOGGER_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -107,6 +119,13 @@ export function resolveOptions(input: unknown): ResolvedWorkerOptions {
   const reconnectMaxMs =
     intInRange('reconnectMaxMs', o.reconnectMaxMs, 10, 600_000, problems) ?? WORKER_DEFAULTS.reconnectMaxMs;
   if (reconnectMaxMs < reconnectMinMs) problems.push('reconnectMaxMs: must be >= reconnectMinMs');
+  const scriptKillGraceMs =
+    intInRange('scriptKillGraceMs', o.scriptKillGraceMs, 0, 600_000, problems) ?? WORKER_DEFAULTS.scriptKillGraceMs;
+  let allowScripts: boolean = WORKER_DEFAULTS.allowScripts;
+  if (o.allowScripts !== undefined) {
+    if (typeof o.allowScripts !== 'boolean') problems.push(`allowScripts: must be true or false (got ${String(o.allowScripts)})`);
+    else allowScripts = o.allowScripts;
+  }
 
   let workerId = defaultWorkerId();
   if (o.workerId !== undefined) {
@@ -141,6 +160,8 @@ export function resolveOptions(input: unknown): ResolvedWorkerOptions {
     reconnectMinMs,
     reconnectMaxMs,
     logger,
+    allowScripts,
+    scriptKillGraceMs,
   });
 }
 

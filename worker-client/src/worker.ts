@@ -28,6 +28,7 @@ import { AbortKind, OasisWorkerError, WorkerClientErrorCode } from './errors.js'
 import type { Handler } from './context.js';
 import { className, decoratedHandlers, HANDLER_NAME_PATTERN } from './decorator.js';
 import { SDK_VERSION } from './version.js';
+import { scriptHandler, scriptProblem } from './script-runner.js';
 
 /** Lifecycle states, in order. */
 export const WorkerState = {
@@ -370,14 +371,29 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
   }
 
   private startTask(task: TaskPayload): void {
-    const handler = this.handlers.get(task.handler);
+    let handler: Handler | undefined;
+    let killGraceMs = this.options.killGraceMs;
+    if (task.script !== undefined) {
+      const problem = this.options.allowScripts
+        ? scriptProblem(task.script)
+        : 'script jobs are disabled on this worker (start it with allowScripts: true)';
+      if (problem !== undefined) {
+        this.finishWithoutRun(task, WorkerResultStatus.FAILED, `NonRetryableError: ${problem}`);
+        return;
+      }
+      handler = scriptHandler(task.script, { killGraceMs: this.options.scriptKillGraceMs });
+      // Report an aborted script only once its process had its SIGTERM → SIGKILL grace.
+      killGraceMs = Math.max(killGraceMs, this.options.scriptKillGraceMs + 1000);
+    } else {
+      handler = this.handlers.get(task.handler);
+    }
     if (handler === undefined) {
       this.finishWithoutRun(task, WorkerResultStatus.FAILED, `no handler named ${task.handler} on this worker`);
       return;
     }
     const run = new RunningTask(task, handler, {
       workerId: this.options.workerId,
-      killGraceMs: this.options.killGraceMs,
+      killGraceMs,
       log: this.logs.open(task.id),
       progress: (percent) => this.progress.set(task.id, percent),
     });
@@ -458,7 +474,9 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
       for (const run of this.running.values()) {
         run.abort(AbortKind.SHUTDOWN, `the worker is stopping and the task did not finish within ${timeoutMs} ms`);
       }
-      await this.whenIdle(this.options.killGraceMs + 1000);
+      const scripts = [...this.running.values()].some((r) => r.task.script !== undefined);
+      const graceMs = Math.max(this.options.killGraceMs, scripts ? this.options.scriptKillGraceMs + 1000 : 0);
+      await this.whenIdle(graceMs + 1000);
     }
     this.logs.flushAll();
     if (!(await this.outbox.whenEmpty(this.options.ackTimeoutMs))) {

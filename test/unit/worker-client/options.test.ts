@@ -26,6 +26,15 @@ describe('worker-client: options', () => {
     expect(Object.isFrozen(o)).to.equal(true);
     expect(Object.isFrozen(o.urls)).to.equal(true);
     expect(worker.state).to.equal('idle');
+    expect(o.allowScripts, 'script jobs are off unless asked for').to.equal(false);
+    expect(o.scriptKillGraceMs).to.equal(5000);
+  });
+
+  it('validates allowScripts and scriptKillGraceMs', () => {
+    const text = problemsOf({ ...base, allowScripts: 'yes', scriptKillGraceMs: -1 }).join('\n');
+    expect(text).to.include('allowScripts: must be true or false (got yes)');
+    expect(text).to.include('scriptKillGraceMs: must be an integer from 0 to 600000');
+    expect(new OasisWorker({ ...base, allowScripts: true, scriptKillGraceMs: 0 }).options).to.include({ allowScripts: true, scriptKillGraceMs: 0 });
   });
 
   it('lists every problem at once', () => {
