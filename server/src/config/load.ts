@@ -31,6 +31,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (c.OASIS_TASK_LEASE_MS <= c.OASIS_HEARTBEAT_MS) {
     problems.push('OASIS_TASK_LEASE_MS: must be greater than OASIS_HEARTBEAT_MS');
   }
+  if (c.OASIS_SMTP_URL && !c.OASIS_SMTP_FROM) {
+    problems.push('OASIS_SMTP_FROM: required when OASIS_SMTP_URL is set');
+  }
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze({
     port: c.OASIS_PORT,
@@ -52,5 +55,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sweepMs: c.OASIS_SWEEP_MS,
     writerTakeoverMs: c.OASIS_WRITER_TAKEOVER_MS,
     writers: c.OASIS_WRITERS,
+    smtpUrl: c.OASIS_SMTP_URL,
+    smtpFrom: c.OASIS_SMTP_FROM,
+    alarmWebhookTimeoutMs: c.OASIS_ALARM_WEBHOOK_TIMEOUT_MS,
+    alarmAttempts: c.OASIS_ALARM_ATTEMPTS,
+    alarmRetryMs: c.OASIS_ALARM_RETRY_MS,
   });
 }

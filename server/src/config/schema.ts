@@ -46,6 +46,19 @@ export const configSchema = z.object({
   OASIS_WRITER_TAKEOVER_MS: int(30000, 100),
   /** Sweep interval of the maintenance leader (lease reaper, worker reaper). */
   OASIS_SWEEP_MS: int(1000, 50),
+  /** Alarm emails go through this SMTP server, `smtp://user:pass@host:587` or `smtps://…`; unset: no emails. */
+  OASIS_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, 'must be smtp://… or smtps://…')
+    .optional(),
+  /** Sender of alarm emails, e.g. `Oasis <oasis@example.com>`; required with OASIS_SMTP_URL. */
+  OASIS_SMTP_FROM: z.string().min(3).max(254).optional(),
+  /** Time limit of one alarm webhook POST. */
+  OASIS_ALARM_WEBHOOK_TIMEOUT_MS: int(5000, 100),
+  /** Tries of one alarm delivery (webhook POST or email) before it is given up and logged. */
+  OASIS_ALARM_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  /** Wait before the second try of an alarm delivery; doubles at each further try. */
+  OASIS_ALARM_RETRY_MS: int(1000, 1),
 });
 
 export type OasisConfig = Readonly<{
@@ -68,4 +81,9 @@ export type OasisConfig = Readonly<{
   sweepMs: number;
   writerTakeoverMs: number;
   writers: number;
+  smtpUrl: string | undefined;
+  smtpFrom: string | undefined;
+  alarmWebhookTimeoutMs: number;
+  alarmAttempts: number;
+  alarmRetryMs: number;
 }>;

@@ -3,6 +3,19 @@ import type { Logger } from '../domain/logger.js';
 import type { FinalRecord, FinalText } from '../store/db/logs-repo.js';
 import type { FinalFields, FinalsStore } from '../store/redis/finals-store.js';
 
+/**
+ * A final record as the writer hands it to its listeners: the database row plus `retryTaskId`,
+ * the id of the retry that follows this attempt ('' when none does: this attempt is final).
+ */
+export type WrittenRecord = FinalRecord & { retryTaskId: string };
+
+/**
+ * Told after a batch of one app is committed to the database (before it is acknowledged in the
+ * stream, so a batch delivered again after a crash or failure is told again: listeners must be
+ * idempotent). Listeners should return quickly; their errors are logged and never stop the writer.
+ */
+export type WrittenListener = (app: string, records: readonly WrittenRecord[]) => void | Promise<void>;
+
 export interface FinalWriterDeps {
   finals: FinalsStore;
   /** Apps whose streams to drain. */
@@ -17,6 +30,8 @@ export interface FinalWriterDeps {
   idleMs?: number;
   /** Entries per database batch. */
   batch?: number;
+  /** Told after each committed batch (alarms, child jobs). */
+  onWritten?: readonly WrittenListener[];
 }
 
 /** How often the writer also looks for pending entries (its own failed writes, dead admins'). */
@@ -24,7 +39,7 @@ const RECOVERY_EVERY_MS = 1000;
 
 const numOrNull = (v: string | undefined): number | null => (v ? Number(v) : null);
 
-function toRecord(f: FinalFields, appId: number): FinalRecord {
+function toRecord(f: FinalFields, appId: number): WrittenRecord {
   return {
     id: f.id ?? '',
     jobId: Number(f.jobId),
@@ -42,6 +57,8 @@ function toRecord(f: FinalFields, appId: number): FinalRecord {
     params: f.params ?? '',
     result: f.result || null,
     error: f.error || null,
+    // Records written before retries existed have no such field: nothing follows them.
+    retryTaskId: f.retryTaskId ? String(f.retryTaskId) : '',
   };
 }
 
@@ -130,10 +147,27 @@ export class FinalWriter {
           texts.push({ logId: id, text: lines.join('\n'), lineCount: lines.length, truncated: lines.some((l) => l.startsWith('[oasis] log capped')) });
         }
       });
+      // A WrittenRecord is a FinalRecord with one more field, which the repository ignores.
       await this.deps.write(records, texts);
+      await this.tell(app, records);
       await this.deps.finals.ack(app, entries.map((e) => e.streamId), withLog);
       if (entries.length >= batch) more = true;
     }
     return more;
+  }
+
+  /** Runs the listeners of a committed batch; their failures are logged, never thrown. */
+  private async tell(app: string, records: readonly WrittenRecord[]): Promise<void> {
+    const listeners = this.deps.onWritten ?? [];
+    if (listeners.length === 0 || records.length === 0) return;
+    await Promise.all(
+      listeners.map(async (listener) => {
+        try {
+          await listener(app, records);
+        } catch (err) {
+          this.deps.logger.error({ err, app, records: records.length }, 'final writer: a listener failed');
+        }
+      }),
+    );
   }
 }

@@ -49,6 +49,8 @@ export interface Keys {
   session(tokenHash: string): string;
   /** Redlock resource name of the maintenance leader. */
   maintenanceLock: string;
+  /** STRING marker that a once-only action (an alarm, …) was claimed, e.g. `oasis:once:alarm:<taskId>`. */
+  once(name: string): string;
   app(app: string): AppKeys;
 }
 
@@ -62,6 +64,7 @@ export function makeKeys(prefix: string): Keys {
     eventsChannel: `${prefix}ch:events`,
     session: (h) => `${prefix}session:${h}`,
     maintenanceLock: `${prefix}lock:maintenance`,
+    once: (name) => `${prefix}once:${name}`,
     app(app) {
       let k = cache.get(app);
       if (k) return k;

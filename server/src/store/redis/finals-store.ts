@@ -22,6 +22,8 @@ export interface FinalFields {
   error: string;
   /** 1 when the task has a live log list to persist. */
   hasLog: number;
+  /** Id of the retry queued after this attempt; '' or absent when this attempt is final. */
+  retryTaskId?: string;
 }
 
 /** One final record waiting in an app's finals STREAM. */
