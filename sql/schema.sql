@@ -81,3 +81,30 @@ CREATE TABLE IF NOT EXISTS `oasis_user` (
   PRIMARY KEY (`id`),
   UNIQUE KEY `uq_user_username` (`username`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE IF NOT EXISTS `oasis_user_app` (
+  `user_id` int(11) NOT NULL,
+  `app_id` int(11) NOT NULL,
+  PRIMARY KEY (`user_id`,`app_id`),
+  KEY `ix_user_app_app` (`app_id`),
+  CONSTRAINT `oasis_user_app_ibfk_1` FOREIGN KEY (`user_id`) REFERENCES `oasis_user` (`id`) ON DELETE CASCADE ON UPDATE CASCADE,
+  CONSTRAINT `oasis_user_app_ibfk_2` FOREIGN KEY (`app_id`) REFERENCES `oasis_app` (`id`) ON DELETE CASCADE ON UPDATE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE IF NOT EXISTS `oasis_audit` (
+  `id` bigint(20) NOT NULL AUTO_INCREMENT,
+  `at` bigint(20) NOT NULL,
+  `user_id` int(11) DEFAULT NULL,
+  `username` varchar(64) NOT NULL,
+  `action` varchar(64) NOT NULL,
+  `target_type` varchar(32) NOT NULL,
+  `target_id` varchar(128) DEFAULT NULL,
+  `app` varchar(64) DEFAULT NULL,
+  `before_json` mediumtext DEFAULT NULL,
+  `after_json` mediumtext DEFAULT NULL,
+  `ip` varchar(64) DEFAULT NULL,
+  PRIMARY KEY (`id`),
+  KEY `ix_audit_at` (`at`),
+  KEY `ix_audit_user_at` (`username`,`at`),
+  KEY `ix_audit_target_at` (`target_type`,`target_id`,`at`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -59,7 +59,13 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
   let gateway: WorkerGateway | null = null;
   const onQueued = (app: string, targets: Set<string>) => gateway?.wake(app, targets);
   const runtime = new HotRuntime({ redis: redis.client, keys, config, onQueued });
-  const services = createServices({ repos, hot: runtime, sessions: runtime.store.sessions, config });
+  const services = createServices({
+    repos,
+    hot: runtime,
+    sessions: runtime.store.sessions,
+    counters: runtime.store.counters,
+    config,
+  });
 
   const admin = await services.auth.ensureAdmin(config.adminPassword);
   if (admin.generatedPassword) {

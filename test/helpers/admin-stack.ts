@@ -44,7 +44,7 @@ export async function createAdminStack(env: Record<string, string> = {}): Promis
   await db.sync();
   const repos = createRepositories(db);
   const hot = new HotRuntime({ redis: redis.redis, keys: redis.keys, config });
-  const services = createServices({ repos, hot, sessions: hot.store.sessions, config });
+  const services = createServices({ repos, hot, sessions: hot.store.sessions, counters: hot.store.counters, config });
   await services.auth.ensureAdmin(config.adminPassword);
   const api = createApi({ config, services, hot, dbPing: () => db.ping(), logger: silentLogger });
   const server = createServer(api).listen(0, '127.0.0.1');

@@ -5,15 +5,21 @@ import type { Logger } from '../domain/logger.js';
 import type { HotPort } from '../domain/ports.js';
 import type { Services } from '../services/index.js';
 import { requireAuth } from './auth.js';
+import { auditTrail } from './audit-trail.js';
+import { createGuard } from './authorize.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { appRoutes } from './routes/apps.js';
+import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { logRoutes } from './routes/logs.js';
+import { userRoutes } from './routes/users.js';
 import { workerRoutes } from './routes/workers.js';
 
 export { errorHandler, notFoundHandler, errorBody, type ErrorBody } from './errors.js';
+export { createGuard, type Guard } from './authorize.js';
+export { SESSION_COOKIE, CSRF_HEADER } from './auth.js';
 export { jobJson } from './routes/jobs.js';
 export { logJson } from './routes/logs.js';
 
@@ -34,7 +40,9 @@ export function bodyLimit(config: Pick<OasisConfig, 'maxParamsBytes'>): number {
 
 /**
  * Builds the API as an Express app to mount at the root: `/healthz` and `/api/v1/…`.
- * Every `/api/v1` route but `POST /api/v1/auth/login` needs `Authorization: Bearer <token>`.
+ * Every `/api/v1` route but `POST /api/v1/auth/login` needs a session: `Authorization: Bearer <token>`
+ * or the dashboard's cookie (changes then need the `X-Oasis-CSRF` header). Each route checks the
+ * user's role and apps with one guard from `authorize.ts`; every successful change is audited.
  * Unknown `/api` routes answer 404 and every error goes through one middleware; requests outside
  * `/api` and `/healthz` fall through to whatever the caller mounts next (the dashboard), which
  * can end with {@link notFoundHandler} and {@link errorHandler} for the same error shape.
@@ -47,12 +55,16 @@ export function createApi(deps: ApiDeps): Express {
 
   const v1 = express.Router();
   v1.use(express.json({ limit: bodyLimit(deps.config), strict: true }));
-  v1.use(authRoutes(services.auth));
+  v1.use(authRoutes(services.auth, deps.config));
   v1.use(requireAuth(services.auth));
-  v1.use(appRoutes(services.apps));
-  v1.use(jobRoutes(services.jobs));
-  v1.use(logRoutes(services.logs));
-  v1.use(workerRoutes(services.workers));
+  v1.use(auditTrail(services.audit, logger));
+  const guard = createGuard(services);
+  v1.use(appRoutes(services.apps, guard));
+  v1.use(jobRoutes(services.jobs, guard));
+  v1.use(logRoutes(services.logs, guard));
+  v1.use(workerRoutes(services.workers, guard));
+  v1.use(userRoutes(services.users, guard));
+  v1.use(auditRoutes(services.audit, guard));
 
   app.use('/api/v1', v1);
   app.use('/api', notFoundHandler);

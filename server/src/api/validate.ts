@@ -23,6 +23,20 @@ export const idString = z
   .transform(Number)
   .refine((n) => n <= 2_147_483_647, 'is too large');
 
+/** A non-negative integer in a query string, between `min` and `max`. */
+export const intString = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^[0-9]{1,9}$/, 'must be a non-negative integer')
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`);
+
+/** `limit` (1-500, default 50) and `offset` of a paged list, to spread into a query schema. */
+export const pageQuery = {
+  limit: intString(1, 500).default(50),
+  offset: intString(0, 1_000_000).default(0),
+};
+
 /** `:id` of a job. */
 export const jobIdParams = z.strictObject({ id: idString });
 

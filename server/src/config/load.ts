@@ -50,6 +50,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workerTtlMs: c.OASIS_WORKER_TTL_MS,
     misfireThresholdMs: c.OASIS_MISFIRE_THRESHOLD_MS,
     sessionTtlMs: c.OASIS_SESSION_TTL_MS,
+    loginMaxFailures: c.OASIS_LOGIN_MAX_FAILURES,
+    loginWindowMs: c.OASIS_LOGIN_WINDOW_MS,
     maxParamsBytes: c.OASIS_MAX_PARAMS_BYTES,
     maxLogLines: c.OASIS_MAX_LOG_LINES,
     sweepMs: c.OASIS_SWEEP_MS,

@@ -36,6 +36,10 @@ export const configSchema = z.object({
   OASIS_MISFIRE_THRESHOLD_MS: int(10000, 0),
   /** How long an API bearer token lives. */
   OASIS_SESSION_TTL_MS: int(12 * 3600 * 1000, 60000),
+  /** Failed sign-ins allowed per username and client address within the window; then 429. */
+  OASIS_LOGIN_MAX_FAILURES: int(10, 1),
+  /** Window of the sign-in limit; it starts at the first failure. */
+  OASIS_LOGIN_WINDOW_MS: int(15 * 60 * 1000, 1000),
   /** Largest accepted job params, in bytes. */
   OASIS_MAX_PARAMS_BYTES: int(64 * 1024, 1),
   /** Log lines kept per task; past it one note line says the log was capped. */
@@ -76,6 +80,8 @@ export type OasisConfig = Readonly<{
   workerTtlMs: number;
   misfireThresholdMs: number;
   sessionTtlMs: number;
+  loginMaxFailures: number;
+  loginWindowMs: number;
   maxParamsBytes: number;
   maxLogLines: number;
   sweepMs: number;

@@ -18,6 +18,10 @@ export const createAppSchema = z.strictObject({
 });
 export type CreateAppInput = z.input<typeof createAppSchema>;
 
+/** Body of an app change: its title. */
+export const updateAppSchema = z.strictObject({ title: z.string().trim().max(128) });
+export type UpdateAppInput = z.input<typeof updateAppSchema>;
+
 /** A new app and its worker token: the only time the token is ever shown. */
 export interface CreatedApp {
   id: number;
@@ -60,6 +64,31 @@ export class AppService {
     const app = await this.deps.apps.findByName(name);
     if (!app) throw new AppError('OASIS_ERR_UNKNOWN_APP', `No app is named "${name}"`);
     return { id: app.id, name: app.name, title: app.title, createdAt: app.createdAt };
+  }
+
+  /**
+   * Changes an app's title (empty: the name).
+   * @throws {AppError} `OASIS_ERR_VALIDATION`, `OASIS_ERR_UNKNOWN_APP`.
+   */
+  async update(name: string, input: UpdateAppInput): Promise<AppRecord> {
+    const { title } = parseOrThrow(updateAppSchema, input);
+    const app = await this.deps.apps.setTitle(name, title || name);
+    if (!app) throw new AppError('OASIS_ERR_UNKNOWN_APP', `No app is named "${name}"`);
+    return app;
+  }
+
+  /**
+   * Gives an app a fresh worker token (returned here only) and forgets the old one: workers
+   * already connected stay connected, new connections need the new token.
+   * @throws {AppError} `OASIS_ERR_UNKNOWN_APP`.
+   */
+  async rotateToken(name: string): Promise<CreatedApp> {
+    const app = await this.get(name);
+    const token = randomBytes(32).toString('base64url');
+    if (!(await this.deps.apps.setTokenHash(name, sha256Hex(token)))) {
+      throw new AppError('OASIS_ERR_UNKNOWN_APP', `No app is named "${name}"`);
+    }
+    return { id: app.id, name: app.name, title: app.title, token };
   }
 
   /** True when `token` is the worker token of `app` (constant-time; false for an unknown app). */

@@ -3,10 +3,13 @@ import type { OasisConfig } from '../config/schema.js';
 import type { HotPort } from '../domain/ports.js';
 import type { Repositories } from '../store/db/index.js';
 import { AppService } from './app-service.js';
+import { AuditService } from './audit-service.js';
 import { AuthService } from './auth-service.js';
+import type { CounterStore } from './counter-store.js';
 import { JobService } from './job-service.js';
 import { LogService } from './log-service.js';
 import type { SessionStore } from './session-store.js';
+import { UserService } from './user-service.js';
 import { WorkerService } from './worker-service.js';
 
 export { AppService, appNameSchema, createAppSchema, type CreateAppInput, type CreatedApp } from './app-service.js';
@@ -24,6 +27,9 @@ export {
 } from './job-input.js';
 export { LogService, type LogFilter, type LogText } from './log-service.js';
 export { WorkerService } from './worker-service.js';
+export { UserService, type UserView } from './user-service.js';
+export { AuditService, type AuditView, type AuditInput } from './audit-service.js';
+export type { CounterStore } from './counter-store.js';
 export type { SessionStore } from './session-store.js';
 export { parseOrThrow, describeIssues } from './validation.js';
 
@@ -34,6 +40,8 @@ export interface Services {
   logs: LogService;
   workers: WorkerService;
   auth: AuthService;
+  users: UserService;
+  audit: AuditService;
 }
 
 /** Builds every service over the repositories, the hot side and the session store. */
@@ -41,14 +49,19 @@ export function createServices(deps: {
   repos: Repositories;
   hot: HotPort;
   sessions: SessionStore;
+  /** Counts failed sign-ins (rate limit); omitted: no limit. */
+  counters?: CounterStore;
   config: OasisConfig;
 }): Services {
   const { repos, hot, sessions, config } = deps;
+  const auth = new AuthService({ users: repos.users, sessions, config, ...(deps.counters && { counters: deps.counters }) });
   return {
     apps: new AppService({ apps: repos.apps, hot }),
     jobs: new JobService({ jobs: repos.jobs, apps: repos.apps, hot, config }),
     logs: new LogService({ logs: repos.logs, hot }),
     workers: new WorkerService({ hot }),
-    auth: new AuthService({ users: repos.users, sessions, config }),
+    auth,
+    users: new UserService({ users: repos.users, auth }),
+    audit: new AuditService({ audit: repos.audit }),
   };
 }

@@ -47,6 +47,8 @@ export interface Keys {
   eventsChannel: string;
   /** STRING session token hash → user JSON. */
   session(tokenHash: string): string;
+  /** STRING a windowed counter (login rate limit). */
+  counter(name: string): string;
   /** Redlock resource name of the maintenance leader. */
   maintenanceLock: string;
   /** STRING marker that a once-only action (an alarm, …) was claimed, e.g. `oasis:once:alarm:<taskId>`. */
@@ -63,6 +65,7 @@ export function makeKeys(prefix: string): Keys {
     scheduleChannel: `${prefix}ch:schedule`,
     eventsChannel: `${prefix}ch:events`,
     session: (h) => `${prefix}session:${h}`,
+    counter: (name) => `${prefix}count:${name}`,
     maintenanceLock: `${prefix}lock:maintenance`,
     once: (name) => `${prefix}once:${name}`,
     app(app) {

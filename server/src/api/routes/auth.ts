@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AuthService } from '../../services/auth-service.js';
-import { authOf, requireAuth } from '../auth.js';
+import { authOf, requireAuth, sessionCookie } from '../auth.js';
 import { validate } from '../validate.js';
 
 const loginBody = z.strictObject({
@@ -9,15 +9,22 @@ const loginBody = z.strictObject({
   password: z.string().min(1).max(256),
 });
 
-/** `POST /auth/login` (open), `POST /auth/logout` and `GET /auth/me` (authenticated). */
-export function authRoutes(auth: AuthService): Router {
+/**
+ * `POST /auth/login` (open; answers the bearer token and sets the dashboard's session cookie),
+ * `POST /auth/logout` and `GET /auth/me` (authenticated).
+ */
+export function authRoutes(auth: AuthService, config: { sessionTtlMs: number }): Router {
   const r = Router();
   r.post('/auth/login', async (req, res) => {
     const { username, password } = validate.body(req, loginBody);
-    res.json(await auth.login(username, password));
+    const result = await auth.login(username, password, req.ip ?? '');
+    res.set('Set-Cookie', sessionCookie(result.token, config.sessionTtlMs, req.secure));
+    res.set('Cache-Control', 'no-store');
+    res.json(result);
   });
-  r.post('/auth/logout', requireAuth(auth), async (_req, res) => {
+  r.post('/auth/logout', requireAuth(auth), async (req, res) => {
     await auth.logout(authOf(res).token);
+    res.set('Set-Cookie', sessionCookie('', 0, req.secure));
     res.status(204).end();
   });
   r.get('/auth/me', requireAuth(auth), (_req, res) => {

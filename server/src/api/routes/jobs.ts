@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { appNameSchema } from '../../services/app-service.js';
 import { createJobSchema, triggerJobSchema, updateJobSchema } from '../../services/job-input.js';
 import type { JobService, JobView } from '../../services/job-service.js';
+import { appFilter, visible, type Guard } from '../authorize.js';
 import { jobIdParams, validate } from '../validate.js';
 
 /** The job JSON of the API, fields in a fixed order. */
@@ -28,40 +29,41 @@ export function jobJson(j: JobView) {
 const listQuery = z.strictObject({ app: appNameSchema.optional() });
 
 /** Job CRUD, start / stop and manual trigger. */
-export function jobRoutes(jobs: JobService): Router {
+export function jobRoutes(jobs: JobService, guard: Guard): Router {
   const r = Router();
-  r.post('/jobs', async (req, res) => {
+  r.post('/jobs', guard.app('operate', 'body'), async (req, res) => {
     res.status(201).json(jobJson(await jobs.create(validate.body(req, createJobSchema))));
   });
-  r.get('/jobs', async (req, res) => {
-    const { app } = validate.query(req, listQuery);
-    res.json((await jobs.list(app === undefined ? {} : { app })).map(jobJson));
+  r.get('/jobs', guard.app('read', 'query'), async (req, res) => {
+    const asked = validate.query(req, listQuery).app;
+    const app = appFilter(res, asked);
+    res.json(visible(res, await jobs.list(app === null ? {} : { app })).map(jobJson));
   });
-  r.get('/jobs/:id', async (req, res) => {
+  r.get('/jobs/:id', guard.job('read'), async (req, res) => {
     const { id } = validate.params(req, jobIdParams);
     res.json(jobJson(await jobs.get(id)));
   });
-  r.put('/jobs/:id', async (req, res) => {
+  r.put('/jobs/:id', guard.job('operate'), async (req, res) => {
     const { id } = validate.params(req, jobIdParams);
     const body = validate.body(req, updateJobSchema);
     res.json(jobJson(await jobs.update(id, body)));
   });
-  r.delete('/jobs/:id', async (req, res) => {
+  r.delete('/jobs/:id', guard.job('operate'), async (req, res) => {
     const { id } = validate.params(req, jobIdParams);
     await jobs.delete(id);
     res.status(204).end();
   });
-  r.post('/jobs/:id/start', async (req, res) => {
+  r.post('/jobs/:id/start', guard.job('operate'), async (req, res) => {
     const { id } = validate.params(req, jobIdParams);
     validate.body(req, z.strictObject({}));
     res.json(jobJson(await jobs.start(id)));
   });
-  r.post('/jobs/:id/stop', async (req, res) => {
+  r.post('/jobs/:id/stop', guard.job('operate'), async (req, res) => {
     const { id } = validate.params(req, jobIdParams);
     validate.body(req, z.strictObject({}));
     res.json(jobJson(await jobs.stop(id)));
   });
-  r.post('/jobs/:id/trigger', async (req, res) => {
+  r.post('/jobs/:id/trigger', guard.job('operate'), async (req, res) => {
     const { id } = validate.params(req, jobIdParams);
     const body = validate.body(req, triggerJobSchema);
     res.status(202).json(await jobs.trigger(id, body, 'MANUAL'));

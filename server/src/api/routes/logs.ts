@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { TaskStatus, type LogItem } from '../../domain/types.js';
 import { appNameSchema } from '../../services/app-service.js';
 import type { LogService } from '../../services/log-service.js';
+import { appFilter, principal, type Guard } from '../authorize.js';
+import { AppError } from '../../domain/errors.js';
+import { isAdmin } from '../../domain/roles.js';
 import { idString, taskIdParams, validate } from '../validate.js';
 
 const intString = (min: number, max: number) =>
@@ -46,10 +49,14 @@ export function logJson(l: LogItem) {
 }
 
 /** Task logs: the list (in flight first), one task, and its execution log text. */
-export function logRoutes(logs: LogService): Router {
+export function logRoutes(logs: LogService, guard: Guard): Router {
   const r = Router();
-  r.get('/logs', async (req, res) => {
+  r.get('/logs', guard.app('read', 'query'), async (req, res) => {
     const q = validate.query(req, listQuery);
+    q.app = appFilter(res, q.app) ?? undefined;
+    if (q.app === undefined && !isAdmin(principal(res))) {
+      throw new AppError('OASIS_ERR_VALIDATION', 'query.app: required (you may see several apps; list them one at a time)');
+    }
     const page = await logs.list({
       limit: q.limit,
       offset: q.offset,
@@ -59,11 +66,11 @@ export function logRoutes(logs: LogService): Router {
     });
     res.json({ items: page.items.map(logJson), total: page.total });
   });
-  r.get('/logs/:id', async (req, res) => {
+  r.get('/logs/:id', guard.log('read'), async (req, res) => {
     const { id } = validate.params(req, taskIdParams);
     res.json(logJson(await logs.get(id)));
   });
-  r.get('/logs/:id/text', async (req, res) => {
+  r.get('/logs/:id/text', guard.log('read'), async (req, res) => {
     const { id } = validate.params(req, taskIdParams);
     const { from } = validate.query(req, textQuery);
     res.json(await logs.text(id, from));

@@ -65,6 +65,21 @@ export class AppsRepo {
     return row.name;
   }
 
+  /** Changes an app's title; the updated app, or null when there is none. */
+  async setTitle(name: string, title: string): Promise<AppRecord | null> {
+    const row = await this.models.App.findOne({ where: { name } });
+    if (!row) return null;
+    row.set({ title });
+    await row.save();
+    return toRecord(row);
+  }
+
+  /** Replaces an app's worker token hash; false when there is no such app. */
+  async setTokenHash(name: string, tokenHash: string): Promise<boolean> {
+    const [count] = await this.models.App.update({ tokenHash }, { where: { name } });
+    return count > 0;
+  }
+
   private remember(name: string, id: number): void {
     this.ids.set(name, id);
     this.names.set(id, name);

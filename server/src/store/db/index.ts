@@ -1,5 +1,6 @@
 /** The SQL store: Sequelize setup, models and one small repository per table group. */
 import { AppsRepo } from './apps-repo.js';
+import { AuditRepo } from './audit-repo.js';
 import { JobsRepo } from './jobs-repo.js';
 import { LogsRepo } from './logs-repo.js';
 import type { Database } from './open.js';
@@ -11,6 +12,7 @@ export { AppsRepo, type AppWithToken } from './apps-repo.js';
 export { JobsRepo, type JobFields } from './jobs-repo.js';
 export { LogsRepo, type FinalRecord, type FinalText, type LogQuery } from './logs-repo.js';
 export { UsersRepo, type UserRow } from './users-repo.js';
+export { AuditRepo, type AuditEntry, type AuditQuery } from './audit-repo.js';
 
 /** Every repository over one database. */
 export interface Repositories {
@@ -18,6 +20,7 @@ export interface Repositories {
   jobs: JobsRepo;
   logs: LogsRepo;
   users: UsersRepo;
+  audit: AuditRepo;
 }
 
 /** Builds the repositories of `db`. */
@@ -27,5 +30,6 @@ export function createRepositories(db: Database): Repositories {
     jobs: new JobsRepo(db.models),
     logs: new LogsRepo(db.models),
     users: new UsersRepo(db.models),
+    audit: new AuditRepo(db.models),
   };
 }

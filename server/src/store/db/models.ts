@@ -7,12 +7,21 @@ import {
   type ModelOptions,
   type Sequelize,
 } from 'sequelize';
+import { defineAccessModels, type AccessModels } from './access-models.js';
 
 /** App names: lowercase, start with a letter, 2-64 chars (they end up in Redis keys). */
 export const APP_NAME_PATTERN = /^[a-z][a-z0-9-]{1,63}$/;
 
 /** Every table of the admin, parents first (the order `sql/schema.sql` creates them in). */
-export const TABLE_NAMES = ['oasis_app', 'oasis_job', 'oasis_job_log', 'oasis_job_log_text', 'oasis_user'] as const;
+export const TABLE_NAMES = [
+  'oasis_app',
+  'oasis_job',
+  'oasis_job_log',
+  'oasis_job_log_text',
+  'oasis_user',
+  'oasis_user_app',
+  'oasis_audit',
+] as const;
 
 /** Row of `oasis_app`: an executor group and the hash of its worker token. */
 export class AppModel extends Model<InferAttributes<AppModel>, InferCreationAttributes<AppModel>> {
@@ -89,7 +98,7 @@ export class UserModel extends Model<InferAttributes<UserModel>, InferCreationAt
 }
 
 /** Every model of the admin's database. */
-export interface Models {
+export interface Models extends AccessModels {
   App: typeof AppModel;
   Job: typeof JobModel;
   JobLog: typeof JobLogModel;
@@ -225,6 +234,8 @@ export function defineModels(sequelize: Sequelize): Models {
     { ...common, sequelize, tableName: 'oasis_user', modelName: 'User' },
   );
 
+  const access = defineAccessModels(sequelize, common, { User, App });
+
   // A job belongs to its app; an app with jobs cannot be deleted.
   Job.belongsTo(App, {
     as: 'app',
@@ -239,5 +250,5 @@ export function defineModels(sequelize: Sequelize): Models {
     constraints: false,
   });
 
-  return { App, Job, JobLog, JobLogText, User };
+  return { App, Job, JobLog, JobLogText, User, ...access };
 }

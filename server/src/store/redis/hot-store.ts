@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
+import { RedisCounterStore } from './counter-store.js';
 import { FinalsStore } from './finals-store.js';
 import { ScheduleStore } from './schedule-store.js';
 import { ScriptRunner } from './scripts.js';
@@ -15,6 +16,7 @@ export interface HotStore {
   workers: WorkerStore;
   finals: FinalsStore;
   sessions: RedisSessionStore;
+  counters: RedisCounterStore;
   ping(): Promise<boolean>;
 }
 
@@ -27,6 +29,7 @@ export function createHotStore(redis: Redis, keys: Keys): HotStore {
     workers: new WorkerStore(redis, scripts, keys),
     finals: new FinalsStore(redis, keys),
     sessions: new RedisSessionStore(redis, keys),
+    counters: new RedisCounterStore(redis, keys),
     async ping() {
       try {
         return (await redis.ping()) === 'PONG';

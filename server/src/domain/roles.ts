@@ -1,0 +1,46 @@
+/**
+ * Roles and what they may do: the one place the permission rules live. The REST API
+ * (`api/authorize.ts`) and the dashboard's live channel (`realtime/ui-gateway.ts`) both ask here.
+ *
+ * - `ADMIN`: everything, every app (users, apps, audit included).
+ * - `OPERATOR`: reads its permitted apps (apps, workers, jobs, logs) and changes their jobs and
+ *   tasks (create, edit, start, stop, trigger, kill, …).
+ * - `VIEWER`: reads its permitted apps only.
+ */
+export const Role = { ADMIN: 'ADMIN', OPERATOR: 'OPERATOR', VIEWER: 'VIEWER' } as const;
+export type Role = (typeof Role)[keyof typeof Role];
+export const ROLES = Object.values(Role) as [Role, ...Role[]];
+
+/** What a request wants to do with an app's things. */
+export const Access = { READ: 'read', OPERATE: 'operate' } as const;
+export type Access = (typeof Access)[keyof typeof Access];
+
+/** A signed-in user as every permission check sees it. */
+export interface Principal {
+  id: number;
+  username: string;
+  role: Role;
+  /** Apps the user may see (and, as OPERATOR, change); ignored for ADMIN (all apps). */
+  apps: readonly string[];
+}
+
+/** True for a known role name. */
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+export function isAdmin(p: Principal): boolean {
+  return p.role === Role.ADMIN;
+}
+
+/** True when `p` may `access` the things of `app`. */
+export function canAccessApp(p: Principal, app: string, access: Access): boolean {
+  if (p.role === Role.ADMIN) return true;
+  if (!p.apps.includes(app)) return false;
+  return access === Access.READ || p.role === Role.OPERATOR;
+}
+
+/** Apps `p` may read: null means all of them (ADMIN). */
+export function readableApps(p: Principal): ReadonlySet<string> | null {
+  return p.role === Role.ADMIN ? null : new Set(p.apps);
+}

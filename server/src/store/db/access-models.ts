@@ -1,0 +1,111 @@
+import {
+  DataTypes,
+  Model,
+  type CreationOptional,
+  type InferAttributes,
+  type InferCreationAttributes,
+  type ModelOptions,
+  type ModelStatic,
+  type Sequelize,
+} from 'sequelize';
+
+/** Row of `oasis_user_app`: one app a (non-admin) user may see. Gone with its user or app. */
+export class UserAppModel extends Model<InferAttributes<UserAppModel>, InferCreationAttributes<UserAppModel>> {
+  declare userId: number;
+  declare appId: number;
+}
+
+/** Row of `oasis_audit`: one change someone made. `at` is epoch ms; before/after are JSON text. */
+export class AuditModel extends Model<InferAttributes<AuditModel>, InferCreationAttributes<AuditModel>> {
+  declare id: CreationOptional<number>;
+  declare at: number;
+  declare userId: number | null;
+  declare username: string;
+  declare action: string;
+  declare targetType: string;
+  declare targetId: string | null;
+  declare app: string | null;
+  declare beforeJson: string | null;
+  declare afterJson: string | null;
+  declare ip: string | null;
+}
+
+/** The user and audit models, defined by `defineModels` next to the others. */
+export interface AccessModels {
+  UserApp: typeof UserAppModel;
+  Audit: typeof AuditModel;
+}
+
+const { INTEGER, BIGINT, STRING, TEXT } = DataTypes;
+
+/**
+ * Defines `oasis_user_app` (user ↔ permitted app, cascading deletes) and `oasis_audit`.
+ * `parents` are the already defined user and app models the permissions point at.
+ */
+export function defineAccessModels(
+  sequelize: Sequelize,
+  common: ModelOptions,
+  parents: { User: ModelStatic<Model>; App: ModelStatic<Model> },
+): AccessModels {
+  const MEDIUMTEXT = sequelize.getDialect() === 'sqlite' ? TEXT : TEXT('medium');
+  const UserApp = class extends UserAppModel {};
+  const Audit = class extends AuditModel {};
+
+  UserApp.init(
+    {
+      userId: { type: INTEGER, primaryKey: true, allowNull: false },
+      appId: { type: INTEGER, primaryKey: true, allowNull: false },
+    },
+    {
+      ...common,
+      sequelize,
+      tableName: 'oasis_user_app',
+      modelName: 'UserApp',
+      timestamps: false,
+      indexes: [{ name: 'ix_user_app_app', fields: ['app_id'] }],
+    },
+  );
+  UserApp.belongsTo(parents.User, {
+    as: 'user',
+    foreignKey: { name: 'userId', field: 'user_id', allowNull: false },
+    onDelete: 'CASCADE',
+    onUpdate: 'CASCADE',
+  });
+  UserApp.belongsTo(parents.App, {
+    as: 'app',
+    foreignKey: { name: 'appId', field: 'app_id', allowNull: false },
+    onDelete: 'CASCADE',
+    onUpdate: 'CASCADE',
+  });
+
+  Audit.init(
+    {
+      id: { type: BIGINT, primaryKey: true, autoIncrement: true },
+      at: { type: BIGINT, allowNull: false },
+      // No constraint: the trail outlives deleted users.
+      userId: { type: INTEGER, allowNull: true },
+      username: { type: STRING(64), allowNull: false },
+      action: { type: STRING(64), allowNull: false },
+      targetType: { type: STRING(32), allowNull: false },
+      targetId: { type: STRING(128), allowNull: true },
+      app: { type: STRING(64), allowNull: true },
+      beforeJson: { type: MEDIUMTEXT, allowNull: true },
+      afterJson: { type: MEDIUMTEXT, allowNull: true },
+      ip: { type: STRING(64), allowNull: true },
+    },
+    {
+      ...common,
+      sequelize,
+      tableName: 'oasis_audit',
+      modelName: 'Audit',
+      timestamps: false,
+      indexes: [
+        { name: 'ix_audit_at', fields: ['at'] },
+        { name: 'ix_audit_user_at', fields: ['username', 'at'] },
+        { name: 'ix_audit_target_at', fields: ['target_type', 'target_id', 'at'] },
+      ],
+    },
+  );
+
+  return { UserApp, Audit };
+}
