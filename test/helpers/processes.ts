@@ -55,9 +55,9 @@ export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
-/** Starts an admin process on a free port and waits until /healthz answers 200. */
+/** Starts an admin process on a free port (or `env.OASIS_PORT`) and waits until /healthz answers 200. */
 export async function startAdminProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<Proc & { url: string; port: number }> {
-  const port = await freePort();
+  const port = env.OASIS_PORT ? Number(env.OASIS_PORT) : await freePort();
   const p = runTs('server/src/main.ts', { OASIS_PORT: String(port), OASIS_HOST: '127.0.0.1', OASIS_LOG_LEVEL: 'warn', ...env }, nodeArgs);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
