@@ -2,46 +2,39 @@
   Commits claimed fires of one app, all or nothing per fire. A fire commits only while it is still
   the job's current fire (`next` equals the claimed scheduledAt) and the job definition is
   unchanged (`ver`); then its `next` and schedule score advance to the following fire and, unless
-  the fire is skipped (misfire), one task is created and queued by the job's routing. A second
-  commit of the same fire finds `next` moved on and does nothing: a fire happens exactly once.
+  the fire is skipped (misfire, `skipNext`), the job's overlap policy and routing decide its
+  task(s). A second commit of the same fire finds `next` moved on and does nothing: a fire happens
+  exactly once. A job that reached `maxRuns` leaves the schedule.
 
   KEYS[1] schedule ZSET
-  KEYS[2] shared queue LIST
-  KEYS[3] workers ZSET (workerId -> last heartbeat)
-  KEYS[4] inflight ZSET (taskId -> scheduledAt)
   ARGV[1] now (epoch ms)
   ARGV[2] app key base ("<prefix>{<app>}:")
   ARGV[3] worker TTL (ms): workers silent longer are not routed to
-  ARGV[4] N, the number of fires; then 6 values per fire:
-          jobId, scheduledAt, version, following ("" = none: the job leaves the schedule),
-          taskId ("" = advance only, no task), triggerType
+  ARGV[4] random seed (RANDOM routing, retry jitter)
+  ARGV[5] N, the number of fires; then 6 values per fire:
+          jobId, scheduledAt, version, following ("" = none: the job leaves the schedule; a
+          FIXED_DELAY job plans its next fire when the run ends), taskId ("" = advance only, no
+          task), triggerType
 
-  Output: 2 values per fire: status, target
-    status 1 = committed with a task, 2 = committed without a task, 0 = stale (nothing done)
-    target = worker id whose own queue got the task, "" for the shared queue or no task
+  Output: JSON {r, wake, kill, resched} (see include/task.lua); r has one status per fire:
+    1 = committed with a run (queued, buffered, discarded or NO_WORKER: each has a record),
+    2 = committed without a run (skipped), 0 = stale (nothing done)
 ]]
--- @include enqueue
+-- @include task
 
-local now = tonumber(ARGV[1])
-local base = ARGV[2]
-local ttl = tonumber(ARGV[3])
-local n = tonumber(ARGV[4])
-local liveCache = nil
-local function live()
-  if not liveCache then liveCache = oasis_live_workers(KEYS[3], now, ttl) end
-  return liveCache
-end
-
+local C = oasis_ctx(ARGV[2], ARGV[1], ARGV[3], ARGV[4])
+local base = C.base
+local n = tonumber(ARGV[5])
 local out = {}
 for i = 0, n - 1 do
-  local a = 5 + i * 6
+  local a = 6 + i * 6
   local jobId, scheduledAt, ver, following, taskId, trigger =
     ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
   local jobKey = base .. 'job:' .. jobId
-  local h = redis.call('HMGET', jobKey, 'next', 'ver', 'handler', 'params', 'routing', 'timeoutMs')
+  local h = redis.call('HMGET', jobKey, 'next', 'ver', 'handler', 'params', 'routing', 'timeoutMs',
+    'overlap', 'skipNext', 'maxRuns', 'delayMs', 'script', 'bufMax')
   if h[1] ~= scheduledAt or h[2] ~= ver then
     out[#out + 1] = 0
-    out[#out + 1] = ''
   else
     if following == '' then
       redis.call('HDEL', jobKey, 'next')
@@ -51,20 +44,30 @@ for i = 0, n - 1 do
       redis.call('ZADD', KEYS[1], following, jobId)
     end
     redis.call('HSET', jobKey, 'lastFire', scheduledAt)
+    local skips = tonumber(h[8] or '0') or 0
+    if taskId ~= '' and skips > 0 then
+      redis.call('HINCRBY', jobKey, 'skipNext', -1)
+      taskId = ''
+    end
+    local delayed = (tonumber(h[10] or '0') or 0) > 0
     if taskId == '' then
+      if delayed then oasis_delay_next(C, jobId) end
       out[#out + 1] = 2
-      out[#out + 1] = ''
     else
-      redis.call('HINCRBY', jobKey, 'fires', 1)
-      local target = oasis_enqueue({
-        base = base, sharedKey = KEYS[2], inflightKey = KEYS[4], jobKey = jobKey, jobId = jobId,
-        taskId = taskId, handler = h[3] or '', params = h[4] or '', routing = h[5] or 'ANY',
-        timeoutMs = h[6] or '0', scheduledAt = scheduledAt, attempt = 1, trigger = trigger,
-        shardIndex = 0, shardTotal = 1, now = now, live = live,
-      })
+      local fires = redis.call('HINCRBY', jobKey, 'fires', 1)
+      local maxRuns = tonumber(h[9] or '0') or 0
+      if maxRuns > 0 and fires >= maxRuns then
+        redis.call('HDEL', jobKey, 'next')
+        redis.call('ZREM', KEYS[1], jobId)
+      end
+      local t = {
+        id = taskId, jobId = jobId, handler = h[3] or '', params = h[4] or '',
+        scheduledAt = scheduledAt, attempt = 1, trigger = trigger, shardIndex = 0, shardTotal = 1,
+        timeoutMs = h[6] or '0', chain = delayed and '1' or '0', script = h[11] or '', worker = '',
+      }
+      if oasis_overlap(C, t, h[7], h[12]) then oasis_dispatch(C, t, h[5] or 'BUSYOVER', true) end
       out[#out + 1] = 1
-      out[#out + 1] = target
     end
   end
 end
-return out
+return oasis_effects(C, out)

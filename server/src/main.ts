@@ -14,6 +14,7 @@ import { createApi } from './api/index.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import type { OasisConfig } from './config/schema.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
+import { effectsListener } from './dispatch/effects.js';
 import { HotRuntime } from './dispatch/runtime.js';
 import type { Logger } from './domain/logger.js';
 import { FinalWriter } from './maintenance/final-writer.js';
@@ -57,8 +58,17 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
   const repos = createRepositories(db);
 
   let gateway: WorkerGateway | null = null;
-  const onQueued = (app: string, targets: Set<string>) => gateway?.wake(app, targets);
-  const runtime = new HotRuntime({ redis: redis.client, keys, config, onQueued });
+  // What task scripts ask for afterwards: wake workers, abort tasks, wake every admin's scheduler.
+  const onEffects = effectsListener(() =>
+    gateway
+      ? {
+          wake: (app, targets) => gateway?.wake(app, targets),
+          kill: (app, workerId, taskId, reason) => gateway?.kill(app, workerId, taskId, reason),
+          rescheduled: (app) => void runtime.store.schedule.notifyChange(app).catch(() => undefined),
+        }
+      : null,
+  );
+  const runtime = new HotRuntime({ redis: redis.client, keys, config, onEffects });
   const services = createServices({
     repos,
     hot: runtime,
@@ -108,13 +118,15 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
     config,
     logger,
     onFinal: () => finalWriter.nudge(),
+    onEffects,
   });
-  const scheduler = new Scheduler({ store: runtime.store.schedule, config, logger, onQueued });
+  const scheduler = new Scheduler({ store: runtime.store.schedule, config, logger, onEffects });
   const sweeper = new Sweeper({
     hot: runtime.store,
     lock: new LeaderLock(redis.client, keys.maintenanceLock, Math.max(3 * config.sweepMs, 3000)),
     config,
     logger,
+    onEffects,
     onChange: (app, what) => {
       if (what === 'rerouted') gateway?.wake(app, ['']);
       else finalWriter.nudge();

@@ -26,6 +26,11 @@ export interface AdminStack {
   server: Server;
   /** `http://127.0.0.1:<port>` */
   baseUrl: string;
+  /**
+   * Registers a worker of `app` that counts as online for an hour without heartbeats, so fires
+   * and triggers are queued for it instead of ending NO_WORKER. Nothing pulls for it.
+   */
+  onlineWorker(app: string, workerId?: string): Promise<void>;
   /** Stops the server, closes connections, drops the database and the Redis keys. */
   close(): Promise<void>;
 }
@@ -57,6 +62,13 @@ export async function createAdminStack(env: Record<string, string> = {}): Promis
     repos,
     redis,
     hot,
+    async onlineWorker(app, workerId = 'test-worker') {
+      await hot.store.workers.register(
+        app,
+        { workerId, concurrency: 1, handlers: [], host: null, pid: null, adminId: 'test', conn: `c-${workerId}` },
+        Date.now() + 3_600_000,
+      );
+    },
     services,
     server,
     baseUrl: `http://127.0.0.1:${port}`,

@@ -20,8 +20,9 @@ interface JobJson {
 }
 
 const JOB_KEYS = [
-  'id', 'app', 'name', 'handler', 'params', 'schedule', 'routing', 'timeoutMs', 'misfire', 'enabled', 'version',
-  'nextFireAt', 'createdAt', 'updatedAt',
+  'id', 'app', 'name', 'handler', 'params', 'schedule', 'misfire', 'overlap', 'routing', 'timeoutMs', 'retry',
+  'childJobIds', 'childOptions', 'alarm', 'script', 'scriptVersion', 'enabled', 'paused', 'pauseNote', 'skipNext',
+  'runs', 'version', 'nextFireAt', 'createdAt', 'updatedAt',
 ];
 
 describe('API: apps, jobs, logs, workers', function () {
@@ -92,6 +93,7 @@ describe('API: apps, jobs, logs, workers', function () {
       handler: 'shop.ping',
       schedule: { type: 'FIXED_RATE', everyMs: 3_600_000 },
     });
+    await s.onlineWorker('shop');
     const stopped = await api.ok<JobJson>('POST', `/api/v1/jobs/${job.id}/stop`);
     expect(stopped).to.include({ enabled: false, nextFireAt: null, version: 2 });
     const trig = await api.call('POST', `/api/v1/jobs/${job.id}/trigger`, { params: 'once' });
@@ -139,8 +141,9 @@ describe('API: apps, jobs, logs, workers', function () {
     expect(update.status).to.equal(404);
   });
 
-  it('GET /workers lists the workers (none here), by app too', async function () {
-    expect(await api.ok('GET', '/api/v1/workers')).to.deep.equal([]);
-    expect(await api.ok('GET', '/api/v1/workers?app=shop')).to.deep.equal([]);
+  it('GET /workers lists the workers, by app too', async function () {
+    const all = await api.ok<Array<{ workerId: string; app: string }>>('GET', '/api/v1/workers');
+    expect(all.map((w) => [w.app, w.workerId])).to.deep.equal([['shop', 'test-worker']]);
+    expect(await api.ok('GET', '/api/v1/workers?app=nope')).to.deep.equal([]);
   });
 });

@@ -16,10 +16,12 @@ describe('scheduler: misfires and recovered claims (real Redis)', function () {
   let scheduler: Scheduler | null = null;
   const queued: string[] = [];
 
-  beforeEach(() => {
+  beforeEach(async () => {
     t = createTestRedis();
     hot = createHotStore(t.redis, t.keys);
     queued.length = 0;
+    // A live worker far into the future (heartbeat score): fires are queued, not NO_WORKER.
+    await hot.workers.register(APP, { workerId: 'w', concurrency: 1, handlers: ['h'], host: null, pid: null, adminId: 'a', conn: 'c' }, Date.now() + 3_600_000);
   });
   afterEach(async () => {
     await scheduler?.stop();
@@ -32,7 +34,9 @@ describe('scheduler: misfires and recovered claims (real Redis)', function () {
       store: hot.schedule,
       config: { lookaheadMs: 200, claimLeaseMs, workerTtlMs: 15_000 },
       logger: silentLogger,
-      onQueued: (app) => queued.push(app),
+      onEffects: (app, e) => {
+        if (e.wake.length) queued.push(app);
+      },
     });
     await scheduler.start();
   };
@@ -40,7 +44,7 @@ describe('scheduler: misfires and recovered claims (real Redis)', function () {
     hot.schedule.syncJob(APP, id, planJson({ schedule: { type: 'FIXED_RATE', everyMs: 1000 }, misfire: { policy, thresholdMs } }), next, true, {
       handler: 'h',
       params: '',
-      routing: 'ANY',
+      routing: 'BUSYOVER',
       timeoutMs: 0,
     });
   const tasks = async () => {

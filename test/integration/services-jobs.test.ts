@@ -27,6 +27,7 @@ describe('JobService (MariaDB + Redis)', function () {
   before(async function () {
     s = await createAdminStack();
     await s.services.apps.create({ name: 'billing', title: 'Billing' });
+    await s.onlineWorker('billing');
   });
   after(async function () {
     await s?.close();
@@ -36,9 +37,12 @@ describe('JobService (MariaDB + Redis)', function () {
     const before = Date.now();
     const job = await s.services.jobs.create(cronJob({ name: 'charge' }));
     expect(job).to.include({ app: 'billing', name: 'charge', handler: 'billing.charge', params: '', enabled: true, version: 1 });
-    expect(job.routing).to.equal('ANY');
+    expect(job.routing).to.equal('BUSYOVER');
+    expect(job.overlap).to.equal('ALLOW');
     expect(job.timeoutMs).to.equal(0);
-    expect(job.misfire).to.deep.equal({ policy: 'FIRE_ONCE', thresholdMs: s.config.misfireThresholdMs });
+    expect(job.misfire).to.deep.equal({ policy: 'SKIP', thresholdMs: s.config.misfireThresholdMs });
+    expect(job.retry).to.include({ count: 0 });
+    expect(job).to.include({ paused: false, script: null, scriptVersion: 0, skipNext: 0 });
     expect(job.nextFireAt).to.be.a('number');
     expect(job.nextFireAt!).to.be.greaterThan(before).and.at.most(before + 5000 + 1000);
     expect(job.nextFireAt! % 5000).to.equal(0);

@@ -28,10 +28,18 @@ describe('the SQL store on SQLite (embedded mode)', function () {
     handler: 'h',
     params: '',
     schedule: { type: 'CRON' as const, cron: '0 * * * *', timezone: 'UTC' },
-    routing: 'ANY' as const,
+    routing: 'BUSYOVER' as const,
     timeoutMs: 0,
     misfire: { policy: 'SKIP' as const, thresholdMs: 1000 },
+    overlap: 'ALLOW' as const,
+    retry: { count: 0, backoff: 'FIXED' as const, delayMs: 0, maxDelayMs: 0, jitter: 0 },
+    childJobIds: [],
+    childOptions: { onFailure: false, passResult: false },
+    alarm: { emails: [], webhooks: [] },
+    script: null,
     enabled: true,
+    paused: false,
+    pauseNote: '',
   });
 
   it('keeps jobs with their app and bumps versions, even under concurrent updates', async function () {

@@ -11,10 +11,15 @@ async function addJobs(hot: HotStore, count: number, next: number) {
   for (let i = 1; i <= count; i += 500) {
     await Promise.all(
       Array.from({ length: Math.min(500, count - i + 1) }, (_, j) =>
-        hot.schedule.syncJob(APP, i + j, PLAN, next, true, { handler: 'h', params: '', routing: 'ANY', timeoutMs: 0 }),
+        hot.schedule.syncJob(APP, i + j, PLAN, next, true, { handler: 'h', params: '', routing: 'BUSYOVER', timeoutMs: 0 }),
       ),
     );
   }
+}
+
+/** A live worker: with none online a fire would end NO_WORKER instead of being queued. */
+async function addWorker(hot: HotStore, now: number) {
+  await hot.workers.register(APP, { workerId: 'w', concurrency: 1, handlers: ['h'], host: null, pid: null, adminId: 'a', conn: 'c' }, now);
 }
 
 async function commitAll(hot: HotStore, fires: ClaimedFire[], now: number) {
@@ -47,6 +52,7 @@ describe('lua: claim-due + commit-fire', function () {
     const base = 1_700_000_000_000;
     const seed = createHotStore(t.redis, t.keys);
     await addJobs(seed, 3000, base);
+    await addWorker(seed, base);
     const claimers = Array.from({ length: 4 }, () => createHotStore(t.connect(), t.keys));
     let committed = 0;
     let stale = 0;
@@ -57,8 +63,8 @@ describe('lua: claim-due + commit-fire', function () {
           const now = base + idx;
           const { fires } = await hot.schedule.claimDue(APP, now, now + 1000, 5000, 50);
           if (fires.length === 0) break;
-          for (const r of await commitAll(hot, fires, now)) {
-            if (r.status === 1) committed++;
+          for (const r of (await commitAll(hot, fires, now)).statuses) {
+            if (r === 1) committed++;
             else stale++;
           }
         }
@@ -80,14 +86,15 @@ describe('lua: claim-due + commit-fire', function () {
     const other = createHotStore(t.connect(), t.keys);
     const base = 1_700_000_000_000;
     await addJobs(hot, 10, base);
+    await addWorker(hot, base);
     const a = await hot.schedule.claimDue(APP, base, base + 1000, 2000, 100);
     // The first claimer stalls beyond its lease; the other admin claims the same fires.
     const b = await other.schedule.claimDue(APP, base + 2500, base + 3500, 2000, 100);
     expect(b.fires.map((f) => f.jobId).sort()).to.deep.equal(a.fires.map((f) => f.jobId).sort());
     const rb = await commitAll(other, b.fires, base + 2500);
     const ra = await commitAll(hot, a.fires, base + 2600);
-    expect(rb.every((r) => r.status === 1)).to.equal(true);
-    expect(ra.every((r) => r.status === 0)).to.equal(true);
+    expect(rb.statuses.every((r) => r === 1)).to.equal(true);
+    expect(ra.statuses.every((r) => r === 0)).to.equal(true);
     expect(await t.redis.llen(t.keys.app(APP).sharedQueue)).to.equal(10);
   });
 
@@ -95,6 +102,7 @@ describe('lua: claim-due + commit-fire', function () {
     const hot = createHotStore(t.redis, t.keys);
     const base = 1_700_000_000_000;
     await addJobs(hot, 5, base);
+    await addWorker(hot, base);
     const first = await hot.schedule.claimDue(APP, base - 200, base + 800, 5000, 100);
     expect(first.fires).to.have.length(5);
     expect(first.fires[0]?.lateMs).to.equal(-200);
@@ -105,13 +113,14 @@ describe('lua: claim-due + commit-fire', function () {
     expect(again.fires).to.have.length(5);
     expect(again.fires.every((f) => f.lateMs === -200 && f.scheduledAt === base)).to.equal(true);
     const res = await commitAll(hot, again.fires, base + 5000);
-    expect(res.every((r) => r.status === 1)).to.equal(true);
+    expect(res.statuses.every((r) => r === 1)).to.equal(true);
   });
 
   it('a plan change makes outstanding claims stale; an edit that keeps the plan keeps the claimed fire', async () => {
     const hot = createHotStore(t.redis, t.keys);
     const base = 1_700_000_000_000;
     await addJobs(hot, 2, base);
+    await addWorker(hot, base);
     const c = await hot.schedule.claimDue(APP, base, base + 1000, 5000, 100);
     // Job 1: params edited only (same plan) → its claimed fire stays valid.
     const kept = await hot.schedule.syncJob(APP, 1, PLAN, base + 99_999, true, { params: 'new' });
@@ -120,7 +129,7 @@ describe('lua: claim-due + commit-fire', function () {
     const otherPlan = planJson({ schedule: { type: 'FIXED_RATE', everyMs: 5000 }, misfire: { policy: 'SKIP', thresholdMs: 10_000 } });
     expect(await hot.schedule.syncJob(APP, 2, otherPlan, base + 5000, true, {})).to.equal(base + 5000);
     const res = await commitAll(hot, c.fires, base);
-    const byJob = new Map(c.fires.map((f, i) => [f.jobId, res[i]?.status]));
+    const byJob = new Map(c.fires.map((f, i) => [f.jobId, res.statuses[i]]));
     expect(byJob.get(1)).to.equal(1);
     expect(byJob.get(2)).to.equal(0);
     const task = await t.redis.hgetall(t.keys.app(APP).task((await t.redis.lrange(t.keys.app(APP).sharedQueue, 0, -1))[0] ?? ''));

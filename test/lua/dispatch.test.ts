@@ -7,7 +7,7 @@ const APP = 'disp';
 const NOW = 1_700_000_000_000;
 const PLAN = planJson({ schedule: { type: 'NONE' }, misfire: { policy: 'SKIP', thresholdMs: 10_000 } });
 
-async function job(hot: HotStore, id: number, routing = 'ANY') {
+async function job(hot: HotStore, id: number, routing = 'BUSYOVER') {
   await hot.schedule.syncJob(APP, id, PLAN, null, true, { handler: 'h', params: 'p', routing, timeoutMs: 0 });
 }
 
@@ -19,7 +19,7 @@ async function enqueue(hot: HotStore, jobId: number, n: number) {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     const taskId = `${jobId}-T${i}`;
-    await hot.tasks.enqueue(APP, { jobId, taskId, triggerType: 'MANUAL', scheduledAt: NOW + i, attempt: 1 }, NOW, 15_000);
+    await hot.tasks.enqueue(APP, { jobId, taskId, triggerType: 'MANUAL', scheduledAt: NOW + i }, NOW, 15_000);
     ids.push(taskId);
   }
   return ids;
@@ -82,10 +82,10 @@ describe('lua: pull, complete, leases, reaping', function () {
     expect(got?.[0]?.id).to.equal(id);
     expect(got?.[0]?.params).to.equal('p');
     const r = { taskId: id as string, attempt: 1, status: 'SUCCESS' as const, output: '"x"', startedAt: NOW, finishedAt: NOW + 5 };
-    expect(await hot.tasks.complete(APP, 'w2', [r])).to.deep.equal([-1]);
-    expect(await hot.tasks.complete(APP, 'w1', [{ ...r, attempt: 2 }])).to.deep.equal([-1]);
-    expect(await hot.tasks.complete(APP, 'w1', [r])).to.deep.equal([1]);
-    expect(await hot.tasks.complete(APP, 'w1', [r])).to.deep.equal([0]);
+    expect((await hot.tasks.complete(APP, 'w2', [r])).codes).to.deep.equal([-1]);
+    expect((await hot.tasks.complete(APP, 'w1', [{ ...r, attempt: 2 }])).codes).to.deep.equal([-1]);
+    expect((await hot.tasks.complete(APP, 'w1', [r])).codes).to.deep.equal([1]);
+    expect((await hot.tasks.complete(APP, 'w1', [r])).codes).to.deep.equal([0]);
     const entries = await t.redis.xrange(t.keys.app(APP).finals, '-', '+');
     expect(entries).to.have.length(1);
     expect(await t.redis.exists(t.keys.app(APP).task(id as string))).to.equal(0);
@@ -100,14 +100,14 @@ describe('lua: pull, complete, leases, reaping', function () {
     // The worker reports only the first task: only its lease is renewed; an unknown id comes back.
     const abort = await hot.tasks.renew(APP, 'w1', NOW + 900, 1000, 2, [ids[0] as string, '1-NOTMINE']);
     expect(abort).to.deep.equal(['1-NOTMINE']);
-    const lost = await hot.tasks.reapExpired(APP, NOW + 1500);
+    const { lost } = await hot.tasks.reapExpired(APP, NOW + 1500);
     expect(lost).to.deep.equal([ids[1]]);
     const entries = await t.redis.xrange(t.keys.app(APP).finals, '-', '+');
     const record = JSON.parse(entries[0]?.[1]?.[1] ?? '{}') as { status: string; error: string };
     expect(record.status).to.equal('LOST');
     expect(record.error).to.match(/lease expired/);
-    expect(await hot.tasks.reapExpired(APP, NOW + 1800)).to.deep.equal([]);
-    expect(await hot.tasks.reapExpired(APP, NOW + 2000)).to.deep.equal([ids[0]]);
+    expect((await hot.tasks.reapExpired(APP, NOW + 1800)).lost).to.deep.equal([]);
+    expect((await hot.tasks.reapExpired(APP, NOW + 2000)).lost).to.deep.equal([ids[0]]);
   });
 
   it('round robin spreads a job over live workers; a worker that goes offline has its queue re-routed', async () => {
@@ -129,6 +129,7 @@ describe('lua: pull, complete, leases, reaping', function () {
 
   it('keeps live log lines up to the cap with one note, and drops lines of tasks no longer in flight', async () => {
     await job(hot, 1);
+    await worker(hot, 'w1', 1);
     const [id] = await enqueue(hot, 1, 1);
     expect(await hot.tasks.appendLog(APP, id as string, ['a', 'b', 'c'], 4)).to.equal(3);
     expect(await hot.tasks.appendLog(APP, id as string, ['d', 'e', 'f'], 4)).to.equal(5);
@@ -142,8 +143,9 @@ describe('lua: pull, complete, leases, reaping', function () {
 
   it('manual triggers in the same millisecond keep distinct scheduled times', async () => {
     await job(hot, 1);
+    await worker(hot, 'w1', 1);
     for (const id of ['1-A', '1-B', '1-C']) {
-      await hot.tasks.enqueue(APP, { jobId: 1, taskId: id, triggerType: 'MANUAL', scheduledAt: NOW, attempt: 1 }, NOW, 15_000);
+      await hot.tasks.enqueue(APP, { jobId: 1, taskId: id, triggerType: 'MANUAL', scheduledAt: NOW }, NOW, 15_000);
     }
     const times = await Promise.all(['1-A', '1-B', '1-C'].map(async (id) => (await hot.tasks.get(APP, id))?.scheduledAt));
     expect(times).to.deep.equal([NOW, NOW + 1, NOW + 2]);

@@ -24,7 +24,7 @@ describe('lua: set-progress', function () {
   });
 
   const enqueue = async (taskId: string) => {
-    await hot.tasks.enqueue(APP, { jobId: 1, taskId, triggerType: 'MANUAL', scheduledAt: NOW, attempt: 1 }, NOW, 15_000);
+    await hot.tasks.enqueue(APP, { jobId: 1, taskId, triggerType: 'MANUAL', scheduledAt: NOW }, NOW, 15_000);
   };
 
   it('stores the latest value only while the task runs under the reporting worker', async () => {

@@ -55,6 +55,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxParamsBytes: c.OASIS_MAX_PARAMS_BYTES,
     maxLogLines: c.OASIS_MAX_LOG_LINES,
     sweepMs: c.OASIS_SWEEP_MS,
+    timeoutGraceMs: c.OASIS_TIMEOUT_GRACE_MS,
+    overlapBufferMax: c.OASIS_OVERLAP_BUFFER_MAX,
     writerTakeoverMs: c.OASIS_WRITER_TAKEOVER_MS,
     writers: c.OASIS_WRITERS,
     smtpUrl: c.OASIS_SMTP_URL,

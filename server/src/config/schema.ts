@@ -48,6 +48,10 @@ export const configSchema = z.object({
   OASIS_WRITERS: z.coerce.number().int().min(1).max(16).default(2),
   /** Final records a dead admin's writer had read but not written are taken over after this idle time. */
   OASIS_WRITER_TAKEOVER_MS: int(30000, 100),
+  /** Grace after a task's timeout before the admin's watchdog ends it TIMEOUT itself (the worker normally reports first). */
+  OASIS_TIMEOUT_GRACE_MS: int(5000, 0),
+  /** Most fires an overlap BUFFER_ALL job keeps waiting; more are DISCARDED. */
+  OASIS_OVERLAP_BUFFER_MAX: int(1000, 1),
   /** Sweep interval of the maintenance leader (lease reaper, worker reaper). */
   OASIS_SWEEP_MS: int(1000, 50),
   /** Alarm emails go through this SMTP server, `smtp://user:pass@host:587` or `smtps://…`; unset: no emails. */
@@ -85,6 +89,8 @@ export type OasisConfig = Readonly<{
   maxParamsBytes: number;
   maxLogLines: number;
   sweepMs: number;
+  timeoutGraceMs: number;
+  overlapBufferMax: number;
   writerTakeoverMs: number;
   writers: number;
   smtpUrl: string | undefined;

@@ -1,5 +1,6 @@
 import type { HeartbeatMessage, LogMessage, ProgressMessage, ResultVerdict, TaskPayload, TaskResult } from '@oasis/worker-client/protocol';
 import type { OasisConfig } from '../config/schema.js';
+import type { EffectsListener } from './effects.js';
 import type { Logger } from '../domain/logger.js';
 import { ResultCode, type TaskStore } from '../store/redis/task-store.js';
 import type { WorkerRegistration, WorkerStore } from '../store/redis/worker-store.js';
@@ -7,8 +8,10 @@ import type { WorkerRegistration, WorkerStore } from '../store/redis/worker-stor
 export interface DispatcherDeps {
   tasks: TaskStore;
   workers: WorkerStore;
-  config: Pick<OasisConfig, 'taskLeaseMs' | 'maxLogLines'>;
+  config: Pick<OasisConfig, 'taskLeaseMs' | 'maxLogLines' | 'timeoutGraceMs' | 'workerTtlMs'>;
   logger: Logger;
+  /** Told what ending tasks asks for afterwards (released buffered fires, FIXED_DELAY fires). */
+  onEffects?: EffectsListener;
   /** Called when results were accepted (the final writer may flush early). */
   onFinal?: (app: string) => void;
   /** Called when a live log batch was stored (the dashboard may stream it). */
@@ -62,12 +65,12 @@ export class Dispatcher {
 
   async pull(app: string, workerId: string, max: number): Promise<TaskPayload[]> {
     const { tasks, config } = this.deps;
-    let got = await tasks.pull(app, workerId, max, this.now(), config.taskLeaseMs);
+    let got = await tasks.pull(app, workerId, max, this.now(), config.taskLeaseMs, config.timeoutGraceMs);
     if (got === null) {
       const reg = this.registrations.get(`${app}/${workerId}`);
       if (!reg) return [];
       await this.register(app, reg);
-      got = (await tasks.pull(app, workerId, max, this.now(), config.taskLeaseMs)) ?? [];
+      got = (await tasks.pull(app, workerId, max, this.now(), config.taskLeaseMs, config.timeoutGraceMs)) ?? [];
     }
     return got;
   }
@@ -83,8 +86,9 @@ export class Dispatcher {
   }
 
   async results(app: string, workerId: string, results: TaskResult[]): Promise<ResultVerdict[]> {
-    const codes = await this.deps.tasks.complete(app, workerId, results);
+    const { codes, effects } = await this.deps.tasks.complete(app, workerId, results, this.now(), this.deps.config.workerTtlMs);
     const verdicts = codes.map((c) => VERDICT[c] ?? 'rejected');
+    this.deps.onEffects?.(app, effects);
     if (verdicts.includes('accepted')) this.deps.onFinal?.(app);
     return verdicts;
   }

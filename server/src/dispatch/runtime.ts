@@ -3,19 +3,19 @@ import type { OasisConfig } from '../config/schema.js';
 import { jobIdOfTask, newTaskId } from '../domain/ids.js';
 import type { HotPort } from '../domain/ports.js';
 import { nextFireAfter, planJson } from '../domain/schedule.js';
-import type { JobRecord, LogItem, WorkerInfo } from '../domain/types.js';
+import type { JobRecord, LogItem, ScheduleWindow, WorkerInfo } from '../domain/types.js';
 import { AppError } from '../domain/errors.js';
 import type { Keys } from '../store/keys.js';
 import { createHotStore, type HotStore } from '../store/redis/hot-store.js';
 import type { InflightTask } from '../store/redis/task-store.js';
-import type { QueuedListener } from '../scheduler/scheduler.js';
+import type { EffectsListener } from './effects.js';
 
 export interface HotRuntimeDeps {
   redis: Redis;
   keys: Keys;
   config: OasisConfig;
-  /** Told when a trigger queued a task (wakes workers). */
-  onQueued?: QueuedListener;
+  /** Told what a trigger or kill asks for afterwards (wake workers, abort a task). */
+  onEffects?: EffectsListener;
   now?: () => number;
 }
 
@@ -29,6 +29,8 @@ function toLogItem(app: string, t: InflightTask): LogItem {
     startedAt: t.startedAt,
     finishedAt: null,
     status: t.status,
+    retryAt: t.retryAt,
+    buffered: t.buffered,
     triggerType: t.triggerType,
     workerId: t.workerId,
     attempt: t.attempt,
@@ -46,30 +48,44 @@ export class HotRuntime implements HotPort {
   readonly store: HotStore;
   private readonly config: OasisConfig;
   private readonly now: () => number;
-  onQueued: QueuedListener | undefined;
+  onEffects: EffectsListener | undefined;
 
   constructor(deps: HotRuntimeDeps) {
     this.store = createHotStore(deps.redis, deps.keys);
     this.config = deps.config;
     this.now = deps.now ?? Date.now;
-    this.onQueued = deps.onQueued;
+    this.onEffects = deps.onEffects;
   }
 
   async syncJob(job: JobRecord): Promise<{ nextFireAt: number | null }> {
     const now = this.now();
-    const next = job.enabled ? nextFireAfter(job.schedule, now) : null;
+    const schedulable = job.enabled && !job.paused;
+    const next = schedulable ? nextFireAfter(job.schedule, now) : null;
+    const s = job.schedule;
+    const window: ScheduleWindow = s.type === 'CRON' || s.type === 'FIXED_RATE' || s.type === 'FIXED_DELAY' ? s : {};
     const nextFireAt = await this.store.schedule.syncJob(
       job.app,
       job.id,
       planJson({ schedule: job.schedule, misfire: job.misfire }),
       next,
-      job.enabled,
+      schedulable,
       {
         app: job.app,
         handler: job.handler,
         params: job.params,
         routing: job.routing,
+        overlap: job.overlap,
+        bufMax: this.config.overlapBufferMax,
         timeoutMs: job.timeoutMs,
+        retryCount: job.retry.count,
+        retryBackoff: job.retry.backoff,
+        retryDelay: job.retry.delayMs,
+        retryMaxDelay: job.retry.maxDelayMs,
+        retryJitter: job.retry.jitter,
+        maxRuns: window.maxRuns ?? 0,
+        endAt: window.endAt ?? '',
+        delayMs: s.type === 'FIXED_DELAY' ? s.delayMs : 0,
+        script: job.script ? JSON.stringify({ ...job.script, version: job.scriptVersion }) : '',
         defVersion: job.version,
       },
     );
@@ -84,28 +100,45 @@ export class HotRuntime implements HotPort {
     return this.store.schedule.nextFireAt(app, jobId);
   }
 
-  async trigger(job: JobRecord, opts: { params?: string; triggerType: 'MANUAL' | 'API' }): Promise<{ taskId: string }> {
+  jobState(app: string, jobId: number) {
+    return this.store.schedule.jobState(app, jobId);
+  }
+
+  async addSkips(app: string, jobId: number, count: number): Promise<void> {
+    await this.store.schedule.addSkips(app, jobId, count);
+  }
+
+  async trigger(
+    job: JobRecord,
+    opts: { params?: string; triggerType: 'MANUAL' | 'API' | 'CHILD'; dedupeKey?: string },
+  ): Promise<{ taskId: string | null }> {
     const now = this.now();
     const taskId = newTaskId(job.id, now);
-    let target = await this.store.tasks.enqueue(
-      job.app,
-      { jobId: job.id, taskId, triggerType: opts.triggerType, scheduledAt: now, attempt: 1, params: opts.params },
-      now,
-      this.config.workerTtlMs,
-    );
-    if (target === null) {
+    const task = {
+      jobId: job.id,
+      taskId,
+      triggerType: opts.triggerType,
+      scheduledAt: now,
+      ...(opts.params === undefined ? {} : { params: opts.params }),
+      ...(opts.dedupeKey === undefined ? {} : { dedupeKey: opts.dedupeKey }),
+    };
+    let res = await this.store.tasks.enqueue(job.app, task, now, this.config.workerTtlMs);
+    if (res.r === -1) {
       // No hot copy yet (e.g. Redis was flushed): write it, then queue.
       await this.syncJob(job);
-      target = await this.store.tasks.enqueue(
-        job.app,
-        { jobId: job.id, taskId, triggerType: opts.triggerType, scheduledAt: now, attempt: 1, params: opts.params },
-        now,
-        this.config.workerTtlMs,
-      );
-      if (target === null) throw new AppError('OASIS_ERR_UNAVAILABLE', 'The job could not be queued');
+      res = await this.store.tasks.enqueue(job.app, task, now, this.config.workerTtlMs);
+      if (res.r === -1) throw new AppError('OASIS_ERR_UNAVAILABLE', 'The job could not be queued');
     }
-    this.onQueued?.(job.app, new Set([target]));
-    return { taskId };
+    this.onEffects?.(job.app, res.effects);
+    return { taskId: res.r === -2 ? null : taskId };
+  }
+
+  async kill(taskId: string, reason: string): Promise<boolean> {
+    const app = await this.appOfTask(taskId);
+    if (!app) return false;
+    const { killed, effects } = await this.store.tasks.kill(app, taskId, reason, this.now(), this.config.workerTtlMs);
+    this.onEffects?.(app, effects);
+    return killed;
   }
 
   async listInflight(filter: { app?: string; jobId?: number; status?: string }): Promise<LogItem[]> {

@@ -30,8 +30,11 @@ export function newTaskId(jobId: number, now = Date.now()): string {
   return `${jobId}-${ulid(now)}`;
 }
 
-/** The job id a task id belongs to, or null for a malformed id. */
+/**
+ * The job id a task id belongs to, or null for a malformed id. Shards of a broadcast and later
+ * attempts extend their task's id: `<jobId>-<ulid>[-s<shard>][-a<attempt>]`.
+ */
 export function jobIdOfTask(taskId: string): number | null {
-  const m = /^(\d{1,15})-[0-9A-Z]{26}$/.exec(taskId);
+  const m = /^(\d{1,15})-[0-9A-Z]{26}(?:-s\d{1,5})?(?:-a\d{1,4})?$/.exec(taskId);
   return m ? Number(m[1]) : null;
 }

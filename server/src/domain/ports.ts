@@ -11,8 +11,24 @@ export interface HotPort {
   removeJob(app: string, jobId: number): Promise<void>;
   /** Next fire time of a job from its hot copy, or null. */
   nextFireAt(app: string, jobId: number): Promise<number | null>;
-  /** Creates one task now (manual or API trigger); returns its id. */
-  trigger(job: JobRecord, opts: { params?: string; triggerType: 'MANUAL' | 'API' }): Promise<{ taskId: string }>;
+  /** A job's hot state: next fire (or null), fires still to skip, scheduled runs so far. */
+  jobState(app: string, jobId: number): Promise<{ nextFireAt: number | null; skipNext: number; runs: number }>;
+  /** Adds `count` to the scheduled fires a job skips. */
+  addSkips(app: string, jobId: number, count: number): Promise<void>;
+  /**
+   * Creates one task now (manual, API or child trigger) routed by the job's routing (one per
+   * live worker for sharding broadcast); returns the (first) task id. With `dedupeKey`, a second
+   * trigger with the same key within 24 h does nothing and returns `taskId: null`.
+   */
+  trigger(
+    job: JobRecord,
+    opts: { params?: string; triggerType: 'MANUAL' | 'API' | 'CHILD'; dedupeKey?: string },
+  ): Promise<{ taskId: string | null }>;
+  /**
+   * Kills a queued or running task: it ends KILLED at once (never retried) and the worker holding
+   * it is told to abort. Returns false when the task is not in flight.
+   */
+  kill(taskId: string, reason: string): Promise<boolean>;
   /** Queued and running tasks, newest first. */
   listInflight(filter: { app?: string; jobId?: number; status?: string }): Promise<LogItem[]>;
   /** One queued or running task by id, or null. */

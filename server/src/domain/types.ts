@@ -2,36 +2,118 @@ import type { TaskStatus, TriggerType } from '@oasis/worker-client/protocol';
 
 export { TaskStatus, TriggerType } from '@oasis/worker-client/protocol';
 
-/** How a job is scheduled. */
-export type Schedule =
-  | { type: 'CRON'; cron: string; timezone?: string }
-  | { type: 'FIXED_RATE'; everyMs: number }
-  | { type: 'NONE' };
+/** Optional window of a repeating schedule: no fire before `startAt`, none after `endAt` (epoch ms), at most `maxRuns` runs. */
+export interface ScheduleWindow {
+  startAt?: number;
+  endAt?: number;
+  maxRuns?: number;
+}
 
+/**
+ * How a job is scheduled: `CRON` (seconds first, IANA `timezone`, default UTC), `FIXED_RATE`
+ * (`everyMs` from the previous planned time), `FIXED_DELAY` (`delayMs` after the previous run
+ * finished), `ONCE` (at one instant) or `NONE` (API / manual triggers only).
+ */
+export type Schedule =
+  | ({ type: 'CRON'; cron: string; timezone?: string } & ScheduleWindow)
+  | ({ type: 'FIXED_RATE'; everyMs: number } & ScheduleWindow)
+  | ({ type: 'FIXED_DELAY'; delayMs: number } & ScheduleWindow)
+  | { type: 'ONCE'; at: number }
+  | { type: 'NONE' };
+export type ScheduleType = Schedule['type'];
+
+/** Which worker runs a task (see docs/semantics.md). State (counters, LFU/LRU) lives in Redis. */
 export const Routing = {
-  /** Any free worker of the app pulls it (the app's shared queue): the natural "least busy". */
-  ANY: 'ANY',
+  FIRST: 'FIRST',
+  LAST: 'LAST',
   ROUND_ROBIN: 'ROUND_ROBIN',
+  RANDOM: 'RANDOM',
+  CONSISTENT_HASH: 'CONSISTENT_HASH',
+  LEAST_FREQUENTLY_USED: 'LEAST_FREQUENTLY_USED',
+  LEAST_RECENTLY_USED: 'LEAST_RECENTLY_USED',
+  FAILOVER: 'FAILOVER',
+  /** Any free worker of the app pulls it (the app's shared queue): the natural "least busy". */
+  BUSYOVER: 'BUSYOVER',
+  SHARDING_BROADCAST: 'SHARDING_BROADCAST',
 } as const;
 export type Routing = (typeof Routing)[keyof typeof Routing];
 
-export const MisfirePolicy = { SKIP: 'SKIP', FIRE_ONCE: 'FIRE_ONCE' } as const;
+/** What a fire found late beyond the job's threshold does. */
+export const MisfirePolicy = { SKIP: 'SKIP', FIRE_ONCE: 'FIRE_ONCE', FIRE_ALL: 'FIRE_ALL' } as const;
 export type MisfirePolicy = (typeof MisfirePolicy)[keyof typeof MisfirePolicy];
+
+/** What a scheduled fire does while an earlier task of the job is still queued or running. */
+export const OverlapPolicy = {
+  ALLOW: 'ALLOW',
+  SKIP: 'SKIP',
+  BUFFER_ONE: 'BUFFER_ONE',
+  BUFFER_ALL: 'BUFFER_ALL',
+  CANCEL_OTHER: 'CANCEL_OTHER',
+} as const;
+export type OverlapPolicy = (typeof OverlapPolicy)[keyof typeof OverlapPolicy];
+
+export const RetryBackoff = { FIXED: 'FIXED', EXPONENTIAL: 'EXPONENTIAL' } as const;
+export type RetryBackoff = (typeof RetryBackoff)[keyof typeof RetryBackoff];
+
+/** Retries of a failed attempt (FAILED, TIMEOUT, LOST, NO_WORKER); `count` 0 = none. */
+export interface RetryPolicy {
+  count: number;
+  backoff: RetryBackoff;
+  delayMs: number;
+  /** Cap of an exponential delay; 0 = no cap. */
+  maxDelayMs: number;
+  /** 0..1: each delay is shortened by up to this fraction, at random. */
+  jitter: number;
+}
+
+export interface ChildOptions {
+  /** Also fire the children when the parent finally failed. */
+  onFailure: boolean;
+  /** Hand the parent's result to the children as their params. */
+  passResult: boolean;
+}
+
+export interface AlarmSettings {
+  emails: string[];
+  webhooks: string[];
+}
+
+export const ScriptLanguage = { shell: 'shell', node: 'node', python: 'python' } as const;
+export type ScriptLanguage = (typeof ScriptLanguage)[keyof typeof ScriptLanguage];
+
+/** A script (XXL-JOB GLUE) job's code; run by workers started with `allowScripts`. */
+export interface ScriptSpec {
+  language: ScriptLanguage;
+  source: string;
+}
 
 /** A job definition as the services see it (MySQL is its system of record). */
 export interface JobRecord {
   id: number;
   app: string;
   name: string;
+  /** Handler name; for a script job, a label shown in logs (default `script`). */
   handler: string;
   /** Raw params string handed to the handler ('' = none). */
   params: string;
   schedule: Schedule;
+  misfire: { policy: MisfirePolicy; thresholdMs: number };
+  overlap: OverlapPolicy;
   routing: Routing;
   /** 0 = none. */
   timeoutMs: number;
-  misfire: { policy: MisfirePolicy; thresholdMs: number };
+  retry: RetryPolicy;
+  childJobIds: number[];
+  childOptions: ChildOptions;
+  alarm: AlarmSettings;
+  /** Null for a handler job. */
+  script: ScriptSpec | null;
+  /** Version of `script` (1, 2, …; 0 when it never had one); the last 30 are kept. */
+  scriptVersion: number;
   enabled: boolean;
+  /** A paused job keeps its definition and `enabled` but fires nothing on schedule. */
+  paused: boolean;
+  pauseNote: string;
   /** Bumped on every change; the hot copy in Redis carries it so stale claims are dropped. */
   version: number;
   createdAt: number;
@@ -65,6 +147,10 @@ export interface LogItem {
   error: string | null;
   /** Latest progress (0..100) reported by the worker while the task runs; null when none or final. */
   progress: number | null;
+  /** In flight only: a retry waiting for its delay is routed at this time (epoch ms). */
+  retryAt?: number | null;
+  /** In flight only: a fire held back by the job's overlap policy (BUFFER_*) until the running one ends. */
+  buffered?: boolean;
 }
 
 export interface WorkerInfo {

@@ -1,4 +1,5 @@
 import type { OasisConfig } from '../config/schema.js';
+import type { EffectsListener } from '../dispatch/effects.js';
 import type { Logger } from '../domain/logger.js';
 import type { HotStore } from '../store/redis/hot-store.js';
 import type { LeaderLock } from '../store/redis/leader-lock.js';
@@ -8,20 +9,34 @@ export interface SweeperDeps {
   lock: LeaderLock;
   config: Pick<OasisConfig, 'sweepMs' | 'workerTtlMs'>;
   logger: Logger;
-  /** Told when tasks were re-routed to the shared queue or marked LOST. */
+  /** Told what ending tasks asks for afterwards (abort timed-out tasks, route retries, …). */
+  onEffects?: EffectsListener;
+  /** Told when tasks were re-routed to the shared queue or marked LOST / TIMEOUT. */
   onChange?: (app: string, what: 'rerouted' | 'lost') => void;
+  /** Slower leader-only chores (e.g. the daily report refresh), each run at most every `everyMs`. */
+  chores?: readonly LeaderChore[];
   now?: () => number;
+}
+
+/** Periodic work only the maintenance leader does; a failure is logged and tried again next time. */
+export interface LeaderChore {
+  name: string;
+  everyMs: number;
+  run: () => Promise<void>;
 }
 
 /**
  * The maintenance leader's periodic work: retire silent workers (re-routing their queued tasks)
- * and end running tasks whose lease ran out as LOST. The scripts are atomic, so a second admin
+ * and end running tasks whose lease ran out as LOST, or whose timeout passed without an answer
+ * as TIMEOUT. The scripts are atomic, so a second admin
  * sweeping at the same moment would do no harm; the lock just saves the work.
  */
 export class Sweeper {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private readonly now: () => number;
+  /** Chore name → when it last ran (epoch ms); a new leader runs each chore at once. */
+  private readonly choresRanAt = new Map<string, number>();
 
   constructor(private readonly deps: SweeperDeps) {
     this.now = deps.now ?? Date.now;
@@ -46,9 +61,26 @@ export class Sweeper {
 
   private async sweepIfLeader(): Promise<void> {
     try {
-      if (await this.deps.lock.holdOrAcquire()) await this.sweep();
+      if (await this.deps.lock.holdOrAcquire()) {
+        await this.sweep();
+        await this.runChores();
+      } else this.choresRanAt.clear();
     } catch (err) {
       this.deps.logger.warn({ err }, 'sweep failed');
+    }
+  }
+
+  /** Runs the chores that are due (one after the other, each failure logged on its own). */
+  private async runChores(): Promise<void> {
+    for (const chore of this.deps.chores ?? []) {
+      const now = this.now();
+      if (now - (this.choresRanAt.get(chore.name) ?? -Infinity) < chore.everyMs) continue;
+      this.choresRanAt.set(chore.name, now);
+      try {
+        await chore.run();
+      } catch (err) {
+        this.deps.logger.warn({ err, chore: chore.name }, 'maintenance chore failed');
+      }
     }
   }
 
@@ -62,11 +94,11 @@ export class Sweeper {
         logger.info({ app, workers: dead }, 'workers stopped heartbeating: retired');
         this.deps.onChange?.(app, 'rerouted');
       }
-      const lost = await hot.tasks.reapExpired(app, now);
-      if (lost.length) {
-        logger.warn({ app, tasks: lost.length }, 'task leases ran out: marked LOST');
-        this.deps.onChange?.(app, 'lost');
-      }
+      const { lost, timedOut, effects } = await hot.tasks.reapExpired(app, now, config.workerTtlMs);
+      if (lost.length) logger.warn({ app, tasks: lost.length }, 'task leases ran out: marked LOST');
+      if (timedOut.length) logger.warn({ app, tasks: timedOut.length }, 'tasks passed their timeout without a result: marked TIMEOUT');
+      this.deps.onEffects?.(app, effects);
+      if (lost.length || timedOut.length) this.deps.onChange?.(app, 'lost');
     }
   }
 }

@@ -3,16 +3,15 @@ import type { OasisConfig } from '../config/schema.js';
 import { newTaskId } from '../domain/ids.js';
 import { followingFire, parsePlan, type Plan } from '../domain/schedule.js';
 import type { Logger } from '../domain/logger.js';
+import type { EffectsListener } from '../dispatch/effects.js';
 import type { ClaimedFire, FireCommit, ScheduleStore } from '../store/redis/schedule-store.js';
-
-/** Called after tasks were queued: `targets` are worker ids, '' meaning the app's shared queue. */
-export type QueuedListener = (app: string, targets: Set<string>) => void;
 
 export interface SchedulerDeps {
   store: ScheduleStore;
   config: Pick<OasisConfig, 'lookaheadMs' | 'claimLeaseMs' | 'workerTtlMs'>;
   logger: Logger;
-  onQueued: QueuedListener;
+  /** Told what commits ask for afterwards: wake workers of queued tasks, abort cancelled ones. */
+  onEffects: EffectsListener;
   /** Injectable clock (epoch ms). */
   now?: () => number;
 }
@@ -125,6 +124,10 @@ class AppLoop {
       for (const f of fires) this.arm(f);
       if (fires.length >= CLAIM_LIMIT) delay = 0;
       else if (earliest !== null) delay = Math.min(delay, Math.max(5, earliest - lookaheadMs - this.now()));
+      // Retries whose delay is over are routed here too: the loop already wakes on time.
+      const retries = await this.deps.store.promoteDelayed(this.app, now, this.deps.config.workerTtlMs);
+      this.deps.onEffects(this.app, retries.effects);
+      if (retries.earliest !== null) delay = Math.min(delay, Math.max(1, retries.earliest - this.now()));
     } catch (err) {
       this.deps.logger.warn({ err, app: this.app }, 'scheduler: claim failed');
       delay = lookaheadMs;
@@ -193,11 +196,9 @@ class AppLoop {
     for (let i = 0; i < commits.length; i += COMMIT_CHUNK) {
       const chunk = commits.slice(i, i + COMMIT_CHUNK);
       try {
-        const res = await this.deps.store.commitFires(this.app, this.now(), this.deps.config.workerTtlMs, chunk);
-        const targets = new Set<string>();
-        for (const r of res) if (r.status === 1) targets.add(r.target);
+        const { effects } = await this.deps.store.commitFires(this.app, this.now(), this.deps.config.workerTtlMs, chunk);
         // Wake per chunk: workers start pulling while the next chunk is committed.
-        if (targets.size) this.deps.onQueued(this.app, targets);
+        this.deps.onEffects(this.app, effects);
       } catch (err) {
         // The claims stay: once their lease runs out they are claimed and committed again.
         this.deps.logger.error({ err, app: this.app }, 'scheduler: commit failed; fires will be retried after the claim lease');

@@ -4,20 +4,29 @@ import type { HotPort } from '../domain/ports.js';
 import { validateSchedule } from '../domain/schedule.js';
 import type { JobRecord } from '../domain/types.js';
 import type { AppsRepo } from '../store/db/apps-repo.js';
-import type { JobFields, JobsRepo } from '../store/db/jobs-repo.js';
+import { DEFAULT_RETRY, type JobFields, type JobsRepo, type ScriptVersion } from '../store/db/jobs-repo.js';
 import {
   createJobSchema,
+  pauseJobSchema,
+  skipNextSchema,
   triggerJobSchema,
   updateJobSchema,
   type CreateJobInput,
+  type PauseJobInput,
+  type SkipNextInput,
   type TriggerJobInput,
   type UpdateJobInput,
 } from './job-input.js';
 import { parseOrThrow } from './validation.js';
 
-/** A job as the API shows it: the definition plus its next fire time (epoch ms, or null). */
+/** A job as the API shows it: the definition plus its hot state. */
 export interface JobView extends JobRecord {
+  /** Next scheduled fire (epoch ms), or null (stopped, paused, finished, NONE). */
   nextFireAt: number | null;
+  /** Scheduled fires still to be skipped (`skip-next`). */
+  skipNext: number;
+  /** Scheduled fires that produced a run so far (counts towards `schedule.maxRuns`). */
+  runs: number;
 }
 
 /** Dependencies of {@link JobService}. */
@@ -42,19 +51,31 @@ export class JobService {
    */
   async create(input: CreateJobInput): Promise<JobView> {
     const v = parseOrThrow(createJobSchema, input);
-    const fields = this.check({
+    const script = v.script ?? null;
+    if (!script && v.handler === undefined) {
+      throw new AppError('OASIS_ERR_VALIDATION', 'handler: required (only a script job may leave it out)');
+    }
+    const fields = await this.check({
       name: v.name,
-      handler: v.handler,
+      handler: v.handler ?? 'script',
       params: v.params ?? '',
       schedule: v.schedule,
-      routing: v.routing ?? 'ANY',
-      timeoutMs: v.timeoutMs ?? 0,
       misfire: {
-        policy: v.misfire?.policy ?? 'FIRE_ONCE',
+        policy: v.misfire?.policy ?? 'SKIP',
         thresholdMs: v.misfire?.thresholdMs ?? this.deps.config.misfireThresholdMs,
       },
+      overlap: v.overlap ?? 'ALLOW',
+      routing: v.routing ?? 'BUSYOVER',
+      timeoutMs: v.timeoutMs ?? 0,
+      retry: { ...DEFAULT_RETRY, ...v.retry },
+      childJobIds: v.childJobIds ?? [],
+      childOptions: { onFailure: false, passResult: false, ...v.childOptions },
+      alarm: { emails: v.alarm?.emails ?? [], webhooks: v.alarm?.webhooks ?? [] },
+      script,
       enabled: v.enabled ?? true,
-    });
+      paused: false,
+      pauseNote: '',
+    }, null);
     const appId = await this.deps.apps.idOf(v.app);
     if (appId === null) throw new AppError('OASIS_ERR_UNKNOWN_APP', `No app is named "${v.app}"`);
     return this.sync(await this.deps.jobs.create(appId, fields));
@@ -62,8 +83,7 @@ export class JobService {
 
   /** @throws {AppError} `OASIS_ERR_NOT_FOUND`. */
   async get(id: number): Promise<JobView> {
-    const job = await this.find(id);
-    return { ...job, nextFireAt: await this.deps.hot.nextFireAt(job.app, job.id) };
+    return this.view(await this.find(id));
   }
 
   /** Jobs by id, optionally of one app (an unknown app has none). */
@@ -75,9 +95,7 @@ export class JobService {
       appId = id;
     }
     const jobs = await this.deps.jobs.list(appId === undefined ? {} : { appId });
-    return Promise.all(
-      jobs.map(async (job) => ({ ...job, nextFireAt: await this.deps.hot.nextFireAt(job.app, job.id) })),
-    );
+    return Promise.all(jobs.map((job) => this.view(job)));
   }
 
   /**
@@ -86,21 +104,30 @@ export class JobService {
    */
   async update(id: number, input: UpdateJobInput): Promise<JobView> {
     const patch = parseOrThrow(updateJobSchema, input);
-    return this.change(id, (job) =>
-      this.check({
-        name: patch.name ?? job.name,
-        handler: patch.handler ?? job.handler,
-        params: patch.params ?? job.params,
-        schedule: patch.schedule ?? job.schedule,
-        routing: patch.routing ?? job.routing,
-        timeoutMs: patch.timeoutMs ?? job.timeoutMs,
-        misfire: {
-          policy: patch.misfire?.policy ?? job.misfire.policy,
-          thresholdMs: patch.misfire?.thresholdMs ?? job.misfire.thresholdMs,
-        },
-        enabled: patch.enabled ?? job.enabled,
-      }),
-    );
+    const current = await this.find(id);
+    const merged: JobFields = {
+      name: patch.name ?? current.name,
+      handler: patch.handler ?? current.handler,
+      params: patch.params ?? current.params,
+      schedule: patch.schedule ?? current.schedule,
+      misfire: {
+        policy: patch.misfire?.policy ?? current.misfire.policy,
+        thresholdMs: patch.misfire?.thresholdMs ?? current.misfire.thresholdMs,
+      },
+      overlap: patch.overlap ?? current.overlap,
+      routing: patch.routing ?? current.routing,
+      timeoutMs: patch.timeoutMs ?? current.timeoutMs,
+      retry: { ...current.retry, ...patch.retry },
+      childJobIds: patch.childJobIds ?? current.childJobIds,
+      childOptions: { ...current.childOptions, ...patch.childOptions },
+      alarm: { ...current.alarm, ...patch.alarm },
+      script: patch.script === undefined ? current.script : patch.script,
+      enabled: patch.enabled ?? current.enabled,
+      paused: current.paused,
+      pauseNote: current.pauseNote,
+    };
+    const checked = await this.check(merged, current);
+    return this.change(id, (job) => ({ ...checked, paused: job.paused, pauseNote: job.pauseNote }));
   }
 
   /** Enables a job: it fires on its schedule again. @throws {AppError} `OASIS_ERR_NOT_FOUND`. */
@@ -111,6 +138,39 @@ export class JobService {
   /** Disables a job: no more scheduled fires (manual triggers still work). @throws {AppError} `OASIS_ERR_NOT_FOUND`. */
   stop(id: number): Promise<JobView> {
     return this.change(id, (job) => ({ ...fieldsOf(job), enabled: false }));
+  }
+
+  /**
+   * Pauses a job: no scheduled fires until {@link resume} (manual triggers still run). The
+   * note is shown with the job.
+   * @throws {AppError} `OASIS_ERR_NOT_FOUND`, `OASIS_ERR_VALIDATION`.
+   */
+  pause(id: number, input: PauseJobInput = {}): Promise<JobView> {
+    const { note } = parseOrThrow(pauseJobSchema, input);
+    return this.change(id, (job) => ({ ...fieldsOf(job), paused: true, pauseNote: note ?? '' }));
+  }
+
+  /** Ends a pause: the job fires from its next planned time after now. @throws {AppError} `OASIS_ERR_NOT_FOUND`. */
+  resume(id: number): Promise<JobView> {
+    return this.change(id, (job) => ({ ...fieldsOf(job), paused: false, pauseNote: '' }));
+  }
+
+  /**
+   * Skips the next `count` scheduled fires (default 1): they advance the schedule without a task.
+   * Counts add up; the pending count is shown as `skipNext`.
+   * @throws {AppError} `OASIS_ERR_NOT_FOUND`, `OASIS_ERR_VALIDATION`.
+   */
+  async skipNext(id: number, input: SkipNextInput = {}): Promise<JobView> {
+    const { count } = parseOrThrow(skipNextSchema, input);
+    const job = await this.find(id);
+    await this.deps.hot.addSkips(job.app, job.id, count ?? 1);
+    return this.get(id);
+  }
+
+  /** Saved versions of a script job's code, newest first. @throws {AppError} `OASIS_ERR_NOT_FOUND`. */
+  async scriptVersions(id: number): Promise<ScriptVersion[]> {
+    await this.find(id);
+    return this.deps.jobs.scriptVersions(id);
   }
 
   /** Deletes a job and its hot copy; tasks in flight finish normally. @throws {AppError} `OASIS_ERR_NOT_FOUND`. */
@@ -132,7 +192,9 @@ export class JobService {
     const { params } = parseOrThrow(triggerJobSchema, input);
     if (params !== undefined) this.checkParams(params);
     const job = await this.find(id);
-    return this.deps.hot.trigger(job, params === undefined ? { triggerType } : { params, triggerType });
+    const { taskId } = await this.deps.hot.trigger(job, params === undefined ? { triggerType } : { params, triggerType });
+    // Only a dedupe key can refuse a trigger, and manual / API triggers carry none.
+    return { taskId: taskId as string };
   }
 
   /** Writes the hot copy of every job again (Redis rebuilt from the database). */
@@ -155,14 +217,51 @@ export class JobService {
   }
 
   private async sync(job: JobRecord): Promise<JobView> {
-    const { nextFireAt } = await this.deps.hot.syncJob(job);
-    return { ...job, nextFireAt };
+    await this.deps.hot.syncJob(job);
+    return this.view(job);
   }
 
-  /** Semantic checks zod cannot do: params size, cron and time zone. Returns normalised fields. */
-  private check(fields: JobFields): JobFields {
+  private async view(job: JobRecord): Promise<JobView> {
+    const hot = await this.deps.hot.jobState(job.app, job.id);
+    return { ...job, nextFireAt: hot.nextFireAt, skipNext: hot.skipNext, runs: hot.runs };
+  }
+
+  /**
+   * Semantic checks zod cannot do: params and script size, cron and time zone, child jobs
+   * (they exist, and no cycle). `current` is the saved job on an update. Returns normalised fields.
+   */
+  private async check(fields: JobFields, current: JobRecord | null): Promise<JobFields> {
     this.checkParams(fields.params);
-    return { ...fields, schedule: validateSchedule(fields.schedule) };
+    if (fields.script) {
+      const max = this.deps.config.maxParamsBytes * 4;
+      const size = Buffer.byteLength(fields.script.source, 'utf8');
+      if (size > max) throw new AppError('OASIS_ERR_VALIDATION', `script.source is ${size} bytes; at most ${max} are allowed`);
+    }
+    const childJobIds = [...new Set(fields.childJobIds)];
+    if (childJobIds.length) await this.checkChildren(current?.id ?? null, childJobIds);
+    return { ...fields, childJobIds, schedule: validateSchedule(fields.schedule) };
+  }
+
+  /** Children must exist, and a job must not (transitively) be its own child. */
+  private async checkChildren(selfId: number | null, childIds: number[]): Promise<void> {
+    const all = await this.deps.jobs.list();
+    const children = new Map(all.map((j) => [j.id, j.childJobIds]));
+    for (const id of childIds) {
+      if (!children.has(id)) throw new AppError('OASIS_ERR_VALIDATION', `childJobIds: no job has id ${id}`);
+    }
+    if (selfId === null) return; // a new job has no parents yet: it cannot close a cycle
+    children.set(selfId, childIds);
+    const seen = new Set<number>();
+    const stack = [...childIds];
+    while (stack.length) {
+      const id = stack.pop() as number;
+      if (id === selfId) {
+        throw new AppError('OASIS_ERR_VALIDATION', `childJobIds: job ${selfId} would (indirectly) trigger itself`);
+      }
+      if (seen.has(id)) continue;
+      seen.add(id);
+      stack.push(...(children.get(id) ?? []));
+    }
   }
 
   private checkParams(params: string): void {
@@ -175,6 +274,6 @@ export class JobService {
 }
 
 function fieldsOf(job: JobRecord): JobFields {
-  const { id: _id, app: _app, version: _v, createdAt: _c, updatedAt: _u, ...fields } = job;
+  const { id: _id, app: _app, version: _v, createdAt: _c, updatedAt: _u, scriptVersion: _s, ...fields } = job;
   return fields;
 }

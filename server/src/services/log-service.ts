@@ -84,6 +84,24 @@ export class LogService {
     if (jobIdOfTask(id) !== null) return { lines: [], from, next: from, done: false };
     throw new AppError('OASIS_ERR_NOT_FOUND', `No task has id "${id}"`);
   }
+
+  /**
+   * Kills a queued or running task: it ends KILLED at once and its worker is told to abort.
+   * Returns the final record (it may still be on its way to the database: then the in-flight
+   * view is returned with status KILLED).
+   * @throws {AppError} `OASIS_ERR_NOT_FOUND` (no such task), `OASIS_ERR_CONFLICT` (already final).
+   */
+  async kill(id: string, reason: string): Promise<LogItem> {
+    const before = await this.deps.hot.getInflight(id);
+    if (!(await this.deps.hot.kill(id, reason))) {
+      const final = await this.deps.logs.get(id);
+      if (final) throw new AppError('OASIS_ERR_CONFLICT', `Task ${id} already ended ${final.status}`);
+      throw new AppError('OASIS_ERR_NOT_FOUND', `No task has id ${id}`);
+    }
+    const done = await this.deps.logs.get(id);
+    if (done || !before) return done ?? this.get(id);
+    return { ...before, status: 'KILLED', finishedAt: Date.now(), error: reason, progress: null };
+  }
 }
 
 function pick(f: LogFilter): { jobId?: number; app?: string; status?: TaskStatus } {

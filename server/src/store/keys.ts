@@ -19,8 +19,20 @@ export interface AppKeys {
   workerRunning(workerId: string): string;
   /** ZSET taskId → scheduledAt of every queued or running task of the app. */
   inflight: string;
-  /** SET of queued or running task ids of one job. */
+  /** SET of queued, running or retry-waiting task ids of one job (buffered fires excluded). */
   active(jobId: number | string): string;
+  /** LIST of task ids of fires buffered by the job's overlap policy (BUFFER_ONE / BUFFER_ALL). */
+  buffer(jobId: number | string): string;
+  /** ZSET taskId → due time of retries waiting for their delay. */
+  delayed: string;
+  /** ZSET taskId → watchdog deadline (timeout + grace) of running tasks with a timeout. */
+  deadlines: string;
+  /** HASH workerId → uses of one job (LEAST_FREQUENTLY_USED), expires after a day unused. */
+  lfu(jobId: number | string): string;
+  /** ZSET workerId → last use by one job (LEAST_RECENTLY_USED), expires after a day unused. */
+  lru(jobId: number | string): string;
+  /** STRING marking a trigger dedupe key as used (24 h). */
+  dedupe(key: string): string;
   /** HASH of one queued or running task. */
   task(taskId: string): string;
   /** LIST of execution log lines of one task, kept until its final record is written. */
@@ -82,6 +94,12 @@ export function makeKeys(prefix: string): Keys {
         workerRunning: (w) => `${base}w:${w}:running`,
         inflight: `${base}inflight`,
         active: (id) => `${base}active:${id}`,
+        buffer: (id) => `${base}buf:${id}`,
+        delayed: `${base}delayed`,
+        deadlines: `${base}deadlines`,
+        lfu: (id) => `${base}lfu:${id}`,
+        lru: (id) => `${base}lru:${id}`,
+        dedupe: (key) => `${base}dedupe:${key}`,
         task: (id) => `${base}task:${id}`,
         log: (id) => `${base}log:${id}`,
         finals: `${base}finals`,

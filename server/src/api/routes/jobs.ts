@@ -1,7 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { appNameSchema } from '../../services/app-service.js';
-import { createJobSchema, triggerJobSchema, updateJobSchema } from '../../services/job-input.js';
+import {
+  createJobSchema,
+  pauseJobSchema,
+  skipNextSchema,
+  triggerJobSchema,
+  updateJobSchema,
+} from '../../services/job-input.js';
 import type { JobService, JobView } from '../../services/job-service.js';
 import { appFilter, visible, type Guard } from '../authorize.js';
 import { jobIdParams, validate } from '../validate.js';
@@ -15,10 +21,21 @@ export function jobJson(j: JobView) {
     handler: j.handler,
     params: j.params,
     schedule: j.schedule,
+    misfire: { policy: j.misfire.policy, thresholdMs: j.misfire.thresholdMs },
+    overlap: j.overlap,
     routing: j.routing,
     timeoutMs: j.timeoutMs,
-    misfire: { policy: j.misfire.policy, thresholdMs: j.misfire.thresholdMs },
+    retry: j.retry,
+    childJobIds: j.childJobIds,
+    childOptions: j.childOptions,
+    alarm: j.alarm,
+    script: j.script,
+    scriptVersion: j.scriptVersion,
     enabled: j.enabled,
+    paused: j.paused,
+    pauseNote: j.pauseNote,
+    skipNext: j.skipNext,
+    runs: j.runs,
     version: j.version,
     nextFireAt: j.nextFireAt,
     createdAt: j.createdAt,
@@ -28,7 +45,7 @@ export function jobJson(j: JobView) {
 
 const listQuery = z.strictObject({ app: appNameSchema.optional() });
 
-/** Job CRUD, start / stop and manual trigger. */
+/** Job CRUD, start / stop, pause / resume, skip-next, manual trigger, script versions. */
 export function jobRoutes(jobs: JobService, guard: Guard): Router {
   const r = Router();
   r.post('/jobs', guard.app('operate', 'body'), async (req, res) => {
@@ -67,6 +84,23 @@ export function jobRoutes(jobs: JobService, guard: Guard): Router {
     const { id } = validate.params(req, jobIdParams);
     const body = validate.body(req, triggerJobSchema);
     res.status(202).json(await jobs.trigger(id, body, 'MANUAL'));
+  });
+  r.post('/jobs/:id/pause', guard.job('operate'), async (req, res) => {
+    const { id } = validate.params(req, jobIdParams);
+    res.json(jobJson(await jobs.pause(id, validate.body(req, pauseJobSchema))));
+  });
+  r.post('/jobs/:id/resume', guard.job('operate'), async (req, res) => {
+    const { id } = validate.params(req, jobIdParams);
+    validate.body(req, z.strictObject({}));
+    res.json(jobJson(await jobs.resume(id)));
+  });
+  r.post('/jobs/:id/skip-next', guard.job('operate'), async (req, res) => {
+    const { id } = validate.params(req, jobIdParams);
+    res.json(jobJson(await jobs.skipNext(id, validate.body(req, skipNextSchema))));
+  });
+  r.get('/jobs/:id/script-versions', guard.job('read'), async (req, res) => {
+    const { id } = validate.params(req, jobIdParams);
+    res.json({ items: await jobs.scriptVersions(id) });
   });
   return r;
 }

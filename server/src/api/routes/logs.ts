@@ -23,6 +23,7 @@ const listQuery = z.strictObject({
   offset: intString(0, 1_000_000).default(0),
 });
 
+const killBody = z.strictObject({ reason: z.string().max(500).optional() });
 const textQuery = z.strictObject({ from: intString(0, 10_000_000).default(0) });
 
 /** The log JSON of the API, fields in a fixed order. Times are epoch ms. */
@@ -74,6 +75,11 @@ export function logRoutes(logs: LogService, guard: Guard): Router {
     const { id } = validate.params(req, taskIdParams);
     const { from } = validate.query(req, textQuery);
     res.json(await logs.text(id, from));
+  });
+  r.post('/logs/:id/kill', guard.log('operate'), async (req, res) => {
+    const { id } = validate.params(req, taskIdParams);
+    const { reason } = validate.body(req, killBody);
+    res.json(logJson(await logs.kill(id, reason ?? 'killed by an operator')));
   });
   return r;
 }

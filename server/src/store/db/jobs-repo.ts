@@ -1,12 +1,42 @@
-import { Transaction } from 'sequelize';
+import { Op, Transaction } from 'sequelize';
 import { AppError } from '../../domain/errors.js';
-import type { JobRecord, MisfirePolicy, Routing, Schedule } from '../../domain/types.js';
+import type {
+  AlarmSettings,
+  ChildOptions,
+  JobRecord,
+  MisfirePolicy,
+  OverlapPolicy,
+  RetryPolicy,
+  Routing,
+  Schedule,
+  ScriptLanguage,
+} from '../../domain/types.js';
 import { mapConstraintErrors } from './errors.js';
 import type { JobModel, Models } from './models.js';
 import { inTransaction } from './transaction.js';
 
-/** What a job is made of, without identity, app, version and timestamps. */
-export type JobFields = Omit<JobRecord, 'id' | 'app' | 'version' | 'createdAt' | 'updatedAt'>;
+/** What a job is made of, without identity, app, version, timestamps and the script version (kept by the repo). */
+export type JobFields = Omit<JobRecord, 'id' | 'app' | 'version' | 'createdAt' | 'updatedAt' | 'scriptVersion'>;
+
+/** One saved version of a script job's code. */
+export interface ScriptVersion {
+  version: number;
+  language: ScriptLanguage;
+  source: string;
+  createdAt: number;
+}
+
+/** Script versions kept per job. */
+export const SCRIPT_VERSIONS_KEPT = 30;
+
+function parseJson<T>(text: string | null | undefined, fallback: T): T {
+  if (!text) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
 
 function toColumns(f: JobFields) {
   return {
@@ -19,9 +49,21 @@ function toColumns(f: JobFields) {
     timeoutMs: f.timeoutMs,
     misfirePolicy: f.misfire.policy,
     misfireThresholdMs: f.misfire.thresholdMs,
+    overlap: f.overlap,
+    retry: JSON.stringify(f.retry),
+    childJobIds: JSON.stringify(f.childJobIds),
+    childOptions: JSON.stringify(f.childOptions),
+    alarm: JSON.stringify(f.alarm),
+    scriptLanguage: f.script?.language ?? null,
+    scriptSource: f.script?.source ?? null,
     enabled: f.enabled,
+    paused: f.paused,
+    pauseNote: f.pauseNote,
   };
 }
+
+/** No retries. */
+export const DEFAULT_RETRY: RetryPolicy = { count: 0, backoff: 'FIXED', delayMs: 1000, maxDelayMs: 0, jitter: 0 };
 
 function toRecord(row: JobModel, app: string): JobRecord {
   return {
@@ -34,7 +76,19 @@ function toRecord(row: JobModel, app: string): JobRecord {
     routing: row.routing as Routing,
     timeoutMs: row.timeoutMs,
     misfire: { policy: row.misfirePolicy as MisfirePolicy, thresholdMs: row.misfireThresholdMs },
+    overlap: row.overlap as OverlapPolicy,
+    retry: { ...DEFAULT_RETRY, ...parseJson<Partial<RetryPolicy>>(row.retry, {}) },
+    childJobIds: parseJson<number[]>(row.childJobIds, []),
+    childOptions: { onFailure: false, passResult: false, ...parseJson<Partial<ChildOptions>>(row.childOptions, {}) },
+    alarm: { emails: [], webhooks: [], ...parseJson<Partial<AlarmSettings>>(row.alarm, {}) },
+    script:
+      row.scriptLanguage && row.scriptSource !== null
+        ? { language: row.scriptLanguage as ScriptLanguage, source: row.scriptSource }
+        : null,
+    scriptVersion: row.scriptVersion,
     enabled: Boolean(row.enabled),
+    paused: Boolean(row.paused),
+    pauseNote: row.pauseNote,
     version: row.version,
     createdAt: row.createdAt.getTime(),
     updatedAt: row.updatedAt.getTime(),
@@ -61,7 +115,15 @@ export class JobsRepo {
    */
   async create(appId: number, fields: JobFields): Promise<JobRecord> {
     const row = await mapConstraintErrors(
-      () => this.models.Job.create({ appId, ...toColumns(fields) }),
+      () =>
+        inTransaction(this.models.Job.sequelize!, async (transaction) => {
+          const created = await this.models.Job.create(
+            { appId, ...toColumns(fields), scriptVersion: fields.script ? 1 : 0 },
+            { transaction },
+          );
+          if (fields.script) await this.saveScript(created.id, 1, fields.script, transaction);
+          return created;
+        }),
       `The app already has a job named "${fields.name}"`,
       new AppError('OASIS_ERR_UNKNOWN_APP'),
     );
@@ -99,8 +161,14 @@ export class JobsRepo {
         lock: Transaction.LOCK.UPDATE,
       });
       if (!row) return null;
-      const next = change(this.record(row));
-      row.set({ ...toColumns(next), version: row.version + 1 });
+      const current = this.record(row);
+      const next = change(current);
+      let scriptVersion = row.scriptVersion;
+      if (next.script && (next.script.language !== current.script?.language || next.script.source !== current.script?.source)) {
+        scriptVersion += 1;
+        await this.saveScript(row.id, scriptVersion, next.script, transaction);
+      }
+      row.set({ ...toColumns(next), scriptVersion, version: row.version + 1 });
       await mapConstraintErrors(
         () => row.save({ transaction }),
         `The app already has a job named "${next.name}"`,
@@ -108,6 +176,31 @@ export class JobsRepo {
       return row.id;
     });
     return saved === null ? null : this.get(saved);
+  }
+
+  /** Saved versions of a job's script, newest first (at most {@link SCRIPT_VERSIONS_KEPT}). */
+  async scriptVersions(jobId: number): Promise<ScriptVersion[]> {
+    const rows = await this.models.JobScript.findAll({ where: { jobId }, order: [['version', 'DESC']] });
+    return rows.map((r) => ({
+      version: r.version,
+      language: r.language as ScriptLanguage,
+      source: r.source,
+      createdAt: r.createdAt.getTime(),
+    }));
+  }
+
+  /** Stores a script version and drops the ones beyond the kept count. */
+  private async saveScript(
+    jobId: number,
+    version: number,
+    script: { language: string; source: string },
+    transaction: Transaction,
+  ): Promise<void> {
+    await this.models.JobScript.create({ jobId, version, language: script.language, source: script.source }, { transaction });
+    await this.models.JobScript.destroy({
+      where: { jobId, version: { [Op.lte]: version - SCRIPT_VERSIONS_KEPT } },
+      transaction,
+    });
   }
 
   /** Deletes a job; returns what it was, or null when there was none. */

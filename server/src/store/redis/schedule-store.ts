@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
+import { parseEffects, randomSeed, type Effects } from './effects.js';
 import { ScriptName, type LuaReply, type ScriptRunner } from './scripts.js';
 
 /** One fire claimed by this admin. */
@@ -53,23 +54,50 @@ export class ScheduleStore {
     return { earliest: earliest < 0 ? null : earliest, fires };
   }
 
-  /** Commits fires of one app in one script call. */
-  async commitFires(app: string, now: number, workerTtlMs: number, fires: FireCommit[]) {
+  /** Commits fires of one app in one script call; one {@link CommitStatus} per fire, plus the effects. */
+  async commitFires(
+    app: string,
+    now: number,
+    workerTtlMs: number,
+    fires: FireCommit[],
+  ): Promise<{ statuses: CommitStatus[]; effects: Effects }> {
     const k = this.keys.app(app);
-    const args: (string | number)[] = [now, k.base, workerTtlMs, fires.length];
+    const args: (string | number)[] = [now, k.base, workerTtlMs, randomSeed(), fires.length];
     for (const f of fires) {
       args.push(f.jobId, f.scheduledAt, f.ver, f.following ?? '', f.taskId ?? '', f.triggerType);
     }
-    const r = (await this.scripts.run(
-      ScriptName.commitFire,
-      [k.schedule, k.sharedQueue, k.workers, k.inflight],
-      args,
-    )) as LuaReply[];
-    const out: { status: CommitStatus; target: string }[] = [];
-    for (let i = 0; i < fires.length; i++) {
-      out.push({ status: Number(r[2 * i]) as CommitStatus, target: str(r[2 * i + 1]) });
-    }
-    return out;
+    const { r, effects } = parseEffects<number[]>(await this.scripts.run(ScriptName.commitFire, [k.schedule], args));
+    return { statuses: (Array.isArray(r) ? r : []).map((x) => Number(x) as CommitStatus), effects };
+  }
+
+  /** Routes retries whose delay is over; returns how many and the earliest one still waiting. */
+  async promoteDelayed(
+    app: string,
+    now: number,
+    workerTtlMs: number,
+    limit = 500,
+  ): Promise<{ promoted: number; earliest: number | null; effects: Effects }> {
+    const k = this.keys.app(app);
+    const { r, effects } = parseEffects<[number, number]>(
+      await this.scripts.run(ScriptName.promoteDelayed, [], [now, k.base, workerTtlMs, randomSeed(), limit]),
+    );
+    return { promoted: Number(r[0]), earliest: r[1] < 0 ? null : Number(r[1]), effects };
+  }
+
+  /** A job's hot state (see {@link HotPort.jobState}). */
+  async jobState(app: string, jobId: number): Promise<{ nextFireAt: number | null; skipNext: number; runs: number }> {
+    const [next, skip, fires] = await this.redis.hmget(this.keys.app(app).job(jobId), 'next', 'skipNext', 'fires');
+    return { nextFireAt: next ? Number(next) : null, skipNext: Math.max(0, Number(skip ?? 0)), runs: Number(fires ?? 0) };
+  }
+
+  /** Adds to the number of scheduled fires the job skips. */
+  async addSkips(app: string, jobId: number, count: number): Promise<void> {
+    await this.redis.hincrby(this.keys.app(app).job(jobId), 'skipNext', count);
+  }
+
+  /** Wakes every admin's scheduler loop of the app (a job got a new next fire). */
+  async notifyChange(app: string): Promise<void> {
+    await this.redis.publish(this.keys.scheduleChannel, app);
   }
 
   /** Writes a job's hot copy; returns its effective next fire (see `lua/sync-job.lua`). */
@@ -104,7 +132,7 @@ export class ScheduleStore {
     await this.redis
       .multi()
       .zrem(k.schedule, String(jobId))
-      .del(k.job(jobId))
+      .del(k.job(jobId), k.lfu(jobId), k.lru(jobId))
       .hdel(this.keys.jobApps, String(jobId))
       .exec();
   }

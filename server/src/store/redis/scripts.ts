@@ -18,6 +18,8 @@ export const ScriptName = {
   syncJob: 'sync-job',
   appendLog: 'append-log',
   setProgress: 'set-progress',
+  killTask: 'kill-task',
+  promoteDelayed: 'promote-delayed',
 } as const;
 export type ScriptName = (typeof ScriptName)[keyof typeof ScriptName];
 
@@ -48,7 +50,8 @@ export function readScript(name: ScriptName, dir = luaDir()): LoadedScript {
   let source = readFileSync(join(dir, `${name}.lua`), 'utf8');
   for (let m = INCLUDE.exec(source); m; m = INCLUDE.exec(source)) {
     const inc = readFileSync(join(dir, 'include', `${m[1]}.lua`), 'utf8');
-    source = source.replace(m[0], inc);
+    // A function, not a string: `$'` and friends in Lua patterns must not act as replacement patterns.
+    source = source.replace(m[0], () => inc);
   }
   return { name, source, sha: createHash('sha1').update(source).digest('hex') };
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { TaskPayload, TaskResult, TriggerType } from '@oasis/worker-client/protocol';
 import type { Keys } from '../keys.js';
+import { parseEffects, randomSeed, type Effects } from './effects.js';
 import { ScriptName, type LuaReply, type ScriptRunner } from './scripts.js';
 
 /** A queued or running task as stored in its hash. */
@@ -21,6 +22,10 @@ export interface InflightTask {
   startedAt: number | null;
   /** Latest progress (0..100) the worker reported, null when none. */
   progress: number | null;
+  /** A retry waiting for its delay: when it will be routed (epoch ms). */
+  retryAt: number | null;
+  /** A fire held back by the overlap policy until the running one ends. */
+  buffered: boolean;
 }
 
 export const ResultCode = { REJECTED: -1, DUPLICATE: 0, ACCEPTED: 1 } as const;
@@ -42,6 +47,8 @@ function toInflight(h: Record<string, string>): InflightTask {
     createdAt: Number(h.createdAt ?? 0),
     startedAt: h.startedAt ? Number(h.startedAt) : null,
     progress: h.progress ? Number(h.progress) : null,
+    retryAt: h.retryAt ? Number(h.retryAt) : null,
+    buffered: h.buffered === '1',
   };
 }
 
@@ -53,29 +60,66 @@ export class TaskStore {
     private readonly keys: Keys,
   ) {}
 
-  /** Creates one task outside the schedule; returns the target worker ("" = shared) or null when the job has no hot copy. */
+  /**
+   * Creates one task outside the schedule (manual, API, child trigger), routed by the job's
+   * routing. `r`: 1 created, -1 the job has no hot copy, -2 duplicate of an earlier trigger
+   * with the same dedupe key.
+   */
   async enqueue(
     app: string,
-    t: { jobId: number; taskId: string; triggerType: string; scheduledAt: number; attempt: number; params?: string },
+    t: {
+      jobId: number;
+      taskId: string;
+      triggerType: string;
+      scheduledAt: number;
+      params?: string;
+      dedupeKey?: string;
+    },
     now: number,
     workerTtlMs: number,
-  ): Promise<string | null> {
+  ): Promise<{ r: 1 | -1 | -2; effects: Effects }> {
     const k = this.keys.app(app);
-    const r = await this.scripts.run(
-      ScriptName.enqueueTask,
-      [k.sharedQueue, k.workers, k.inflight],
-      [now, k.base, workerTtlMs, t.jobId, t.taskId, t.triggerType, t.scheduledAt, t.attempt, t.params === undefined ? '0' : '1', t.params ?? ''],
+    const { r, effects } = parseEffects<number>(
+      await this.scripts.run(ScriptName.enqueueTask, [], [
+        now,
+        k.base,
+        workerTtlMs,
+        randomSeed(),
+        t.jobId,
+        t.taskId,
+        t.triggerType,
+        t.scheduledAt,
+        t.params === undefined ? '0' : '1',
+        t.params ?? '',
+        t.dedupeKey ?? '',
+      ]),
     );
-    return r === -1 ? null : String(r ?? '');
+    return { r: Number(r) as 1 | -1 | -2, effects };
+  }
+
+  /** Kills a task (see `lua/kill-task.lua`); `killed` false when it was not in flight. */
+  async kill(app: string, taskId: string, reason: string, now: number, workerTtlMs: number) {
+    const k = this.keys.app(app);
+    const { r, effects } = parseEffects<number>(
+      await this.scripts.run(ScriptName.killTask, [], [now, k.base, workerTtlMs, taskId, reason]),
+    );
+    return { killed: Number(r) === 1, effects };
   }
 
   /** Hands up to `max` tasks to a worker; null when the worker is not registered. */
-  async pull(app: string, workerId: string, max: number, now: number, leaseMs: number): Promise<TaskPayload[] | null> {
+  async pull(
+    app: string,
+    workerId: string,
+    max: number,
+    now: number,
+    leaseMs: number,
+    timeoutGraceMs = 5000,
+  ): Promise<TaskPayload[] | null> {
     const k = this.keys.app(app);
     const r = await this.scripts.run(
       ScriptName.pullTasks,
-      [k.workerQueue(workerId), k.sharedQueue, k.running, k.workerRunning(workerId), k.worker(workerId)],
-      [workerId, max, now, leaseMs, k.base],
+      [k.workerQueue(workerId), k.sharedQueue, k.running, k.workerRunning(workerId), k.worker(workerId), k.deadlines],
+      [workerId, max, now, leaseMs, k.base, timeoutGraceMs],
     );
     if (r === -1) return null;
     const rows = JSON.parse(String(r)) as (string | false)[][];
@@ -89,18 +133,25 @@ export class TaskStore {
       triggerType: String(t[6] || 'MANUAL') as TriggerType,
       shard: { index: Number(t[7] || 0), total: Number(t[8] || 1) },
       timeoutMs: Number(t[9] || 0),
+      ...(t[10] ? { script: JSON.parse(String(t[10])) as NonNullable<TaskPayload['script']> } : {}),
     }));
   }
 
-  /** Records results of one worker; one {@link ResultCode} per result. */
-  async complete(app: string, workerId: string, results: TaskResult[]): Promise<number[]> {
+  /** Records results of one worker; one {@link ResultCode} per result, plus the effects. */
+  async complete(
+    app: string,
+    workerId: string,
+    results: TaskResult[],
+    now = Date.now(),
+    workerTtlMs = 15_000,
+  ): Promise<{ codes: number[]; effects: Effects }> {
     const k = this.keys.app(app);
-    const args: (string | number)[] = [k.base, workerId, results.length];
+    const args: (string | number)[] = [k.base, workerId, now, workerTtlMs, randomSeed(), results.length];
     for (const r of results) {
       args.push(r.taskId, r.attempt, r.status, r.output ?? '', r.error ?? '', r.startedAt, r.finishedAt);
     }
-    const out = (await this.scripts.run(ScriptName.completeTasks, [k.running, k.finals, k.inflight], args)) as LuaReply[];
-    return out.map(Number);
+    const { r, effects } = parseEffects<number[]>(await this.scripts.run(ScriptName.completeTasks, [], args));
+    return { codes: (Array.isArray(r) ? r : []).map(Number), effects };
   }
 
   /** Heartbeat: renews the leases of the tasks the worker runs; returns ids to abort, or null when unregistered. */
@@ -115,11 +166,14 @@ export class TaskStore {
     return (r as LuaReply[]).map(String);
   }
 
-  /** Marks tasks whose lease ran out as LOST; returns their ids. */
-  async reapExpired(app: string, now: number, limit = 500): Promise<string[]> {
+  /** Ends tasks whose lease ran out (LOST) or whose watchdog deadline passed (TIMEOUT). */
+  async reapExpired(app: string, now: number, workerTtlMs = 15_000, limit = 500) {
     const k = this.keys.app(app);
-    const r = (await this.scripts.run(ScriptName.reapExpired, [k.running, k.finals, k.inflight], [now, k.base, limit])) as LuaReply[];
-    return r.map(String);
+    const { r, effects } = parseEffects<[unknown, unknown]>(
+      await this.scripts.run(ScriptName.reapExpired, [], [now, k.base, limit, workerTtlMs, randomSeed()]),
+    );
+    const ids = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+    return { lost: ids(r[0]), timedOut: ids(r[1]), effects };
   }
 
   /**
@@ -158,7 +212,7 @@ export class TaskStore {
     const ids =
       jobId === undefined
         ? await this.redis.zrevrange(k.inflight, 0, limit - 1)
-        : (await this.redis.smembers(k.active(jobId))).slice(0, limit);
+        : [...(await this.redis.smembers(k.active(jobId))), ...(await this.redis.lrange(k.buffer(jobId), 0, -1))].slice(0, limit);
     if (ids.length === 0) return [];
     const p = this.redis.pipeline();
     for (const id of ids) p.hgetall(k.task(id));
