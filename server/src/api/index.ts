@@ -14,6 +14,7 @@ import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { logRoutes } from './routes/logs.js';
+import { reportRoutes } from './routes/reports.js';
 import { userRoutes } from './routes/users.js';
 import { workerRoutes } from './routes/workers.js';
 
@@ -62,6 +63,7 @@ export function createApi(deps: ApiDeps): Express {
   v1.use(appRoutes(services.apps, guard));
   v1.use(jobRoutes(services.jobs, guard));
   v1.use(logRoutes(services.logs, guard));
+  v1.use(reportRoutes(services.reports, services.jobs, guard));
   v1.use(workerRoutes(services.workers, guard));
   v1.use(userRoutes(services.users, guard));
   v1.use(auditRoutes(services.audit, guard));

@@ -8,6 +8,7 @@ import { AuthService } from './auth-service.js';
 import type { CounterStore } from './counter-store.js';
 import { JobService } from './job-service.js';
 import { LogService } from './log-service.js';
+import { ReportService } from './report-service.js';
 import type { SessionStore } from './session-store.js';
 import { UserService } from './user-service.js';
 import { WorkerService } from './worker-service.js';
@@ -26,6 +27,7 @@ export {
   type TriggerJobInput,
 } from './job-input.js';
 export { LogService, type LogFilter, type LogText } from './log-service.js';
+export { ReportService, REPORT_STATUSES, type DailyReport, type ReportDay, type DailyReportQuery } from './report-service.js';
 export { WorkerService } from './worker-service.js';
 export { UserService, type UserView } from './user-service.js';
 export { AuditService, type AuditView, type AuditInput } from './audit-service.js';
@@ -38,6 +40,7 @@ export interface Services {
   apps: AppService;
   jobs: JobService;
   logs: LogService;
+  reports: ReportService;
   workers: WorkerService;
   auth: AuthService;
   users: UserService;
@@ -59,6 +62,7 @@ export function createServices(deps: {
     apps: new AppService({ apps: repos.apps, hot }),
     jobs: new JobService({ jobs: repos.jobs, apps: repos.apps, hot, config }),
     logs: new LogService({ logs: repos.logs, hot }),
+    reports: new ReportService({ reports: repos.reports, apps: repos.apps }),
     workers: new WorkerService({ hot }),
     auth,
     users: new UserService({ users: repos.users, auth }),

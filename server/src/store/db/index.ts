@@ -3,6 +3,7 @@ import { AppsRepo } from './apps-repo.js';
 import { AuditRepo } from './audit-repo.js';
 import { JobsRepo } from './jobs-repo.js';
 import { LogsRepo } from './logs-repo.js';
+import { ReportsRepo } from './reports-repo.js';
 import type { Database } from './open.js';
 import { UsersRepo } from './users-repo.js';
 
@@ -11,6 +12,7 @@ export { defineModels, APP_NAME_PATTERN, type Models } from './models.js';
 export { AppsRepo, type AppWithToken } from './apps-repo.js';
 export { JobsRepo, type JobFields } from './jobs-repo.js';
 export { LogsRepo, type FinalRecord, type FinalText, type LogQuery } from './logs-repo.js';
+export { ReportsRepo, type ReportQuery, type ReportCount } from './reports-repo.js';
 export { UsersRepo, type UserRow } from './users-repo.js';
 export { AuditRepo, type AuditEntry, type AuditQuery } from './audit-repo.js';
 
@@ -19,6 +21,7 @@ export interface Repositories {
   apps: AppsRepo;
   jobs: JobsRepo;
   logs: LogsRepo;
+  reports: ReportsRepo;
   users: UsersRepo;
   audit: AuditRepo;
 }
@@ -29,6 +32,7 @@ export function createRepositories(db: Database): Repositories {
     apps: new AppsRepo(db.models),
     jobs: new JobsRepo(db.models),
     logs: new LogsRepo(db.models),
+    reports: new ReportsRepo(db.models),
     users: new UsersRepo(db.models),
     audit: new AuditRepo(db.models),
   };
