@@ -28,7 +28,17 @@ CREATE TABLE IF NOT EXISTS `oasis_job` (
   `timeout_ms` int(11) NOT NULL DEFAULT 0,
   `misfire_policy` varchar(16) NOT NULL,
   `misfire_threshold_ms` int(11) NOT NULL,
+  `overlap` varchar(16) NOT NULL DEFAULT 'ALLOW',
+  `retry` varchar(255) NOT NULL DEFAULT '{}',
+  `child_job_ids` varchar(1024) NOT NULL DEFAULT '[]',
+  `child_options` varchar(255) NOT NULL DEFAULT '{}',
+  `alarm` text NOT NULL,
+  `script_language` varchar(16) DEFAULT NULL,
+  `script_source` mediumtext DEFAULT NULL,
+  `script_version` int(11) NOT NULL DEFAULT 0,
   `enabled` tinyint(1) NOT NULL DEFAULT 0,
+  `paused` tinyint(1) NOT NULL DEFAULT 0,
+  `pause_note` varchar(255) NOT NULL DEFAULT '',
   `version` int(11) NOT NULL DEFAULT 1,
   `created_at` datetime(3) NOT NULL,
   `updated_at` datetime(3) NOT NULL,
@@ -36,6 +46,18 @@ CREATE TABLE IF NOT EXISTS `oasis_job` (
   UNIQUE KEY `uq_job_app_name` (`app_id`,`name`),
   KEY `ix_job_app_enabled` (`app_id`,`enabled`),
   CONSTRAINT `oasis_job_ibfk_1` FOREIGN KEY (`app_id`) REFERENCES `oasis_app` (`id`) ON UPDATE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE IF NOT EXISTS `oasis_job_script` (
+  `id` int(11) NOT NULL AUTO_INCREMENT,
+  `job_id` int(11) NOT NULL,
+  `version` int(11) NOT NULL,
+  `language` varchar(16) NOT NULL,
+  `source` mediumtext NOT NULL,
+  `created_at` datetime(3) NOT NULL,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `uq_job_script_version` (`job_id`,`version`),
+  CONSTRAINT `oasis_job_script_ibfk_1` FOREIGN KEY (`job_id`) REFERENCES `oasis_job` (`id`) ON DELETE CASCADE ON UPDATE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `oasis_job_log` (

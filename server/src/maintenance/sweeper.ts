@@ -1,4 +1,5 @@
 import type { OasisConfig } from '../config/schema.js';
+import type { EffectsListener } from '../dispatch/effects.js';
 import type { Logger } from '../domain/logger.js';
 import type { HotStore } from '../store/redis/hot-store.js';
 import type { LeaderLock } from '../store/redis/leader-lock.js';
@@ -8,7 +9,9 @@ export interface SweeperDeps {
   lock: LeaderLock;
   config: Pick<OasisConfig, 'sweepMs' | 'workerTtlMs'>;
   logger: Logger;
-  /** Told when tasks were re-routed to the shared queue or marked LOST. */
+  /** Told what ending tasks asks for afterwards (abort timed-out tasks, route retries, …). */
+  onEffects?: EffectsListener;
+  /** Told when tasks were re-routed to the shared queue or marked LOST / TIMEOUT. */
   onChange?: (app: string, what: 'rerouted' | 'lost') => void;
   /** Slower leader-only chores (e.g. the daily report refresh), each run at most every `everyMs`. */
   chores?: readonly LeaderChore[];
@@ -24,7 +27,8 @@ export interface LeaderChore {
 
 /**
  * The maintenance leader's periodic work: retire silent workers (re-routing their queued tasks)
- * and end running tasks whose lease ran out as LOST. The scripts are atomic, so a second admin
+ * and end running tasks whose lease ran out as LOST, or whose timeout passed without an answer
+ * as TIMEOUT. The scripts are atomic, so a second admin
  * sweeping at the same moment would do no harm; the lock just saves the work.
  */
 export class Sweeper {
@@ -90,11 +94,11 @@ export class Sweeper {
         logger.info({ app, workers: dead }, 'workers stopped heartbeating: retired');
         this.deps.onChange?.(app, 'rerouted');
       }
-      const lost = await hot.tasks.reapExpired(app, now);
-      if (lost.length) {
-        logger.warn({ app, tasks: lost.length }, 'task leases ran out: marked LOST');
-        this.deps.onChange?.(app, 'lost');
-      }
+      const { lost, timedOut, effects } = await hot.tasks.reapExpired(app, now, config.workerTtlMs);
+      if (lost.length) logger.warn({ app, tasks: lost.length }, 'task leases ran out: marked LOST');
+      if (timedOut.length) logger.warn({ app, tasks: timedOut.length }, 'tasks passed their timeout without a result: marked TIMEOUT');
+      this.deps.onEffects?.(app, effects);
+      if (lost.length || timedOut.length) this.deps.onChange?.(app, 'lost');
     }
   }
 }

@@ -17,6 +17,7 @@ export const APP_NAME_PATTERN = /^[a-z][a-z0-9-]{1,63}$/;
 export const TABLE_NAMES = [
   'oasis_app',
   'oasis_job',
+  'oasis_job_script',
   'oasis_job_log',
   'oasis_job_log_text',
   'oasis_user',
@@ -49,7 +50,21 @@ export class JobModel extends Model<InferAttributes<JobModel>, InferCreationAttr
   declare timeoutMs: number;
   declare misfirePolicy: string;
   declare misfireThresholdMs: number;
+  declare overlap: string;
+  /** {@link RetryPolicy} as JSON text. */
+  declare retry: string;
+  /** Child job ids as a JSON array. */
+  declare childJobIds: string;
+  /** {@link ChildOptions} as JSON text. */
+  declare childOptions: string;
+  /** {@link AlarmSettings} as JSON text. */
+  declare alarm: string;
+  declare scriptLanguage: string | null;
+  declare scriptSource: string | null;
+  declare scriptVersion: CreationOptional<number>;
   declare enabled: boolean;
+  declare paused: CreationOptional<boolean>;
+  declare pauseNote: CreationOptional<string>;
   declare version: CreationOptional<number>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
@@ -89,6 +104,16 @@ export class JobLogTextModel extends Model<
   declare truncated: boolean;
 }
 
+/** Row of `oasis_job_script`: one saved version of a script job's code (the last 30 are kept). */
+export class JobScriptModel extends Model<InferAttributes<JobScriptModel>, InferCreationAttributes<JobScriptModel>> {
+  declare id: CreationOptional<number>;
+  declare jobId: number;
+  declare version: number;
+  declare language: string;
+  declare source: string;
+  declare createdAt: CreationOptional<Date>;
+}
+
 /** Row of `oasis_user`: a dashboard / API user. */
 export class UserModel extends Model<InferAttributes<UserModel>, InferCreationAttributes<UserModel>> {
   declare id: CreationOptional<number>;
@@ -103,6 +128,7 @@ export class UserModel extends Model<InferAttributes<UserModel>, InferCreationAt
 export interface Models extends AccessModels, ReportModels {
   App: typeof AppModel;
   Job: typeof JobModel;
+  JobScript: typeof JobScriptModel;
   JobLog: typeof JobLogModel;
   JobLogText: typeof JobLogTextModel;
   User: typeof UserModel;
@@ -126,6 +152,7 @@ export function defineModels(sequelize: Sequelize): Models {
   // Fresh subclasses per call, so several databases can be open at once (tests, the schema dump).
   const App = class extends AppModel {};
   const Job = class extends JobModel {};
+  const JobScript = class extends JobScriptModel {};
   const JobLog = class extends JobLogModel {};
   const JobLogText = class extends JobLogTextModel {};
   const User = class extends UserModel {};
@@ -162,7 +189,17 @@ export function defineModels(sequelize: Sequelize): Models {
       timeoutMs: { type: INTEGER, allowNull: false, defaultValue: 0 },
       misfirePolicy: { type: STRING(16), allowNull: false },
       misfireThresholdMs: { type: INTEGER, allowNull: false },
+      overlap: { type: STRING(16), allowNull: false, defaultValue: 'ALLOW' },
+      retry: { type: STRING(255), allowNull: false, defaultValue: '{}' },
+      childJobIds: { type: STRING(1024), allowNull: false, defaultValue: '[]' },
+      childOptions: { type: STRING(255), allowNull: false, defaultValue: '{}' },
+      alarm: { type: TEXT, allowNull: false },
+      scriptLanguage: { type: STRING(16), allowNull: true },
+      scriptSource: { type: MEDIUMTEXT, allowNull: true },
+      scriptVersion: { type: INTEGER, allowNull: false, defaultValue: 0 },
       enabled: { type: BOOLEAN, allowNull: false, defaultValue: false },
+      paused: { type: BOOLEAN, allowNull: false, defaultValue: false },
+      pauseNote: { type: STRING(255), allowNull: false, defaultValue: '' },
       version: { type: INTEGER, allowNull: false, defaultValue: 1 },
       ...timestamps,
     },
@@ -175,6 +212,25 @@ export function defineModels(sequelize: Sequelize): Models {
         { name: 'uq_job_app_name', unique: true, fields: ['app_id', 'name'] },
         { name: 'ix_job_app_enabled', fields: ['app_id', 'enabled'] },
       ],
+    },
+  );
+
+  JobScript.init(
+    {
+      id: { type: INTEGER, primaryKey: true, autoIncrement: true },
+      jobId: { type: INTEGER, allowNull: false },
+      version: { type: INTEGER, allowNull: false },
+      language: { type: STRING(16), allowNull: false },
+      source: { type: MEDIUMTEXT, allowNull: false },
+      createdAt: { type: DATE(3), allowNull: false },
+    },
+    {
+      ...common,
+      sequelize,
+      tableName: 'oasis_job_script',
+      modelName: 'JobScript',
+      updatedAt: false,
+      indexes: [{ name: 'uq_job_script_version', unique: true, fields: ['job_id', 'version'] }],
     },
   );
 
@@ -246,6 +302,13 @@ export function defineModels(sequelize: Sequelize): Models {
     onDelete: 'RESTRICT',
     onUpdate: 'CASCADE',
   });
+  // Script versions go with their job.
+  JobScript.belongsTo(Job, {
+    as: 'job',
+    foreignKey: { name: 'jobId', field: 'job_id', allowNull: false },
+    onDelete: 'CASCADE',
+    onUpdate: 'CASCADE',
+  });
   // Logs outlive their job (and are written even if it was deleted meanwhile): no constraint.
   JobLog.belongsTo(App, {
     as: 'app',
@@ -253,5 +316,5 @@ export function defineModels(sequelize: Sequelize): Models {
     constraints: false,
   });
 
-  return { App, Job, JobLog, JobLogText, User, ...access, ...reports };
+  return { App, Job, JobScript, JobLog, JobLogText, User, ...access, ...reports };
 }
