@@ -134,4 +134,50 @@ describe('JobService (MariaDB + Redis)', function () {
     await expectAppError(s.services.jobs.start(job.id), 'OASIS_ERR_NOT_FOUND');
     await expectAppError(s.services.jobs.trigger(job.id), 'OASIS_ERR_NOT_FOUND');
   });
+
+  it('stores every policy field; child jobs must exist and may not form a cycle', async function () {
+    const a = await s.services.jobs.create(
+      cronJob({
+        overlap: 'BUFFER_ALL',
+        routing: 'CONSISTENT_HASH',
+        timeoutMs: 5000,
+        retry: { count: 2, backoff: 'EXPONENTIAL', delayMs: 100, maxDelayMs: 2000, jitter: 0.2 },
+        alarm: { emails: ['ops@example.com'], webhooks: ['http://127.0.0.1:9/hook'] },
+      }),
+    );
+    const again = await s.services.jobs.get(a.id);
+    expect(again).to.deep.include({
+      overlap: 'BUFFER_ALL',
+      routing: 'CONSISTENT_HASH',
+      retry: { count: 2, backoff: 'EXPONENTIAL', delayMs: 100, maxDelayMs: 2000, jitter: 0.2 },
+      alarm: { emails: ['ops@example.com'], webhooks: ['http://127.0.0.1:9/hook'] },
+      childOptions: { onFailure: false, passResult: false },
+    });
+    const b = await s.services.jobs.create(cronJob({ childJobIds: [a.id], childOptions: { passResult: true } }));
+    expect(b.childJobIds).to.deep.equal([a.id]);
+    const c = await s.services.jobs.create(cronJob({ childJobIds: [b.id] }));
+    // a → c → b → a would close a cycle; so would a job being its own child.
+    const err = await expectAppError(s.services.jobs.update(a.id, { childJobIds: [c.id] }), 'OASIS_ERR_VALIDATION');
+    expect(err.message).to.match(/trigger itself/);
+    await expectAppError(s.services.jobs.update(a.id, { childJobIds: [a.id] }), 'OASIS_ERR_VALIDATION');
+    await expectAppError(s.services.jobs.create(cronJob({ childJobIds: [999_999] })), 'OASIS_ERR_VALIDATION');
+    expect((await s.services.jobs.get(a.id)).childJobIds).to.deep.equal([]);
+    await expectAppError(s.services.jobs.create(cronJob({ overlap: 'NOPE' as never })), 'OASIS_ERR_VALIDATION');
+    await expectAppError(s.services.jobs.create(cronJob({ retry: { jitter: 2 } })), 'OASIS_ERR_VALIDATION');
+    await expectAppError(s.services.jobs.create(cronJob({ alarm: { webhooks: ['ftp://x'] } })), 'OASIS_ERR_VALIDATION');
+  });
+
+  it('keeps the last 30 versions of a script job and lists them newest first', async function () {
+    const job = await s.services.jobs.create(cronJob({ handler: undefined, script: { language: 'shell', source: 'echo 1' } }));
+    expect(job).to.include({ handler: 'script', scriptVersion: 1 });
+    for (let i = 2; i <= 32; i++) await s.services.jobs.update(job.id, { script: { language: 'shell', source: `echo ${i}` } });
+    // An edit that leaves the script alone makes no version.
+    await s.services.jobs.update(job.id, { params: 'x' });
+    const versions = await s.services.jobs.scriptVersions(job.id);
+    expect(versions).to.have.length(30);
+    expect(versions[0]).to.include({ version: 32, source: 'echo 32', language: 'shell' });
+    expect(versions[29]?.version).to.equal(3);
+    expect((await s.services.jobs.get(job.id)).scriptVersion).to.equal(32);
+    await expectAppError(s.services.jobs.create(cronJob({ handler: undefined })), 'OASIS_ERR_VALIDATION');
+  });
 });
