@@ -16,6 +16,8 @@ export interface DispatcherDeps {
   onFinal?: (app: string) => void;
   /** Called when a live log batch was stored (the dashboard may stream it). */
   onLog?: (app: string, msg: LogMessage) => void;
+  /** Called when a worker pulled tasks (they run now; the dashboard shows it). */
+  onPulled?: (app: string, workerId: string, tasks: readonly TaskPayload[]) => void;
   now?: () => number;
 }
 
@@ -72,6 +74,7 @@ export class Dispatcher {
       await this.register(app, reg);
       got = (await tasks.pull(app, workerId, max, this.now(), config.taskLeaseMs, config.timeoutGraceMs)) ?? [];
     }
+    if (got.length) this.deps.onPulled?.(app, workerId, got);
     return got;
   }
 

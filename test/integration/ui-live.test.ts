@@ -1,0 +1,162 @@
+import { expect } from 'chai';
+import { io as connect, type Socket } from 'socket.io-client';
+import { OasisWorker } from '@oasis/worker-client';
+import { silentLogger } from '../../server/src/domain/logger.js';
+import { startAdmin, type RunningAdmin } from '../../server/src/main.js';
+import { ApiClient } from '../helpers/api-client.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { createTestRedis, type TestRedis } from '../helpers/redis.js';
+
+const PASSWORD = 'ui-live-admin-pass';
+
+interface TasksMsg {
+  app: string;
+  changes: { id: string; status: string }[];
+  more: boolean;
+}
+
+/** Resolves with the first event `name` whose payload passes `test`. */
+function nextEvent<T>(socket: Socket, name: string, test: (msg: T) => boolean, ms = 8000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no matching "${name}" within ${ms} ms`)), ms);
+    const on = (msg: T) => {
+      if (!test(msg)) return;
+      clearTimeout(timer);
+      socket.off(name, on);
+      resolve(msg);
+    };
+    socket.on(name, on);
+  });
+}
+
+describe('realtime: the /ui namespace (real socket.io-client, in-process admin and worker)', function () {
+  this.timeout(60_000);
+  let db: TestDatabase;
+  let redis: TestRedis;
+  let admin: RunningAdmin;
+  let api: ApiClient;
+  let worker: OasisWorker;
+  const sockets: Socket[] = [];
+  let release: () => void = () => undefined;
+
+  const open = (opts: { token?: string; cookie?: string; origin?: string }) => {
+    const s = connect(`${admin.url}/ui`, {
+      transports: ['websocket'],
+      reconnection: false,
+      ...(opts.token && { auth: { token: opts.token } }),
+      extraHeaders: { ...(opts.cookie && { cookie: opts.cookie }), ...(opts.origin && { origin: opts.origin }) },
+    });
+    sockets.push(s);
+    return s;
+  };
+  const connected = (s: Socket) =>
+    new Promise<void>((resolve, reject) => {
+      s.once('connect', () => resolve());
+      s.once('connect_error', (e) => reject(e));
+    });
+
+  before(async function () {
+    db = await createTestDatabase();
+    redis = createTestRedis();
+    admin = await startAdmin(
+      {
+        OASIS_PORT: '0',
+        OASIS_HOST: '127.0.0.1',
+        OASIS_DATABASE_URL: db.url,
+        OASIS_REDIS_URL: 'redis://127.0.0.1:6379',
+        OASIS_REDIS_PREFIX: redis.prefix,
+        OASIS_ADMIN_PASSWORD: PASSWORD,
+        OASIS_HEARTBEAT_MS: '300',
+        OASIS_TASK_LEASE_MS: '4000',
+      },
+      silentLogger,
+    );
+    api = new ApiClient(admin.url);
+    await api.login('admin', PASSWORD);
+    const { token } = await api.ok<{ token: string }>('POST', '/api/v1/apps', { name: 'live' });
+    await api.ok('POST', '/api/v1/apps', { name: 'other' });
+    await api.ok('POST', '/api/v1/users', { username: 'otto', password: 'other-pass', role: 'VIEWER', apps: ['other'] });
+    worker = new OasisWorker({ url: admin.url, app: 'live', token, concurrency: 2 });
+    worker.handle('talk', async (ctx) => {
+      ctx.log('line one');
+      await new Promise<void>((resolve) => {
+        release = resolve;
+        setTimeout(resolve, 20_000);
+      });
+      ctx.log('line two');
+      return 'done';
+    });
+    await worker.start();
+  });
+  after(async function () {
+    for (const s of sockets) s.disconnect();
+    release();
+    await worker?.stop({ timeoutMs: 2000 }).catch(() => undefined);
+    await admin?.stop();
+    await redis?.cleanup();
+    await db?.drop();
+  });
+
+  it('refuses a handshake without a session, and a cookie from another origin', async function () {
+    const anon = open({});
+    const err = await connected(anon).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(err?.message).to.equal('OASIS_ERR_UNAUTHORIZED');
+    const login = await fetch(`${admin.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: PASSWORD }),
+    });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const foreign = open({ cookie, origin: 'http://evil.example' });
+    const err2 = await connected(foreign).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(err2?.message).to.equal('OASIS_ERR_FORBIDDEN');
+    const same = open({ cookie, origin: admin.url.replace('127.0.0.1', '127.0.0.1') });
+    await connected(same);
+  });
+
+  it('pushes worker presence, task states (QUEUED → RUNNING → final) and live log lines of a subscribed task', async function () {
+    const me = await api.ok<{ token: string }>('POST', '/api/v1/auth/login', { username: 'admin', password: PASSWORD });
+    const s = open({ token: me.token });
+    const presence = nextEvent<{ app: string; workers: unknown[] }>(s, 'workers', (m) => m.app === 'live' && m.workers.length === 1);
+    await connected(s);
+    await presence;
+
+    const job = await api.ok<{ id: number }>('POST', '/api/v1/jobs', { app: 'live', name: 'talk', handler: 'talk', schedule: { type: 'NONE' } });
+    const running = nextEvent<TasksMsg>(s, 'tasks', (m) => m.app === 'live' && m.changes.some((c) => c.status === 'RUNNING'));
+    const { taskId } = await api.ok<{ taskId: string }>('POST', `/api/v1/jobs/${job.id}/trigger`, {});
+    expect((await running).changes.find((c) => c.status === 'RUNNING')?.id).to.equal(taskId);
+
+    // Subscribe while it runs: the next lines arrive live.
+    const ack = await s.timeout(5000).emitWithAck('subscribe-log', { taskId });
+    expect(ack).to.deep.equal({ ok: true });
+    const line = nextEvent<{ taskId: string; lines: string[] }>(s, 'log', (m) => m.taskId === taskId && m.lines.some((l) => l.endsWith('line two')));
+    const final = nextEvent<TasksMsg>(s, 'tasks', (m) => m.changes.some((c) => c.id === taskId && c.status === 'SUCCESS'));
+    release();
+    await line;
+    await final;
+  });
+
+  it('keeps other apps out: a VIEWER of another app gets no pushes and may not subscribe', async function () {
+    const otto = await api.ok<{ token: string }>('POST', '/api/v1/auth/login', { username: 'otto', password: 'other-pass' });
+    const s = open({ token: otto.token });
+    const seen: string[] = [];
+    s.on('tasks', (m: TasksMsg) => seen.push(m.app));
+    s.on('workers', (m: { app: string }) => seen.push(m.app));
+    await connected(s);
+    const job = await api.ok<{ id: number }>('POST', '/api/v1/jobs', { app: 'live', name: 'talk2', handler: 'talk', schedule: { type: 'NONE' } });
+    const { taskId } = await api.ok<{ taskId: string }>('POST', `/api/v1/jobs/${job.id}/trigger`, {});
+    const ack = await s.timeout(5000).emitWithAck('subscribe-log', { taskId });
+    expect(ack).to.include({ ok: false, code: 'OASIS_ERR_FORBIDDEN' });
+    release();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(seen.filter((a) => a === 'live')).to.deep.equal([]);
+    const bad = await s.timeout(5000).emitWithAck('subscribe-log', { taskId: 'no such id!' });
+    expect(bad).to.include({ ok: false, code: 'OASIS_ERR_VALIDATION' });
+  });
+});
