@@ -10,6 +10,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { mountDashboard } from './api/dashboard.js';
+import { AlarmService } from './alarm/alarm-service.js';
+import { smtpSender } from './alarm/email-sender.js';
 import { createApi } from './api/index.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import type { OasisConfig } from './config/schema.js';
@@ -20,14 +22,16 @@ import type { Logger } from './domain/logger.js';
 import { FinalWriter } from './maintenance/final-writer.js';
 import { Sweeper } from './maintenance/sweeper.js';
 import { createIoServer } from './realtime/io-server.js';
-import { UiGateway } from './realtime/ui-gateway.js';
 import { WorkerGateway } from './realtime/worker-gateway.js';
 import { Scheduler } from './scheduler/scheduler.js';
+import { ChildJobFirer } from './services/child-jobs.js';
 import { createServices, type Services } from './services/index.js';
+import { JobCache } from './services/job-cache.js';
 import { createRepositories, openDatabase } from './store/db/index.js';
 import { makeKeys } from './store/keys.js';
 import { connectRedis } from './store/redis/connection.js';
 import { LeaderLock } from './store/redis/leader-lock.js';
+import { OnceStore } from './store/redis/once-store.js';
 
 export interface RunningAdmin {
   config: OasisConfig;
@@ -59,15 +63,11 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
   const repos = createRepositories(db);
 
   let gateway: WorkerGateway | null = null;
-  let ui: UiGateway | null = null;
   // What task scripts ask for afterwards: wake workers, abort tasks, wake every admin's scheduler.
   const onEffects = effectsListener(() =>
     gateway
       ? {
-          wake: (app, targets) => {
-            gateway?.wake(app, targets);
-            ui?.queued(app);
-          },
+          wake: (app, targets) => gateway?.wake(app, targets),
           kill: (app, workerId, taskId, reason) => gateway?.kill(app, workerId, taskId, reason),
           rescheduled: (app) => void runtime.store.schedule.notifyChange(app).catch(() => undefined),
         }
@@ -91,6 +91,17 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
   }
   await services.apps.registerAll();
 
+  // After a final record: alarms and child jobs, from job definitions a few seconds old at most.
+  const jobCache = new JobCache({ load: (id) => repos.jobs.get(id) });
+  const alarms = new AlarmService({
+    job: (id) => jobCache.get(id),
+    once: new OnceStore(redis.client, keys),
+    email: config.smtpUrl && config.smtpFrom ? smtpSender(config.smtpUrl, config.smtpFrom) : null,
+    delivery: { timeoutMs: config.alarmWebhookTimeoutMs, attempts: config.alarmAttempts, retryMs: config.alarmRetryMs },
+    logger,
+  });
+  const children = new ChildJobFirer({ job: (id) => jobCache.get(id), hot: runtime, maxParamsBytes: config.maxParamsBytes, logger });
+
   runtime.store.finals.takeoverMs = config.writerTakeoverMs;
   const appIds = new Map<string, number>();
   // Several writer loops share the stream through the consumer group: batches go to MySQL in parallel.
@@ -110,7 +121,7 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
     write: (records, texts) => repos.logs.writeFinals(records, texts),
     consumer: `${adminId}#${i}`,
     logger,
-    onWritten: [(app, records) => ui?.written(app, records)],
+    onWritten: [alarms.onWritten, children.onWritten],
   }));
   const finalWriter = {
     start: () => finalWriters.forEach((w) => w.start()),
@@ -124,8 +135,6 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
     config,
     logger,
     onFinal: () => finalWriter.nudge(),
-    onLog: (app, msg) => ui?.log(app, msg),
-    onPulled: (app, workerId, tasks) => ui?.pulled(app, workerId, tasks),
     onEffects,
   });
   const scheduler = new Scheduler({ store: runtime.store.schedule, config, logger, onEffects });
@@ -139,6 +148,7 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
       if (what === 'rerouted') gateway?.wake(app, ['']);
       else finalWriter.nudge();
     },
+    chores: [{ name: 'daily-report', everyMs: 60_000, run: () => services.reports.refresh() }],
   });
 
   const api = createApi({
@@ -159,8 +169,6 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
     adminId,
     logger,
   });
-
-  ui = new UiGateway({ io, services, logger });
 
   await new Promise<void>((res, rej) => {
     http.once('error', rej);
@@ -198,10 +206,10 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
         loopDelay.disable();
         await scheduler.stop();
         await sweeper.stop();
-        ui?.close();
         await new Promise<void>((res) => io.close(() => res()));
         await finalWriter.drain().catch(() => []);
         await finalWriter.stop();
+        await alarms.stop();
         await new Promise<void>((res) => http.close(() => res()));
         await redis.close();
         await db.close();
