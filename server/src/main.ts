@@ -22,6 +22,7 @@ import type { Logger } from './domain/logger.js';
 import { FinalWriter } from './maintenance/final-writer.js';
 import { Sweeper } from './maintenance/sweeper.js';
 import { createIoServer } from './realtime/io-server.js';
+import { UiGateway } from './realtime/ui-gateway.js';
 import { WorkerGateway } from './realtime/worker-gateway.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { ChildJobFirer } from './services/child-jobs.js';
@@ -63,11 +64,15 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
   const repos = createRepositories(db);
 
   let gateway: WorkerGateway | null = null;
+  let ui: UiGateway | null = null;
   // What task scripts ask for afterwards: wake workers, abort tasks, wake every admin's scheduler.
   const onEffects = effectsListener(() =>
     gateway
       ? {
-          wake: (app, targets) => gateway?.wake(app, targets),
+          wake: (app, targets) => {
+            gateway?.wake(app, targets);
+            ui?.queued(app);
+          },
           kill: (app, workerId, taskId, reason) => gateway?.kill(app, workerId, taskId, reason),
           rescheduled: (app) => void runtime.store.schedule.notifyChange(app).catch(() => undefined),
         }
@@ -121,7 +126,7 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
     write: (records, texts) => repos.logs.writeFinals(records, texts),
     consumer: `${adminId}#${i}`,
     logger,
-    onWritten: [alarms.onWritten, children.onWritten],
+    onWritten: [alarms.onWritten, children.onWritten, (app, records) => ui?.written(app, records)],
   }));
   const finalWriter = {
     start: () => finalWriters.forEach((w) => w.start()),
@@ -135,6 +140,8 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
     config,
     logger,
     onFinal: () => finalWriter.nudge(),
+    onLog: (app, msg) => ui?.log(app, msg),
+    onPulled: (app, workerId, tasks) => ui?.pulled(app, workerId, tasks),
     onEffects,
   });
   const scheduler = new Scheduler({ store: runtime.store.schedule, config, logger, onEffects });
@@ -169,6 +176,8 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
     adminId,
     logger,
   });
+
+  ui = new UiGateway({ io, services, logger });
 
   await new Promise<void>((res, rej) => {
     http.once('error', rej);
@@ -206,6 +215,7 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
         loopDelay.disable();
         await scheduler.stop();
         await sweeper.stop();
+        ui?.close();
         await new Promise<void>((res) => io.close(() => res()));
         await finalWriter.drain().catch(() => []);
         await finalWriter.stop();
