@@ -18,8 +18,9 @@
   ARGV[10] params override
   ARGV[11] dedupe key ("" = none): when given and already used within 24 h, nothing is created
 
-  Output: JSON {r, wake, kill, resched} (see include/task.lua); r = 1 created, -1 the job has no
-  hot copy, -2 a duplicate of an earlier trigger (dedupe key seen)
+  Output: JSON {r, wake, kill, resched} (see include/task.lua); r = the ids of the tasks made (one,
+  or one per shard; a NO_WORKER record keeps the id), -1 the job has no hot copy, -2 a duplicate
+  of an earlier trigger (dedupe key seen)
 ]]
 -- @include task
 
@@ -43,9 +44,9 @@ if t <= lm then t = lm + 1 end
 redis.call('HSET', jobKey, 'lastManual', t)
 local params = h[2] or ''
 if ARGV[9] == '1' then params = ARGV[10] end
-oasis_dispatch(C, {
+local ids = oasis_dispatch(C, {
   id = ARGV[6], jobId = jobId, handler = h[1], params = params, scheduledAt = tostring(t),
   attempt = 1, trigger = ARGV[7], shardIndex = 0, shardTotal = 1, timeoutMs = h[4] or '0',
   chain = '0', script = h[5] or '', worker = '',
 }, h[3] or 'BUSYOVER', false)
-return oasis_effects(C, 1)
+return oasis_effects(C, ids)

@@ -276,7 +276,8 @@ end
 -- Routes a task to its worker(s). SHARDING_BROADCAST turns a first attempt into one task per live
 -- worker (ids "<id>-s<i>"); a retried shard goes to the shared queue. With no worker online the
 -- task ends NO_WORKER at once (and may be retried). `fresh` = a new outcome of a scheduled fire
--- (counted for FIXED_DELAY); false when a buffered or delayed task is routed.
+-- (counted for FIXED_DELAY); false when a buffered or delayed task is routed. Returns the ids of
+-- the tasks (or NO_WORKER records) made.
 oasis_dispatch = function(C, t, routing, fresh)
   local jobKey = C.base .. 'job:' .. t.jobId
   local live = oasis_live(C)
@@ -284,14 +285,16 @@ oasis_dispatch = function(C, t, routing, fresh)
     if t.chain == '1' then
       redis.call('HINCRBY', jobKey, 'delayWait', fresh and #live or #live - 1)
     end
+    local ids = {}
     for i, w in ipairs(live) do
       local s = oasis_copy(t)
       s.id = t.id .. '-s' .. (i - 1)
       s.shardIndex = i - 1
       s.shardTotal = #live
       oasis_queue(C, s, w)
+      ids[i] = s.id
     end
-    return
+    return ids
   end
   if fresh and t.chain == '1' then redis.call('HINCRBY', jobKey, 'delayWait', 1) end
   local target = false
@@ -306,6 +309,7 @@ oasis_dispatch = function(C, t, routing, fresh)
   else
     oasis_queue(C, t, target)
   end
+  return { t.id }
 end
 
 -- Overlap policy of a scheduled fire while earlier tasks of the job are in flight. Returns true

@@ -118,8 +118,10 @@ describe('e2e: scheduling policies (admin process + SDK workers)', function () {
 
   it('SHARDING_BROADCAST runs one shard on each live worker', async () => {
     const job = await createJob('bcast', 'shard', { routing: 'SHARDING_BROADCAST' });
-    await trigger(job.id);
+    const trig = await api.ok<{ taskId: string; taskIds: string[] }>('POST', `/api/v1/jobs/${job.id}/trigger`, {});
+    expect(trig.taskIds).to.deep.equal([`${trig.taskId.replace(/-s0$/, '')}-s0`, `${trig.taskId.replace(/-s0$/, '')}-s1`]);
     const recs = await finalLogs(job.id, 2);
+    expect(recs.map((r) => r.id)).to.deep.equal(trig.taskIds);
     expect(recs.map((r) => [r.shardIndex, r.shardTotal, r.status])).to.deep.equal([
       [0, 2, 'SUCCESS'],
       [1, 2, 'SUCCESS'],

@@ -111,7 +111,7 @@ export class HotRuntime implements HotPort {
   async trigger(
     job: JobRecord,
     opts: { params?: string; triggerType: 'MANUAL' | 'API' | 'CHILD'; dedupeKey?: string },
-  ): Promise<{ taskId: string | null }> {
+  ): Promise<{ taskId: string | null; taskIds: string[] }> {
     const now = this.now();
     const taskId = newTaskId(job.id, now);
     const task = {
@@ -130,7 +130,8 @@ export class HotRuntime implements HotPort {
       if (res.r === -1) throw new AppError('OASIS_ERR_UNAVAILABLE', 'The job could not be queued');
     }
     this.onEffects?.(job.app, res.effects);
-    return { taskId: res.r === -2 ? null : taskId };
+    if (res.r === -2) return { taskId: null, taskIds: [] };
+    return { taskId: res.ids[0] ?? taskId, taskIds: res.ids };
   }
 
   async kill(taskId: string, reason: string): Promise<boolean> {

@@ -17,13 +17,14 @@ export interface HotPort {
   addSkips(app: string, jobId: number, count: number): Promise<void>;
   /**
    * Creates one task now (manual, API or child trigger) routed by the job's routing (one per
-   * live worker for sharding broadcast); returns the (first) task id. With `dedupeKey`, a second
-   * trigger with the same key within 24 h does nothing and returns `taskId: null`.
+   * live worker for sharding broadcast); returns the first task id and all of them. With
+   * `dedupeKey`, a second trigger with the same key within 24 h does nothing and returns
+   * `taskId: null`.
    */
   trigger(
     job: JobRecord,
     opts: { params?: string; triggerType: 'MANUAL' | 'API' | 'CHILD'; dedupeKey?: string },
-  ): Promise<{ taskId: string | null }>;
+  ): Promise<{ taskId: string | null; taskIds: string[] }>;
   /**
    * Kills a queued or running task: it ends KILLED at once (never retried) and the worker holding
    * it is told to abort. Returns false when the task is not in flight.

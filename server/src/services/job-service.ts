@@ -188,13 +188,13 @@ export class JobService {
     id: number,
     input: TriggerJobInput = {},
     triggerType: 'MANUAL' | 'API' = 'MANUAL',
-  ): Promise<{ taskId: string }> {
+  ): Promise<{ taskId: string; taskIds: string[] }> {
     const { params } = parseOrThrow(triggerJobSchema, input);
     if (params !== undefined) this.checkParams(params);
     const job = await this.find(id);
-    const { taskId } = await this.deps.hot.trigger(job, params === undefined ? { triggerType } : { params, triggerType });
+    const { taskId, taskIds } = await this.deps.hot.trigger(job, params === undefined ? { triggerType } : { params, triggerType });
     // Only a dedupe key can refuse a trigger, and manual / API triggers carry none.
-    return { taskId: taskId as string };
+    return { taskId: taskId as string, taskIds };
   }
 
   /** Writes the hot copy of every job again (Redis rebuilt from the database). */

@@ -62,8 +62,8 @@ export class TaskStore {
 
   /**
    * Creates one task outside the schedule (manual, API, child trigger), routed by the job's
-   * routing. `r`: 1 created, -1 the job has no hot copy, -2 duplicate of an earlier trigger
-   * with the same dedupe key.
+   * routing. `r`: 1 created (`ids`: the task, or one per shard), -1 the job has no hot copy, -2
+   * duplicate of an earlier trigger with the same dedupe key.
    */
   async enqueue(
     app: string,
@@ -77,9 +77,9 @@ export class TaskStore {
     },
     now: number,
     workerTtlMs: number,
-  ): Promise<{ r: 1 | -1 | -2; effects: Effects }> {
+  ): Promise<{ r: 1 | -1 | -2; ids: string[]; effects: Effects }> {
     const k = this.keys.app(app);
-    const { r, effects } = parseEffects<number>(
+    const { r, effects } = parseEffects<number | string[]>(
       await this.scripts.run(ScriptName.enqueueTask, [], [
         now,
         k.base,
@@ -94,7 +94,8 @@ export class TaskStore {
         t.dedupeKey ?? '',
       ]),
     );
-    return { r: Number(r) as 1 | -1 | -2, effects };
+    if (typeof r === 'number') return { r: r as -1 | -2, ids: [], effects };
+    return { r: 1, ids: Array.isArray(r) ? r.map(String) : [], effects };
   }
 
   /** Kills a task (see `lua/kill-task.lua`); `killed` false when it was not in flight. */
