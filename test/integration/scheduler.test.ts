@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { silentLogger } from '../../server/src/domain/logger.js';
 import { planJson } from '../../server/src/domain/schedule.js';
-import type { MisfirePolicy } from '../../server/src/domain/types.js';
-import { Scheduler } from '../../server/src/scheduler/scheduler.js';
+import type { MisfirePolicy, Schedule } from '../../server/src/domain/types.js';
+import { Scheduler, type MisfireCapEvent, type SchedulerDeps } from '../../server/src/scheduler/scheduler.js';
 import { createHotStore, type HotStore } from '../../server/src/store/redis/hot-store.js';
 import { waitFor } from '../helpers/processes.js';
 import { createTestRedis, type TestRedis } from '../helpers/redis.js';
@@ -29,10 +29,11 @@ describe('scheduler: misfires and recovered claims (real Redis)', function () {
     await t.cleanup();
   });
 
-  const start = async (claimLeaseMs = 5000) => {
+  const start = async (claimLeaseMs = 5000, more: Partial<SchedulerDeps> & { misfireCatchupMax?: number } = {}) => {
     scheduler = new Scheduler({
+      ...more,
       store: hot.schedule,
-      config: { lookaheadMs: 200, claimLeaseMs, workerTtlMs: 15_000 },
+      config: { lookaheadMs: 200, claimLeaseMs, workerTtlMs: 15_000, misfireCatchupMax: more.misfireCatchupMax ?? 100 },
       logger: silentLogger,
       onEffects: (app, e) => {
         if (e.wake.length) queued.push(app);
@@ -40,8 +41,8 @@ describe('scheduler: misfires and recovered claims (real Redis)', function () {
     });
     await scheduler.start();
   };
-  const addJob = (id: number, next: number, policy: MisfirePolicy, thresholdMs: number) =>
-    hot.schedule.syncJob(APP, id, planJson({ schedule: { type: 'FIXED_RATE', everyMs: 1000 }, misfire: { policy, thresholdMs } }), next, true, {
+  const addJob = (id: number, next: number, policy: MisfirePolicy, thresholdMs: number, schedule: Schedule = { type: 'FIXED_RATE', everyMs: 1000 }) =>
+    hot.schedule.syncJob(APP, id, planJson({ schedule, misfire: { policy, thresholdMs } }), next, true, {
       handler: 'h',
       params: '',
       routing: 'BUSYOVER',
@@ -89,5 +90,41 @@ describe('scheduler: misfires and recovered claims (real Redis)', function () {
     const [task] = await tasks();
     expect(Number(task?.scheduledAt)).to.equal(due);
     expect(task?.trigger).to.equal('FIXED');
+  });
+
+  describe('FIRE_ALL', () => {
+    const MIN = 60_000;
+
+    it('catches up every missed fire, one MISFIRE task each, then keeps its phase', async () => {
+      // Six fires missed (late, late + 1 min, …, late + 5 min); the next one is 30 s ahead.
+      const late = Date.now() - 5 * MIN - 30_000;
+      await addJob(1, late, 'FIRE_ALL', 1000, { type: 'FIXED_RATE', everyMs: MIN });
+      await start();
+      await waitFor(async () => (await hot.schedule.nextFireAt(APP, 1)) === late + 6 * MIN, 10_000, 'the catch-up to end');
+      const list = await tasks();
+      expect(list.map((x) => Number(x.scheduledAt)).sort((a, b) => a - b)).to.deep.equal([0, 1, 2, 3, 4, 5].map((k) => late + k * MIN));
+      expect(new Set(list.map((x) => x.trigger))).to.deep.equal(new Set(['MISFIRE']));
+    });
+
+    it('past the cap, refuses the catch-up: no task, the first fire after now, the misfire-cap hook told', async () => {
+      const late = Date.now() - 10 * MIN - 30_000;
+      await addJob(7, late, 'FIRE_ALL', 1000, { type: 'FIXED_RATE', everyMs: MIN });
+      const capped: MisfireCapEvent[] = [];
+      await start(5000, { misfireCatchupMax: 5, onMisfireCap: (e) => capped.push(e) });
+      await waitFor(async () => (await hot.schedule.nextFireAt(APP, 7)) === late + 11 * MIN, 10_000, 'the job to skip ahead');
+      expect(capped).to.deep.equal([{ app: APP, jobId: 7, scheduledAt: late, missed: 11 }]);
+      expect(await tasks()).to.have.length(0);
+    });
+
+    it('a late ONCE fire runs once and the job leaves the schedule', async () => {
+      const late = Date.now() - 5 * MIN;
+      await addJob(3, late, 'FIRE_ALL', 1000, { type: 'ONCE', at: late });
+      await start();
+      await waitFor(async () => (await tasks()).length >= 1, 10_000, 'the misfire task');
+      expect(await hot.schedule.nextFireAt(APP, 3)).to.equal(null);
+      const [task] = await tasks();
+      expect(Number(task?.scheduledAt)).to.equal(late);
+      expect(task?.trigger).to.equal('MISFIRE');
+    });
   });
 });

@@ -49,6 +49,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     heartbeatMs: c.OASIS_HEARTBEAT_MS,
     workerTtlMs: c.OASIS_WORKER_TTL_MS,
     misfireThresholdMs: c.OASIS_MISFIRE_THRESHOLD_MS,
+    misfireCatchupMax: c.OASIS_MISFIRE_CATCHUP_MAX,
     sessionTtlMs: c.OASIS_SESSION_TTL_MS,
     loginMaxFailures: c.OASIS_LOGIN_MAX_FAILURES,
     loginWindowMs: c.OASIS_LOGIN_WINDOW_MS,

@@ -34,6 +34,8 @@ export const configSchema = z.object({
   OASIS_WORKER_TTL_MS: int(15000, 300),
   /** Default lateness beyond which a fire counts as misfired. */
   OASIS_MISFIRE_THRESHOLD_MS: int(10000, 0),
+  /** FIRE_ALL catches up at most this many missed fires; more is refused (skipped, alarm). */
+  OASIS_MISFIRE_CATCHUP_MAX: int(100, 1),
   /** How long an API bearer token lives. */
   OASIS_SESSION_TTL_MS: int(12 * 3600 * 1000, 60000),
   /** Failed sign-ins allowed per username and client address within the window; then 429. */
@@ -83,6 +85,7 @@ export type OasisConfig = Readonly<{
   heartbeatMs: number;
   workerTtlMs: number;
   misfireThresholdMs: number;
+  misfireCatchupMax: number;
   sessionTtlMs: number;
   loginMaxFailures: number;
   loginWindowMs: number;

@@ -1,23 +1,38 @@
 import { TriggerType } from '@oasis/worker-client/protocol';
 import type { OasisConfig } from '../config/schema.js';
 import { newTaskId } from '../domain/ids.js';
-import { followingFire, parsePlan, type Plan } from '../domain/schedule.js';
+import { firesDue, followingFire, parsePlan, type Plan } from '../domain/schedule.js';
 import type { Logger } from '../domain/logger.js';
 import type { EffectsListener } from '../dispatch/effects.js';
 import type { ClaimedFire, FireCommit, ScheduleStore } from '../store/redis/schedule-store.js';
 
+/** A FIRE_ALL catch-up refused because more fires were missed than `OASIS_MISFIRE_CATCHUP_MAX`. */
+export interface MisfireCapEvent {
+  app: string;
+  jobId: number;
+  /** The fire that was found late (epoch ms). */
+  scheduledAt: number;
+  /** Fires missed from `scheduledAt` to now, counted up to 10 × the cap (a larger count stops there). */
+  missed: number;
+}
+
 export interface SchedulerDeps {
   store: ScheduleStore;
-  config: Pick<OasisConfig, 'lookaheadMs' | 'claimLeaseMs' | 'workerTtlMs'>;
+  /** `misfireCatchupMax` defaults to 100. */
+  config: Pick<OasisConfig, 'lookaheadMs' | 'claimLeaseMs' | 'workerTtlMs'> & Partial<Pick<OasisConfig, 'misfireCatchupMax'>>;
   logger: Logger;
   /** Told what commits ask for afterwards: wake workers of queued tasks, abort cancelled ones. */
   onEffects: EffectsListener;
+  /** Told when a FIRE_ALL catch-up is refused past the cap (the alarm hook). Must not throw. */
+  onMisfireCap?: (e: MisfireCapEvent) => void;
   /** Injectable clock (epoch ms). */
   now?: () => number;
 }
 
 const CLAIM_LIMIT = 1000;
 const COMMIT_CHUNK = 500;
+/** `OASIS_MISFIRE_CATCHUP_MAX` when the config leaves it out. */
+const DEFAULT_CATCHUP_MAX = 100;
 const APPS_REFRESH_MS = 5000;
 
 /**
@@ -168,23 +183,55 @@ class AppLoop {
     return p;
   }
 
-  /** Decides each fire's fate (misfire policy, following fire) and commits them in chunks. */
+  /**
+   * Decides each fire's fate (misfire policy, following fire) and commits them in chunks.
+   *
+   * A fire whose lateness at its first claim exceeds the job's threshold is a misfire:
+   * - `SKIP`: no task; the job moves on to its first fire after now.
+   * - `FIRE_ONCE`: one task (trigger `MISFIRE`), then the first fire after now.
+   * - `FIRE_ALL`: one `MISFIRE` task per missed fire. Each commit advances to the plain next fire,
+   *   even if that is past too: the loop claims it again at once, finds it late again, and so the
+   *   catch-up goes fire by fire, each exactly once. When more fires were missed than
+   *   `misfireCatchupMax`, the catch-up is refused instead: no task, the first fire after now,
+   *   and `onMisfireCap` is told.
+   * FIXED_DELAY jobs always commit `following` null: the end of the run (or, without a task, the
+   * commit script) plans their next fire.
+   */
   private async commit(fires: ClaimedFire[]): Promise<void> {
     const now = this.now();
     const commits: FireCommit[] = [];
+    let catchingUp = false;
     for (const f of fires) {
       try {
         const plan = this.plan(f.plan);
+        const s = plan.schedule;
         const misfired = f.lateMs > plan.misfire.thresholdMs;
-        const trigger = misfired ? TriggerType.MISFIRE : plan.schedule.type === 'CRON' ? TriggerType.CRON : TriggerType.FIXED;
-        const skip = misfired && plan.misfire.policy === 'SKIP';
+        let task = true;
+        let following: number | null;
+        if (!misfired) {
+          following = followingFire(s, f.scheduledAt);
+        } else if (plan.misfire.policy === 'FIRE_ALL') {
+          const cap = this.deps.config.misfireCatchupMax ?? DEFAULT_CATCHUP_MAX;
+          const missed = firesDue(s, f.scheduledAt, now, cap * 10);
+          if (missed > cap) {
+            task = false;
+            following = followingFire(s, f.scheduledAt, now);
+            this.misfireCap({ app: this.app, jobId: f.jobId, scheduledAt: f.scheduledAt, missed });
+          } else {
+            following = followingFire(s, f.scheduledAt);
+            if (following !== null && following <= now) catchingUp = true;
+          }
+        } else {
+          task = plan.misfire.policy !== 'SKIP';
+          following = followingFire(s, f.scheduledAt, now);
+        }
         commits.push({
           jobId: f.jobId,
           scheduledAt: f.scheduledAt,
           ver: f.ver,
-          following: followingFire(plan.schedule, f.scheduledAt, misfired ? now : undefined),
-          taskId: skip ? null : newTaskId(f.jobId, now),
-          triggerType: trigger,
+          following,
+          taskId: task ? newTaskId(f.jobId, now) : null,
+          triggerType: misfired ? TriggerType.MISFIRE : s.type === 'CRON' ? TriggerType.CRON : TriggerType.FIXED,
         });
         if (misfired) {
           this.deps.logger.warn({ app: this.app, jobId: f.jobId, scheduledAt: f.scheduledAt, lateMs: f.lateMs, policy: plan.misfire.policy }, 'misfire');
@@ -203,6 +250,17 @@ class AppLoop {
         // The claims stay: once their lease runs out they are claimed and committed again.
         this.deps.logger.error({ err, app: this.app }, 'scheduler: commit failed; fires will be retried after the claim lease');
       }
+    }
+    // A catch-up left a past fire in the schedule: claim it now rather than at the next tick.
+    if (catchingUp) this.wake();
+  }
+
+  private misfireCap(e: MisfireCapEvent): void {
+    this.deps.logger.warn(e, 'misfire: catch-up refused, more fires missed than OASIS_MISFIRE_CATCHUP_MAX');
+    try {
+      this.deps.onMisfireCap?.(e);
+    } catch (err) {
+      this.deps.logger.error({ err, app: e.app, jobId: e.jobId }, 'scheduler: misfire cap listener failed');
     }
   }
 }
