@@ -144,7 +144,7 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
     onPulled: (app, workerId, tasks) => ui?.pulled(app, workerId, tasks),
     onEffects,
   });
-  const scheduler = new Scheduler({ store: runtime.store.schedule, config, logger, onEffects });
+  const scheduler = new Scheduler({ store: runtime.store.schedule, config, logger, onEffects, onMisfireCap: alarms.onMisfireCap });
   const sweeper = new Sweeper({
     hot: runtime.store,
     lock: new LeaderLock(redis.client, keys.maintenanceLock, Math.max(3 * config.sweepMs, 3000)),
