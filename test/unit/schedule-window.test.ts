@@ -61,6 +61,7 @@ describe('domain: schedule types, windows and previews', () => {
   describe('previews', () => {
     it('are capped at maxRuns', () => {
       expect(nextFires({ type: 'FIXED_RATE', everyMs: 1000, maxRuns: 3 }, T0, 10)).to.deep.equal([T0 + 1000, T0 + 2000, T0 + 3000]);
+      expect(nextFires({ type: 'FIXED_RATE', everyMs: 1000, maxRuns: 3 }, T0, 10, { limit: 1 })).to.deep.equal([T0 + 1000]);
     });
 
     it('show fixed-delay fires as if runs took no time', () => {
@@ -68,7 +69,7 @@ describe('domain: schedule types, windows and previews', () => {
     });
 
     it('may start from a given first fire (the job pending one)', () => {
-      expect(nextFires({ type: 'FIXED_RATE', everyMs: 1000 }, T0, 3, T0 + 42)).to.deep.equal([T0 + 42, T0 + 1042, T0 + 2042]);
+      expect(nextFires({ type: 'FIXED_RATE', everyMs: 1000 }, T0, 3, { first: T0 + 42 })).to.deep.equal([T0 + 42, T0 + 1042, T0 + 2042]);
     });
   });
 

@@ -15,6 +15,7 @@ import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { logRoutes } from './routes/logs.js';
 import { reportRoutes } from './routes/reports.js';
+import { scheduleRoutes } from './routes/schedule.js';
 import { userRoutes } from './routes/users.js';
 import { workerRoutes } from './routes/workers.js';
 
@@ -62,6 +63,7 @@ export function createApi(deps: ApiDeps): Express {
   const guard = createGuard(services);
   v1.use(appRoutes(services.apps, guard));
   v1.use(jobRoutes(services.jobs, guard));
+  v1.use(scheduleRoutes(services.jobs, guard));
   v1.use(logRoutes(services.logs, guard));
   v1.use(reportRoutes(services.reports, services.jobs, guard));
   v1.use(workerRoutes(services.workers, guard));

@@ -288,15 +288,24 @@ export function firesDue(s: Schedule, scheduledAt: number, now: number, limit: n
   return n;
 }
 
+/** Options of {@link nextFires}. */
+export interface NextFiresOptions {
+  /** The first fire, when known (a job's real pending fire); default: the first after `fromMs`. */
+  first?: number;
+  /** At most this many fires; default the schedule's `maxRuns` (none: no cap). */
+  limit?: number;
+}
+
 /**
- * The next `count` fires after `fromMs`, for previews; at most `maxRuns` of them. FIXED_DELAY
- * fires are shown as if each run took no time (`delayMs` apart): the real ones come later.
- * A first fire can be given (`first`, e.g. the job's real pending fire) instead of computing it.
+ * The next `count` fires after `fromMs`, for previews; at most `maxRuns` of them (or
+ * `opts.limit`). FIXED_DELAY fires are shown as if each run took no time (`delayMs` apart): the
+ * real ones come later.
  */
-export function nextFires(s: Schedule, fromMs: number, count: number, first?: number): number[] {
-  const max = 'maxRuns' in s && s.maxRuns !== undefined ? Math.min(count, s.maxRuns) : count;
+export function nextFires(s: Schedule, fromMs: number, count: number, opts: NextFiresOptions = {}): number[] {
+  const limit = opts.limit ?? ('maxRuns' in s ? s.maxRuns : undefined);
+  const max = limit !== undefined ? Math.min(count, limit) : count;
   const out: number[] = [];
-  let t: number | null = first ?? nextFireAfter(s, fromMs);
+  let t: number | null = opts.first ?? nextFireAfter(s, fromMs);
   while (t !== null && out.length < max) {
     out.push(t);
     t = s.type === 'FIXED_DELAY' ? inWindow(s, t + s.delayMs) : followingFire(s, t);

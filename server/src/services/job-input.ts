@@ -138,3 +138,10 @@ export type PauseJobInput = z.input<typeof pauseJobSchema>;
 /** Body of `skip-next`: how many upcoming scheduled fires to skip (default 1). */
 export const skipNextSchema = z.strictObject({ count: z.number().int().min(1).max(10_000).optional() });
 export type SkipNextInput = z.input<typeof skipNextSchema>;
+
+/** Body of `POST /schedule/preview`: a schedule as a job would have it, and how many fires (1-100, default 5). */
+export const previewScheduleSchema = z.strictObject({
+  schedule: scheduleSchema,
+  count: z.number().int().min(1).max(100).optional(),
+});
+export type PreviewScheduleInput = z.input<typeof previewScheduleSchema>;

@@ -1,18 +1,20 @@
 import type { OasisConfig } from '../config/schema.js';
 import { AppError } from '../domain/errors.js';
 import type { HotPort } from '../domain/ports.js';
-import { validateSchedule } from '../domain/schedule.js';
+import { nextFires, validateSchedule } from '../domain/schedule.js';
 import type { JobRecord } from '../domain/types.js';
 import type { AppsRepo } from '../store/db/apps-repo.js';
 import { DEFAULT_RETRY, type JobFields, type JobsRepo, type ScriptVersion } from '../store/db/jobs-repo.js';
 import {
   createJobSchema,
   pauseJobSchema,
+  previewScheduleSchema,
   skipNextSchema,
   triggerJobSchema,
   updateJobSchema,
   type CreateJobInput,
   type PauseJobInput,
+  type PreviewScheduleInput,
   type SkipNextInput,
   type TriggerJobInput,
   type UpdateJobInput,
@@ -197,6 +199,35 @@ export class JobService {
     return { taskId: taskId as string, taskIds };
   }
 
+  /**
+   * The job's next `count` (1-100, default 5) scheduled fires, epoch ms. `basis` says where they
+   * start: `next` = the job's real pending fire (then its plan), `now` = the plan's fires from now
+   * when the job has no pending fire (stopped, paused, a FIXED_DELAY run under way, finished).
+   * With `maxRuns`, the list stops where the runs left (and the `skipNext` fires) run out; the
+   * first `skipNext` fires are skipped fires, not runs.
+   * @throws {AppError} `OASIS_ERR_NOT_FOUND`, `OASIS_ERR_VALIDATION` (count).
+   */
+  async nextFires(id: number, count = 5): Promise<{ fires: number[]; basis: 'next' | 'now'; skipNext: number }> {
+    parseOrThrow(previewScheduleSchema.shape.count, count, 'count');
+    const job = await this.find(id);
+    const hot = await this.deps.hot.jobState(job.app, job.id);
+    const s = job.schedule;
+    const limit = 'maxRuns' in s && s.maxRuns !== undefined ? Math.max(0, s.maxRuns - hot.runs) + hot.skipNext : undefined;
+    const opts = { ...(hot.nextFireAt !== null && { first: hot.nextFireAt }), ...(limit !== undefined && { limit }) };
+    return { fires: nextFires(s, Date.now(), count, opts), basis: hot.nextFireAt !== null ? 'next' : 'now', skipNext: hot.skipNext };
+  }
+
+  /**
+   * The next fires of a schedule not saved yet (the job form's preview), from now.
+   * @throws {AppError} as {@link create} for a bad schedule: `OASIS_ERR_VALIDATION`,
+   *   `OASIS_ERR_BAD_CRON`, `OASIS_ERR_BAD_TIMEZONE`.
+   */
+  previewSchedule(input: PreviewScheduleInput): { fires: number[] } {
+    const v = parseOrThrow(previewScheduleSchema, input);
+    const now = Date.now();
+    return { fires: nextFires(validateSchedule(v.schedule, { now }), now, v.count ?? 5) };
+  }
+
   /** Writes the hot copy of every job again (Redis rebuilt from the database). */
   async resyncAll(): Promise<number> {
     const jobs = await this.deps.jobs.list();
@@ -239,7 +270,8 @@ export class JobService {
     }
     const childJobIds = [...new Set(fields.childJobIds)];
     if (childJobIds.length) await this.checkChildren(current?.id ?? null, childJobIds);
-    return { ...fields, childJobIds, schedule: validateSchedule(fields.schedule) };
+    // An unchanged ONCE schedule may lie in the past (the job already ran): editing other fields stays possible.
+    return { ...fields, childJobIds, schedule: validateSchedule(fields.schedule, current ? { previous: current.schedule } : {}) };
   }
 
   /** Children must exist, and a job must not (transitively) be its own child. */
