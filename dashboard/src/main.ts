@@ -1,5 +1,2 @@
-/** Dashboard entry: registers every element. `scripts/build-dashboard.mjs` bundles from here. */
-import './oasis-login.js';
-import './oasis-app-list.js';
-import './oasis-job-list.js';
+/** Dashboard entry: registers every element (the shell imports the pages). Bundled by `scripts/build-dashboard.mjs`. */
 import './oasis-app.js';

@@ -1,60 +1,121 @@
 import { LitElement, html } from 'lit';
-import { listApps, type AppSummary } from './api.js';
+import { api, errorText, type AppSummary, type Me } from './api.js';
 import { formatTime } from './format.js';
+import { LangController, t } from './i18n.js';
 import { LoadController } from './load-controller.js';
-import { sharedStyles } from './styles.js';
+import { pageStyles, sharedStyles } from './styles.js';
 
-/** `<oasis-app-list>`: the apps (executor groups), loaded when shown, with a refresh button. */
+/**
+ * `<oasis-app-list>`: the apps (executor groups). ADMINs create apps, edit titles and rotate the
+ * worker token; a new token is shown once, here, until the page is left.
+ */
 export class OasisAppList extends LitElement {
-  static override styles = sharedStyles;
+  static override properties = { me: { attribute: false }, shown: { state: true }, error: { state: true } };
+  static override styles = [sharedStyles, pageStyles];
+  declare me: Me;
+  declare shown: { app: string; token: string } | null;
+  declare error: string;
+  private readonly i18n = new LangController(this);
+  private readonly apps = new LoadController<AppSummary[]>(this, () => api.apps());
 
-  private readonly apps = new LoadController<AppSummary[]>(this, listApps);
+  constructor() {
+    super();
+    this.shown = null;
+    this.error = '';
+  }
 
   override render() {
     const { value, loading, error } = this.apps;
+    const admin = this.me?.role === 'ADMIN';
     return html`
-      <section aria-labelledby="apps-title" aria-busy=${loading ? 'true' : 'false'}>
+      <section aria-labelledby="apps-title">
         <div class="bar">
-          <h2 id="apps-title">Apps</h2>
-          <button class="secondary" type="button" @click=${() => this.apps.reload()} ?disabled=${loading}>
-            ${loading ? 'Loading…' : 'Refresh'}
-          </button>
+          <h2 id="apps-title">${t('nav.apps')}</h2>
+          <button class="secondary" type="button" @click=${() => this.apps.reload()} ?disabled=${loading}>${t('common.refresh')}</button>
         </div>
-        <p class="error" role="alert">${error ? `Could not load apps: ${error}` : ''}</p>
-        ${value === undefined ? html`<p class="muted">${loading ? 'Loading apps…' : ''}</p>` : this.renderTable(value)}
+        <p class="error" role="alert">${error || this.error}</p>
+        ${this.shown
+          ? html`<p class="notice" role="status">${t('apps.token', { app: this.shown.app })} <code id="token">${this.shown.token}</code></p>`
+          : ''}
+        ${admin
+          ? html`<form class="filters" @submit=${this.onCreate} aria-label=${t('apps.new')}>
+              <label>${t('common.name')}<input name="name" id="new-app-name" required pattern="[a-z][a-z0-9-]{1,63}" /></label>
+              <label>${t('common.title')}<input name="title" id="new-app-title" /></label>
+              <button type="submit">${t('apps.new')}</button>
+            </form>`
+          : ''}
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">${t('common.name')}</th>
+                <th scope="col">${t('common.title')}</th>
+                <th scope="col">${t('common.created')}</th>
+                <th scope="col">${t('common.actions')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${(value ?? []).map(
+                (app) => html`<tr>
+                  <th scope="row"><code>${app.name}</code></th>
+                  <td>${app.title}</td>
+                  <td>${formatTime(app.createdAt)}</td>
+                  <td class="actions">
+                    <a href="#/workers/${app.name}">${t('nav.workers')}</a>
+                    <a href="#/jobs">${t('nav.jobs')}</a>
+                    ${admin
+                      ? html`<button class="secondary" type="button" @click=${() => this.onEdit(app)}>${t('common.edit')}</button>
+                          <button class="secondary" type="button" @click=${() => this.onRotate(app)}>${t('apps.rotate')}</button>`
+                      : ''}
+                  </td>
+                </tr>`,
+              )}
+            </tbody>
+          </table>
+        </div>
+        ${value?.length === 0 ? html`<p class="muted">${t('common.none')}</p>` : ''}
       </section>
     `;
   }
 
-  private renderTable(apps: AppSummary[]) {
-    if (apps.length === 0) return html`<p class="muted">No apps yet.</p>`;
-    return html`
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Title</th>
-            <th scope="col">Created</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${apps.map(
-            (app) => html`
-              <tr>
-                <th scope="row"><code>${app.name}</code></th>
-                <td>${app.title}</td>
-                <td>${formatTime(app.createdAt)}</td>
-              </tr>
-            `,
-          )}
-        </tbody>
-      </table>
-    `;
+  private async onCreate(e: SubmitEvent): Promise<void> {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    const data = new FormData(form);
+    try {
+      const created = await api.createApp(String(data.get('name')), String(data.get('title') ?? ''));
+      this.shown = { app: created.name, token: created.token };
+      this.error = '';
+      form.reset();
+      await this.apps.reload();
+    } catch (err) {
+      this.error = errorText(err);
+    }
+  }
+
+  private async onEdit(app: AppSummary): Promise<void> {
+    const title = prompt(t('apps.editTitle', { app: app.name }), app.title);
+    if (title === null) return;
+    try {
+      await api.updateApp(app.name, title);
+      await this.apps.reload();
+    } catch (err) {
+      this.error = errorText(err);
+    }
+  }
+
+  private async onRotate(app: AppSummary): Promise<void> {
+    if (!confirm(t('apps.rotateConfirm', { app: app.name }))) return;
+    try {
+      const r = await api.rotateToken(app.name);
+      this.shown = { app: app.name, token: r.token };
+    } catch (err) {
+      this.error = errorText(err);
+    }
   }
 }
 
 customElements.define('oasis-app-list', OasisAppList);
-
 declare global {
   interface HTMLElementTagNameMap {
     'oasis-app-list': OasisAppList;

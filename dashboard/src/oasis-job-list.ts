@@ -1,68 +1,165 @@
 import { LitElement, html } from 'lit';
-import { listJobs, type JobSummary } from './api.js';
+import { api, errorText, type Job, type Me } from './api.js';
 import { formatSchedule, formatTime } from './format.js';
+import { LangController, t } from './i18n.js';
+import { LiveController } from './live.js';
 import { LoadController } from './load-controller.js';
-import { sharedStyles } from './styles.js';
+import { pageStyles, sharedStyles } from './styles.js';
 
-/** `<oasis-job-list>`: every job with its schedule and next fire time, with a refresh button. */
+const stateOf = (j: Job): 'enabled' | 'paused' | 'stopped' => (!j.enabled ? 'stopped' : j.paused ? 'paused' : 'enabled');
+
+/**
+ * `<oasis-job-list>`: jobs, searchable by name or handler and filtered by app and state, with
+ * start / stop / pause (with a note) / resume / run once (with params) / copy / delete (confirmed).
+ * OPERATORs and ADMINs see the actions; VIEWERs read only.
+ */
 export class OasisJobList extends LitElement {
-  static override styles = sharedStyles;
+  static override properties = { me: { attribute: false }, app: { state: true }, state: { state: true }, text: { state: true }, message: { state: true } };
+  static override styles = [sharedStyles, pageStyles];
+  declare me: Me;
+  declare app: string;
+  declare state: string;
+  declare text: string;
+  declare message: string;
+  private readonly i18n = new LangController(this);
+  private readonly jobs = new LoadController<Job[]>(this, () => api.jobs());
+  private timer: number | undefined;
+  private readonly liveCtl = new LiveController(this, {
+    tasks: () => {
+      window.clearTimeout(this.timer);
+      this.timer = window.setTimeout(() => void this.jobs.reload(), 2000);
+    },
+  });
 
-  private readonly jobs = new LoadController<JobSummary[]>(this, listJobs);
+  constructor() {
+    super();
+    this.app = '';
+    this.state = '';
+    this.text = '';
+    this.message = '';
+  }
 
   override render() {
     const { value, loading, error } = this.jobs;
+    const canChange = this.me?.role !== 'VIEWER';
+    const text = this.text.trim().toLowerCase();
+    const rows = (value ?? []).filter(
+      (j) =>
+        (!this.app || j.app === this.app) &&
+        (!this.state || stateOf(j) === this.state) &&
+        (!text || j.name.toLowerCase().includes(text) || j.handler.toLowerCase().includes(text)),
+    );
+    const apps = [...new Set((value ?? []).map((j) => j.app))].sort();
     return html`
-      <section aria-labelledby="jobs-title" aria-busy=${loading ? 'true' : 'false'}>
+      <section aria-labelledby="jobs-title">
         <div class="bar">
-          <h2 id="jobs-title">Jobs</h2>
-          <button class="secondary" type="button" @click=${() => this.jobs.reload()} ?disabled=${loading}>
-            ${loading ? 'Loading…' : 'Refresh'}
-          </button>
+          <h2 id="jobs-title">${t('nav.jobs')}</h2>
+          <div class="actions">
+            ${canChange ? html`<a href="#/jobs/new"><button type="button" tabindex="-1" id="new-job">${t('jobs.new')}</button></a>` : ''}
+            <button class="secondary" type="button" @click=${() => this.jobs.reload()} ?disabled=${loading}>${t('common.refresh')}</button>
+          </div>
         </div>
-        <p class="error" role="alert">${error ? `Could not load jobs: ${error}` : ''}</p>
-        ${value === undefined ? html`<p class="muted">${loading ? 'Loading jobs…' : ''}</p>` : this.renderTable(value)}
+        <div class="filters" role="search">
+          <label>${t('common.search')}<input id="job-search" type="search" placeholder=${t('jobs.filterText')} .value=${this.text} @input=${(e: Event) => (this.text = (e.target as HTMLInputElement).value)} /></label>
+          <label
+            >${t('common.app')}<select id="job-app" @change=${(e: Event) => (this.app = (e.target as HTMLSelectElement).value)}>
+              <option value="">${t('common.all')}</option>
+              ${apps.map((a) => html`<option value=${a} ?selected=${a === this.app}>${a}</option>`)}
+            </select></label
+          >
+          <label
+            >${t('jobs.state')}<select id="job-state" @change=${(e: Event) => (this.state = (e.target as HTMLSelectElement).value)}>
+              <option value="">${t('common.all')}</option>
+              <option value="enabled">${t('jobs.enabled')}</option>
+              <option value="paused">${t('jobs.paused')}</option>
+              <option value="stopped">${t('jobs.stopped')}</option>
+            </select></label
+          >
+        </div>
+        <p class="error" role="alert">${error}</p>
+        <p class="muted" role="status">${this.message}</p>
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">ID</th>
+                <th scope="col">${t('common.name')}</th>
+                <th scope="col">${t('common.app')}</th>
+                <th scope="col">${t('jobs.handler')}</th>
+                <th scope="col">${t('jobs.schedule')}</th>
+                <th scope="col">${t('jobs.state')}</th>
+                <th scope="col">${t('jobs.next')}</th>
+                <th scope="col">${t('common.actions')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${rows.map((j) => this.row(j, canChange))}
+            </tbody>
+          </table>
+        </div>
+        ${value && rows.length === 0 ? html`<p class="muted">${t('common.none')}</p>` : ''}
       </section>
     `;
   }
 
-  private renderTable(jobs: JobSummary[]) {
-    if (jobs.length === 0) return html`<p class="muted">No jobs yet.</p>`;
-    return html`
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">ID</th>
-            <th scope="col">Name</th>
-            <th scope="col">App</th>
-            <th scope="col">Handler</th>
-            <th scope="col">Schedule</th>
-            <th scope="col">State</th>
-            <th scope="col">Next fire</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${jobs.map(
-            (job) => html`
-              <tr>
-                <td>${job.id}</td>
-                <th scope="row">${job.name}</th>
-                <td><code>${job.app}</code></td>
-                <td><code>${job.handler}</code></td>
-                <td>${formatSchedule(job.schedule)}</td>
-                <td>${job.enabled ? 'Running' : 'Stopped'}</td>
-                <td>${job.enabled ? formatTime(job.nextFireAt) : '—'}</td>
-              </tr>
-            `,
-          )}
-        </tbody>
-      </table>
-    `;
+  private row(j: Job, canChange: boolean) {
+    const state = stateOf(j);
+    const act = (label: string, fn: () => Promise<unknown>, cls = 'secondary') =>
+      html`<button class=${cls} type="button" data-action=${label} @click=${() => this.run(fn)}>${label}</button>`;
+    return html`<tr data-job=${j.id}>
+      <td>${j.id}</td>
+      <th scope="row"><a href="#/jobs/${j.id}">${j.name}</a></th>
+      <td>${j.app}</td>
+      <td><code>${j.handler}</code></td>
+      <td>${formatSchedule(j.schedule)}</td>
+      <td><span class=${state === 'enabled' ? 'badge ok' : state === 'paused' ? 'badge run' : 'badge bad'} title=${j.pauseNote ?? ''}>${t(`jobs.${state}`)}</span></td>
+      <td>${formatTime(j.nextFireAt)}</td>
+      <td class="actions">
+        <a href="#/logs?jobId=${j.id}" @click=${(e: Event) => this.openLogs(e, j)}>${t('jobs.logs')}</a>
+        ${canChange
+          ? html`${j.enabled ? act(t('jobs.stop'), () => api.jobAction(j.id, 'stop')) : act(t('jobs.start'), () => api.jobAction(j.id, 'start'))}
+            ${j.paused
+              ? act(t('jobs.resume'), () => api.jobAction(j.id, 'resume'))
+              : act(t('jobs.pause'), async () => {
+                  const note = prompt(t('jobs.pauseNote', { job: j.name }), '');
+                  if (note !== null) await api.pauseJob(j.id, note);
+                })}
+            ${act(t('jobs.trigger'), async () => {
+              const params = prompt(t('jobs.triggerParams', { job: j.name }), j.params);
+              if (params === null) return;
+              const r = await api.triggerJob(j.id, params === j.params ? undefined : params);
+              this.message = t('jobs.triggered', { id: r.taskId });
+            })}
+            <a href="#/jobs/new/${j.id}">${t('jobs.copy')}</a>
+            ${act(
+              t('common.delete'),
+              async () => {
+                if (confirm(t('common.confirmDelete', { what: `${j.name} (#${j.id})` }))) await api.deleteJob(j.id);
+              },
+              'danger',
+            )}`
+          : ''}
+      </td>
+    </tr>`;
+  }
+
+  private openLogs(e: Event, j: Job): void {
+    e.preventDefault();
+    sessionStorage.setItem('oasis.logs.filter', JSON.stringify({ app: j.app, jobId: j.id }));
+    location.hash = '#/logs';
+  }
+
+  private async run(fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+      await this.jobs.reload();
+    } catch (err) {
+      this.message = errorText(err);
+    }
   }
 }
 
 customElements.define('oasis-job-list', OasisJobList);
-
 declare global {
   interface HTMLElementTagNameMap {
     'oasis-job-list': OasisJobList;

@@ -1,50 +1,37 @@
 import { LitElement, css, html } from 'lit';
-import { errorText, login } from './api.js';
-import { sharedStyles } from './styles.js';
+import { api, errorText, type Me } from './api.js';
+import { LangController, t } from './i18n.js';
+import { pageStyles, sharedStyles } from './styles.js';
 
-/** Fired (bubbling, composed) once the token is stored. */
+/** Fired (bubbling, composed, `detail`: the user) once signed in. */
 export const LOGGED_IN_EVENT = 'oasis-logged-in';
 
 /**
- * `<oasis-login>`: username and password form. Stores the token through `api.login` and fires
- * {@link LOGGED_IN_EVENT}; on failure shows the admin's message in an alert line.
+ * `<oasis-login>`: username and password form. The admin answers with the session cookie;
+ * fires {@link LOGGED_IN_EVENT}. A failure (wrong password, rate limit) shows in an alert line.
  */
 export class OasisLogin extends LitElement {
-  static override properties = {
-    busy: { state: true },
-    error: { state: true },
-  };
-
+  static override properties = { busy: { state: true }, error: { state: true } };
   static override styles = [
     sharedStyles,
+    pageStyles,
     css`
       form {
         display: grid;
-        gap: 0.4rem;
+        gap: 0.6rem;
         max-width: 22rem;
         padding: 1.2rem;
         border: 1px solid #dde2ea;
         border-radius: 6px;
       }
-      label {
-        font-weight: 600;
-        margin-top: 0.4rem;
-      }
-      input {
-        font: inherit;
-        padding: 0.35rem 0.5rem;
-        border: 1px solid #9aa3b5;
-        border-radius: 4px;
-      }
       button {
-        margin-top: 0.8rem;
         justify-self: start;
       }
     `,
   ];
-
   declare busy: boolean;
   declare error: string;
+  private readonly i18n = new LangController(this);
 
   constructor() {
     super();
@@ -59,20 +46,13 @@ export class OasisLogin extends LitElement {
   override render() {
     return html`
       <form @submit=${this.onSubmit} aria-labelledby="login-title" aria-busy=${this.busy ? 'true' : 'false'}>
-        <h2 id="login-title">Sign in</h2>
-        <label for="username">Username</label>
-        <input id="username" name="username" autocomplete="username" required ?disabled=${this.busy} />
-        <label for="password">Password</label>
-        <input
-          id="password"
-          name="password"
-          type="password"
-          autocomplete="current-password"
-          required
-          ?disabled=${this.busy}
-        />
+        <h2 id="login-title">${t('login.title')}</h2>
+        <label>${t('login.username')}<input id="username" name="username" autocomplete="username" required ?disabled=${this.busy} /></label>
+        <label
+          >${t('login.password')}<input id="password" name="password" type="password" autocomplete="current-password" required ?disabled=${this.busy}
+        /></label>
         <p class="error" role="alert">${this.error}</p>
-        <button type="submit" ?disabled=${this.busy}>${this.busy ? 'Signing in…' : 'Sign in'}</button>
+        <button type="submit" ?disabled=${this.busy}>${this.busy ? t('login.busy') : t('login.submit')}</button>
       </form>
     `;
   }
@@ -81,30 +61,27 @@ export class OasisLogin extends LitElement {
     event.preventDefault();
     const form = event.currentTarget as HTMLFormElement;
     const data = new FormData(form);
-    const username = String(data.get('username') ?? '').trim();
-    const password = String(data.get('password') ?? '');
     this.busy = true;
     this.error = '';
+    let user: Me;
     try {
-      await login(username, password);
-      form.reset();
-      this.dispatchEvent(new CustomEvent(LOGGED_IN_EVENT, { bubbles: true, composed: true }));
+      user = (await api.login(String(data.get('username') ?? '').trim(), String(data.get('password') ?? ''))).user;
     } catch (err) {
       this.error = errorText(err);
       this.busy = false;
       await this.updateComplete;
-      // Let the person retype the password straight away.
       const password = this.renderRoot.querySelector<HTMLInputElement>('#password');
       password?.focus();
       password?.select();
       return;
     }
     this.busy = false;
+    form.reset();
+    this.dispatchEvent(new CustomEvent(LOGGED_IN_EVENT, { bubbles: true, composed: true, detail: user }));
   }
 }
 
 customElements.define('oasis-login', OasisLogin);
-
 declare global {
   interface HTMLElementTagNameMap {
     'oasis-login': OasisLogin;

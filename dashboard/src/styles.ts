@@ -70,3 +70,134 @@ export const sharedStyles = css`
     margin: 0 0 0.6rem;
   }
 `;
+
+/** Forms, cards, badges, tables that scroll on narrow screens. */
+export const pageStyles = css`
+  .card-grid {
+    display: grid;
+    grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr));
+    gap: 0.8rem;
+    margin: 0.8rem 0;
+  }
+  .card {
+    border: 1px solid #dde2ea;
+    border-radius: 6px;
+    padding: 0.7rem 0.9rem;
+    background: #fafbfd;
+  }
+  .card .value {
+    font-size: 1.6rem;
+    font-weight: 700;
+  }
+  .table-wrap {
+    overflow-x: auto;
+  }
+  form.grid,
+  fieldset {
+    display: grid;
+    grid-template-columns: repeat(auto-fit, minmax(15rem, 1fr));
+    gap: 0.5rem 1rem;
+  }
+  fieldset {
+    border: 1px solid #dde2ea;
+    border-radius: 6px;
+    margin: 0.6rem 0;
+  }
+  legend {
+    font-weight: 600;
+  }
+  label {
+    display: grid;
+    gap: 0.15rem;
+    font-weight: 600;
+    font-size: 0.9rem;
+  }
+  label.check {
+    display: flex;
+    gap: 0.4rem;
+    align-items: center;
+  }
+  input,
+  select,
+  textarea {
+    font: inherit;
+    font-weight: 400;
+    padding: 0.3rem 0.45rem;
+    border: 1px solid #9aa3b5;
+    border-radius: 4px;
+    min-width: 0;
+  }
+  textarea {
+    font-family: ui-monospace, Menlo, Consolas, monospace;
+    min-height: 4rem;
+  }
+  .filters {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.6rem;
+    align-items: end;
+    margin-bottom: 0.6rem;
+  }
+  .actions {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.3rem;
+  }
+  .actions button,
+  button.small {
+    padding: 0.15rem 0.5rem;
+    font-size: 0.85rem;
+  }
+  button.danger {
+    background: #a4161a;
+    border-color: #a4161a;
+  }
+  .badge {
+    display: inline-block;
+    padding: 0 0.45rem;
+    border-radius: 999px;
+    font-size: 0.8rem;
+    font-weight: 600;
+  }
+  .badge.ok {
+    background: #d8f3dc;
+    color: #1b4332;
+  }
+  .badge.run {
+    background: #dbe9ff;
+    color: #1d3b72;
+  }
+  .badge.bad {
+    background: #ffe0e0;
+    color: #7a0c0f;
+  }
+  .notice {
+    background: #fff7d6;
+    border: 1px solid #f0d264;
+    padding: 0.5rem 0.7rem;
+    border-radius: 4px;
+    overflow-wrap: anywhere;
+  }
+  pre.log {
+    background: #111826;
+    color: #e5e9f0;
+    padding: 0.6rem;
+    border-radius: 4px;
+    max-height: 24rem;
+    overflow: auto;
+    white-space: pre-wrap;
+    font-size: 0.85rem;
+  }
+  dl.facts {
+    display: grid;
+    grid-template-columns: max-content 1fr;
+    gap: 0.2rem 1rem;
+  }
+  dl.facts dt {
+    font-weight: 600;
+  }
+  dl.facts dd {
+    margin: 0;
+    overflow-wrap: anywhere;
+  }
+`;

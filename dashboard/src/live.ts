@@ -1,0 +1,111 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { io, type Socket } from 'socket.io-client';
+import type { WorkerInfo } from './api.js';
+
+/** Events of the admin's `/ui` namespace (see `server/src/realtime/ui-gateway.ts`). */
+export interface TaskChange {
+  id: string;
+  jobId: number;
+  status: string;
+  workerId?: string | null;
+  startedAt?: number | null;
+  finishedAt?: number | null;
+}
+export interface LiveEvents {
+  tasks: { app: string; changes: TaskChange[]; more: boolean };
+  workers: { app: string; workers: WorkerInfo[] };
+  log: { taskId: string; seq: number; lines: string[] };
+}
+type Listener<K extends keyof LiveEvents> = (msg: LiveEvents[K]) => void;
+
+/**
+ * The dashboard's one live connection (Socket.IO `/ui`, authenticated by the session cookie).
+ * Opened after sign-in, closed at sign-out; elements listen through {@link LiveController}.
+ * Log subscriptions are kept and sent again after a reconnect.
+ */
+class Live {
+  private socket: Socket | null = null;
+  private readonly listeners = new Map<string, Set<(msg: never) => void>>();
+  private readonly logs = new Set<string>();
+  /** Latest workers per app (for pages opened after the push). */
+  readonly workers = new Map<string, WorkerInfo[]>();
+  connected = false;
+
+  open(): void {
+    if (this.socket) return;
+    const s = io('/ui', { withCredentials: true, transports: ['websocket', 'polling'] });
+    this.socket = s;
+    s.on('connect', () => {
+      this.connected = true;
+      for (const taskId of this.logs) s.emit('subscribe-log', { taskId }, () => undefined);
+      this.fire('status' as keyof LiveEvents, {} as never);
+    });
+    s.on('disconnect', () => {
+      this.connected = false;
+      this.fire('status' as keyof LiveEvents, {} as never);
+    });
+    s.on('workers', (m: LiveEvents['workers']) => {
+      this.workers.set(m.app, m.workers);
+      this.fire('workers', m);
+    });
+    s.on('tasks', (m: LiveEvents['tasks']) => this.fire('tasks', m));
+    s.on('log', (m: LiveEvents['log']) => this.fire('log', m));
+  }
+
+  close(): void {
+    this.socket?.disconnect();
+    this.socket = null;
+    this.connected = false;
+    this.logs.clear();
+    this.workers.clear();
+  }
+
+  on<K extends keyof LiveEvents>(event: K, fn: Listener<K>): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(fn as (msg: never) => void);
+    return () => set.delete(fn as (msg: never) => void);
+  }
+
+  /** Follows a task's log lines; resolves with the admin's answer. */
+  subscribeLog(taskId: string): Promise<{ ok: boolean; message?: string }> {
+    this.logs.add(taskId);
+    const s = this.socket;
+    if (!s) return Promise.resolve({ ok: false, message: 'not connected' });
+    return s
+      .timeout(5000)
+      .emitWithAck('subscribe-log', { taskId })
+      .catch(() => ({ ok: false, message: 'no answer' })) as Promise<{ ok: boolean; message?: string }>;
+  }
+
+  unsubscribeLog(taskId: string): void {
+    this.logs.delete(taskId);
+    this.socket?.emit('unsubscribe-log', { taskId });
+  }
+
+  private fire(event: string, msg: unknown): void {
+    for (const fn of this.listeners.get(event) ?? []) (fn as (m: unknown) => void)(msg);
+  }
+}
+
+export const live = new Live();
+
+/** Calls `handlers` for live events while its host is on the page. */
+export class LiveController implements ReactiveController {
+  private offs: (() => void)[] = [];
+  constructor(
+    host: ReactiveControllerHost,
+    private readonly handlers: { [K in keyof LiveEvents]?: Listener<K> },
+  ) {
+    host.addController(this);
+  }
+  hostConnected(): void {
+    for (const [event, fn] of Object.entries(this.handlers)) {
+      this.offs.push(live.on(event as keyof LiveEvents, fn as Listener<keyof LiveEvents>));
+    }
+  }
+  hostDisconnected(): void {
+    for (const off of this.offs) off();
+    this.offs = [];
+  }
+}

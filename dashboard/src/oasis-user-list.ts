@@ -1,0 +1,167 @@
+import { LitElement, html } from 'lit';
+import { api, errorText, type AppSummary, type Me, type Role, type User } from './api.js';
+import { formatTime } from './format.js';
+import { LangController, t } from './i18n.js';
+import { pageStyles, sharedStyles } from './styles.js';
+
+const ROLES: Role[] = ['ADMIN', 'OPERATOR', 'VIEWER'];
+
+/**
+ * `<oasis-user-list>`: users, roles and permitted apps (ADMIN); everyone can change their own
+ * password here.
+ */
+export class OasisUserList extends LitElement {
+  static override properties = { me: { attribute: false }, users: { state: true }, apps: { state: true }, error: { state: true }, message: { state: true } };
+  static override styles = [sharedStyles, pageStyles];
+  declare me: Me;
+  declare users: User[];
+  declare apps: AppSummary[];
+  declare error: string;
+  declare message: string;
+  private readonly i18n = new LangController(this);
+
+  constructor() {
+    super();
+    this.users = [];
+    this.apps = [];
+    this.error = '';
+    this.message = '';
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.load();
+  }
+
+  private async load(): Promise<void> {
+    try {
+      if (this.me.role === 'ADMIN') [this.users, this.apps] = await Promise.all([api.users(), api.apps()]);
+    } catch (err) {
+      this.error = errorText(err);
+    }
+  }
+
+  override render() {
+    const admin = this.me?.role === 'ADMIN';
+    return html`
+      <section aria-labelledby="users-title">
+        <h2 id="users-title">${t('nav.users')}</h2>
+        <p class="error" role="alert">${this.error}</p>
+        <p class="muted" role="status">${this.message}</p>
+        <form class="filters" @submit=${this.onOwnPassword} aria-label=${t('users.changeOwn')}>
+          <label>${t('users.current')}<input type="password" name="current" autocomplete="current-password" required /></label>
+          <label>${t('users.password')}<input type="password" name="password" autocomplete="new-password" minlength="8" required /></label>
+          <button type="submit">${t('users.changeOwn')}</button>
+        </form>
+        ${admin
+          ? html`<form class="filters" id="new-user" @submit=${this.onCreate} aria-label=${t('users.new')}>
+                <label>${t('login.username')}<input name="username" id="new-username" required /></label>
+                <label>${t('users.password')}<input name="password" id="new-password" type="password" autocomplete="new-password" minlength="8" required /></label>
+                <label
+                  >${t('users.role')}<select name="role" id="new-role">
+                    ${ROLES.map((r) => html`<option value=${r}>${r}</option>`)}
+                  </select></label
+                >
+                <label
+                  >${t('users.apps')}<select name="apps" id="new-apps" multiple size="3">
+                    ${this.apps.map((a) => html`<option value=${a.name}>${a.name}</option>`)}
+                  </select></label
+                >
+                <button type="submit">${t('users.new')}</button>
+              </form>
+              <div class="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">${t('login.username')}</th>
+                      <th scope="col">${t('users.role')}</th>
+                      <th scope="col">${t('users.apps')}</th>
+                      <th scope="col">${t('common.created')}</th>
+                      <th scope="col">${t('common.actions')}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${this.users.map((u) => this.row(u))}
+                  </tbody>
+                </table>
+              </div>`
+          : ''}
+      </section>
+    `;
+  }
+
+  private row(u: User) {
+    return html`<tr>
+      <th scope="row">${u.username}</th>
+      <td>
+        <select aria-label="${t('users.role')}: ${u.username}" @change=${(e: Event) => this.change(u, { role: (e.target as HTMLSelectElement).value as Role })}>
+          ${ROLES.map((r) => html`<option value=${r} ?selected=${r === u.role}>${r}</option>`)}
+        </select>
+      </td>
+      <td>
+        ${u.role === 'ADMIN'
+          ? t('users.allApps')
+          : html`<select multiple size="3" aria-label="${t('users.apps')}: ${u.username}" @change=${(e: Event) =>
+              this.change(u, { apps: [...(e.target as HTMLSelectElement).selectedOptions].map((o) => o.value) })}>
+              ${this.apps.map((a) => html`<option value=${a.name} ?selected=${u.apps.includes(a.name)}>${a.name}</option>`)}
+            </select>`}
+      </td>
+      <td>${formatTime(u.createdAt)}</td>
+      <td class="actions">
+        <button class="secondary" type="button" @click=${() => this.onSetPassword(u)}>${t('users.setPassword')}</button>
+        ${u.id !== this.me.id
+          ? html`<button class="danger" type="button" @click=${() => this.onDelete(u)}>${t('common.delete')}</button>`
+          : ''}
+      </td>
+    </tr>`;
+  }
+
+  private async act(fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+      this.error = '';
+      this.message = t('common.saved');
+      await this.load();
+    } catch (err) {
+      this.error = errorText(err);
+    }
+  }
+
+  private change(u: User, patch: { role?: Role; apps?: string[] }): Promise<void> {
+    return this.act(() => api.updateUser(u.id, patch));
+  }
+
+  private onSetPassword(u: User): Promise<void> {
+    const password = prompt(t('users.newPassword', { user: u.username }), '');
+    return password ? this.act(() => api.setPassword(u.id, password)) : Promise.resolve();
+  }
+
+  private onDelete(u: User): Promise<void> {
+    return confirm(t('common.confirmDelete', { what: u.username })) ? this.act(() => api.deleteUser(u.id)) : Promise.resolve();
+  }
+
+  private async onCreate(e: SubmitEvent): Promise<void> {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    const d = new FormData(form);
+    await this.act(() =>
+      api.createUser({ username: String(d.get('username')), password: String(d.get('password')), role: String(d.get('role')) as Role, apps: d.getAll('apps').map(String) }),
+    );
+    if (!this.error) form.reset();
+  }
+
+  private async onOwnPassword(e: SubmitEvent): Promise<void> {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    const d = new FormData(form);
+    await this.act(() => api.setPassword(this.me.id, String(d.get('password')), String(d.get('current'))));
+    if (!this.error) form.reset();
+  }
+}
+
+customElements.define('oasis-user-list', OasisUserList);
+declare global {
+  interface HTMLElementTagNameMap {
+    'oasis-user-list': OasisUserList;
+  }
+}
