@@ -38,12 +38,12 @@ for i = 0, n - 1 do
   else
     if following == '' then
       redis.call('HDEL', jobKey, 'next')
+      redis.call('HSET', jobKey, 'lastFire', scheduledAt)
       redis.call('ZREM', KEYS[1], jobId)
     else
-      redis.call('HSET', jobKey, 'next', following)
+      redis.call('HSET', jobKey, 'next', following, 'lastFire', scheduledAt)
       redis.call('ZADD', KEYS[1], following, jobId)
     end
-    redis.call('HSET', jobKey, 'lastFire', scheduledAt)
     local skips = tonumber(h[8] or '0') or 0
     if taskId ~= '' and skips > 0 then
       redis.call('HINCRBY', jobKey, 'skipNext', -1)

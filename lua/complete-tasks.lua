@@ -25,13 +25,13 @@ local out = {}
 for i = 0, n - 1 do
   local a = 7 + i * 7
   local taskId = ARGV[a]
-  local t = redis.call('HMGET', C.base .. 'task:' .. taskId, 'status', 'worker', 'attempt')
-  if not t[1] then
+  local t = oasis_read_task(C, taskId)
+  if not t then
     out[#out + 1] = 0
-  elseif t[1] ~= 'RUNNING' or t[2] ~= worker or t[3] ~= ARGV[a + 1] then
+  elseif t.status ~= 'RUNNING' or t.worker ~= worker or t.attempt ~= ARGV[a + 1] then
     out[#out + 1] = -1
   else
-    oasis_finalize(C, taskId, ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6])
+    oasis_finalize(C, taskId, ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], t)
     out[#out + 1] = 1
   end
 end

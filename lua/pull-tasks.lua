@@ -39,12 +39,12 @@ while #out < max do
   if not id then id = redis.call('RPOP', KEYS[2]) end
   if not id then break end
   local taskKey = ARGV[5] .. 'task:' .. id
-  if redis.call('EXISTS', taskKey) == 1 then
+  local t = redis.call('HMGET', taskKey, 'id', 'jobId', 'handler', 'params', 'scheduledAt',
+    'attempt', 'trigger', 'shardIndex', 'shardTotal', 'timeoutMs', 'script')
+  if t[1] then
     redis.call('HSET', taskKey, 'status', 'RUNNING', 'worker', ARGV[1], 'startedAt', now)
     redis.call('ZADD', KEYS[3], deadline, id)
     redis.call('SADD', KEYS[4], id)
-    local t = redis.call('HMGET', taskKey, 'id', 'jobId', 'handler', 'params', 'scheduledAt',
-      'attempt', 'trigger', 'shardIndex', 'shardTotal', 'timeoutMs', 'script')
     local timeout = tonumber(t[10] or '0') or 0
     if timeout > 0 then redis.call('ZADD', KEYS[6], now + timeout + grace, id) end
     out[#out + 1] = t

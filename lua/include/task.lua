@@ -22,7 +22,8 @@ local OASIS_SUFFIX = {
   finals = 'finals', workers = 'workers', delayed = 'delayed', deadlines = 'deadlines',
 }
 local OASIS_TASK_FIELDS = { 'id', 'jobId', 'handler', 'params', 'scheduledAt', 'attempt', 'trigger',
-  'shardIndex', 'shardTotal', 'timeoutMs', 'chain', 'script', 'worker', 'startedAt', 'status', 'target' }
+  'shardIndex', 'shardTotal', 'timeoutMs', 'chain', 'script', 'worker', 'startedAt', 'status', 'target',
+  'retryAt', 'buffered' }
 
 local function oasis_ctx(base, now, ttl, seed)
   local C = { base = base, now = tonumber(now), ttl = tonumber(ttl), wake = {}, kill = {}, resched = false, k = {} }
@@ -136,14 +137,17 @@ local function oasis_copy(t)
 end
 
 -- Removes every in-flight trace of a task (queues are left: a popped id without hash is skipped).
+-- Only the structures the task can be in are touched: this runs once per task on the hot path.
 local function oasis_forget(C, t)
   redis.call('DEL', C.base .. 'task:' .. t.id)
-  redis.call('ZREM', C.k.running, t.id)
   redis.call('ZREM', C.k.inflight, t.id)
-  redis.call('ZREM', C.k.deadlines, t.id)
-  redis.call('ZREM', C.k.delayed, t.id)
-  if t.worker and t.worker ~= '' then redis.call('SREM', C.base .. 'w:' .. t.worker .. ':running', t.id) end
-  redis.call('SREM', C.base .. 'active:' .. t.jobId, t.id)
+  if t.status == 'RUNNING' then
+    redis.call('ZREM', C.k.running, t.id)
+    if t.timeoutMs ~= '' and t.timeoutMs ~= '0' then redis.call('ZREM', C.k.deadlines, t.id) end
+  end
+  if t.retryAt ~= '' then redis.call('ZREM', C.k.delayed, t.id) end
+  if t.worker ~= '' then redis.call('SREM', C.base .. 'w:' .. t.worker .. ':running', t.id) end
+  if t.buffered ~= '1' then redis.call('SREM', C.base .. 'active:' .. t.jobId, t.id) end
 end
 
 local oasis_dispatch
@@ -173,8 +177,9 @@ local function oasis_after_run(C, t)
     if left <= 0 then oasis_delay_next(C, jobId) end
   end
   -- Overlap BUFFER_*: when nothing of the job is in flight any more, the oldest buffered fire goes.
-  if redis.call('SCARD', C.base .. 'active:' .. jobId) == 0 then
-    local nextId = redis.call('LPOP', C.base .. 'buf:' .. jobId)
+  local bufKey = C.base .. 'buf:' .. jobId
+  if redis.call('LLEN', bufKey) > 0 and redis.call('SCARD', C.base .. 'active:' .. jobId) == 0 then
+    local nextId = redis.call('LPOP', bufKey)
     if nextId then
       local b = oasis_read_task(C, nextId)
       if b then
@@ -236,10 +241,11 @@ local function oasis_end(C, t, status, output, err, startedAt, finishedAt)
   if retryId == '' then oasis_after_run(C, t) end
 end
 
--- Ends an in-flight task by id. `startedAt` "" keeps the start recorded at pull. Returns false
--- when the task is not in flight.
-local function oasis_finalize(C, taskId, status, output, err, startedAt, finishedAt)
-  local t = oasis_read_task(C, taskId)
+-- Ends an in-flight task by id (`known`: its fields, when the caller already read them with
+-- oasis_read_task). `startedAt` "" keeps the start recorded at pull. Returns false when the task
+-- is not in flight.
+local function oasis_finalize(C, taskId, status, output, err, startedAt, finishedAt, known)
+  local t = known or oasis_read_task(C, taskId)
   if not t then return false end
   if startedAt == '' then startedAt = t.startedAt end
   oasis_forget(C, t)
