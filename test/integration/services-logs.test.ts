@@ -31,6 +31,7 @@ describe('LogService and LogsRepo.writeFinals (MariaDB + Redis)', function () {
   before(async function () {
     s = await createAdminStack();
     appId = (await s.services.apps.create({ name: 'reports' })).id;
+    await s.onlineWorker('reports');
     jobId = (await s.services.jobs.create({ app: 'reports', name: 'daily', handler: 'h', schedule: { type: 'NONE' } })).id;
     await s.repos.logs.writeFinals(
       [final(1), final(2, { status: 'FAILED', error: 'boom', result: null }), final(3)],
