@@ -32,7 +32,7 @@ for i = 0, n - 1 do
     ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
   local jobKey = base .. 'job:' .. jobId
   local h = redis.call('HMGET', jobKey, 'next', 'ver', 'handler', 'params', 'routing', 'timeoutMs',
-    'overlap', 'skipNext', 'maxRuns', 'delayMs', 'script', 'bufMax')
+    'overlap', 'skipNext', 'maxRuns', 'delayMs', 'script', 'bufMax', 'kids')
   if h[1] ~= scheduledAt or h[2] ~= ver then
     out[#out + 1] = 0
   else
@@ -64,6 +64,7 @@ for i = 0, n - 1 do
         id = taskId, jobId = jobId, handler = h[3] or '', params = h[4] or '',
         scheduledAt = scheduledAt, attempt = 1, trigger = trigger, shardIndex = 0, shardTotal = 1,
         timeoutMs = h[6] or '0', chain = delayed and '1' or '0', script = h[11] or '', worker = '',
+        kids = h[13] or '',
       }
       if oasis_overlap(C, t, h[7], h[12]) then oasis_dispatch(C, t, h[5] or 'BUSYOVER', true) end
       out[#out + 1] = 1

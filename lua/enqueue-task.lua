@@ -27,7 +27,7 @@
 local C = oasis_ctx(ARGV[2], ARGV[1], ARGV[3], ARGV[4])
 local jobId = ARGV[5]
 local jobKey = C.base .. 'job:' .. jobId
-local h = redis.call('HMGET', jobKey, 'handler', 'params', 'routing', 'timeoutMs', 'script')
+local h = redis.call('HMGET', jobKey, 'handler', 'params', 'routing', 'timeoutMs', 'script', 'kids')
 if not h[1] then return oasis_effects(C, -1) end
 if ARGV[11] ~= '' then
   if not redis.call('SET', C.base .. 'dedupe:' .. ARGV[11], '1', 'NX', 'PX', 86400000) then
@@ -47,6 +47,6 @@ if ARGV[9] == '1' then params = ARGV[10] end
 local ids = oasis_dispatch(C, {
   id = ARGV[6], jobId = jobId, handler = h[1], params = params, scheduledAt = tostring(t),
   attempt = 1, trigger = ARGV[7], shardIndex = 0, shardTotal = 1, timeoutMs = h[4] or '0',
-  chain = '0', script = h[5] or '', worker = '',
+  chain = '0', script = h[5] or '', worker = '', kids = h[6] or '',
 }, h[3] or 'BUSYOVER', false)
 return oasis_effects(C, ids)

@@ -14,7 +14,8 @@
 
   A task hash holds: id, jobId, handler, params, scheduledAt, attempt, trigger, shardIndex,
   shardTotal, timeoutMs, status (QUEUED | RUNNING), target, worker, createdAt, startedAt,
-  chain ("1": a scheduled fire of a FIXED_DELAY job, whose end plans the next fire),
+  chain ("1": a scheduled fire of a FIXED_DELAY job, whose end plans the next fire), kids ("1":
+  the job has child jobs: its final records tell the writer to fire them),
   script (JSON {language, source, version} of a script job, or absent), retryAt, buffered.
 ]]
 local OASIS_SUFFIX = {
@@ -23,7 +24,7 @@ local OASIS_SUFFIX = {
 }
 local OASIS_TASK_FIELDS = { 'id', 'jobId', 'handler', 'params', 'scheduledAt', 'attempt', 'trigger',
   'shardIndex', 'shardTotal', 'timeoutMs', 'chain', 'script', 'worker', 'startedAt', 'status', 'target',
-  'retryAt', 'buffered' }
+  'retryAt', 'buffered', 'kids' }
 
 local function oasis_ctx(base, now, ttl, seed)
   local C = { base = base, now = tonumber(now), ttl = tonumber(ttl), wake = {}, kill = {}, resched = false, k = {} }
@@ -127,6 +128,7 @@ local function oasis_write_task(C, t, status, target)
     'shardIndex', t.shardIndex, 'shardTotal', t.shardTotal, 'timeoutMs', t.timeoutMs,
     'status', status, 'target', target, 'createdAt', C.now, 'chain', t.chain)
   if t.script and t.script ~= '' then redis.call('HSET', key, 'script', t.script) end
+  if t.kids == '1' then redis.call('HSET', key, 'kids', '1') end
   redis.call('ZADD', C.k.inflight, t.scheduledAt, t.id)
 end
 
@@ -236,7 +238,7 @@ local function oasis_end(C, t, status, output, err, startedAt, finishedAt)
     shardIndex = tostring(t.shardIndex), shardTotal = tostring(t.shardTotal), worker = t.worker or '',
     startedAt = startedAt, finishedAt = tostring(finishedAt), status = status,
     result = output, error = err, hasLog = redis.call('EXISTS', C.base .. 'log:' .. t.id),
-    retryTaskId = retryId, scriptVersion = script and tostring(script.version) or '',
+    retryTaskId = retryId, scriptVersion = script and tostring(script.version) or '', kids = t.kids or '',
   }))
   if retryId == '' then oasis_after_run(C, t) end
 end

@@ -62,6 +62,7 @@ function record(id: string, jobId: number, status: WrittenRecord['status'], retr
     result: null,
     error: status === 'SUCCESS' ? null : 'boom',
     retryTaskId,
+    hasChildren: false,
   };
 }
 

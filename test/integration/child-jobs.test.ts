@@ -24,6 +24,7 @@ function record(jobId: number, status: WrittenRecord['status'], over: Partial<Wr
     result: '{"rows":42}',
     error: null,
     retryTaskId: '',
+    hasChildren: true,
     ...over,
   };
 }

@@ -86,6 +86,7 @@ export class HotRuntime implements HotPort {
         endAt: window.endAt ?? '',
         delayMs: s.type === 'FIXED_DELAY' ? s.delayMs : 0,
         script: job.script ? JSON.stringify({ ...job.script, version: job.scriptVersion }) : '',
+        kids: job.childJobIds.length > 0 ? '1' : '',
         defVersion: job.version,
       },
     );

@@ -7,7 +7,7 @@ import type { FinalFields, FinalsStore } from '../store/redis/finals-store.js';
  * A final record as the writer hands it to its listeners: the database row plus `retryTaskId`,
  * the id of the retry that follows this attempt ('' when none does: this attempt is final).
  */
-export type WrittenRecord = FinalRecord & { retryTaskId: string };
+export type WrittenRecord = FinalRecord & { retryTaskId: string; hasChildren: boolean };
 
 /**
  * Told after a batch of one app is committed to the database (before it is acknowledged in the
@@ -59,6 +59,7 @@ function toRecord(f: FinalFields, appId: number): WrittenRecord {
     error: f.error || null,
     // Records written before retries existed have no such field: nothing follows them.
     retryTaskId: f.retryTaskId ? String(f.retryTaskId) : '',
+    hasChildren: f.kids === '1',
   };
 }
 

@@ -35,6 +35,8 @@ export class ChildJobFirer {
   readonly onWritten = async (_app: string, records: readonly WrittenRecord[]): Promise<void> => {
     for (const r of records) {
       if (r.retryTaskId !== '') continue; // not the last attempt: the retry decides
+      // Only records of jobs with children look the job up: the writer must not query per record.
+      if (!r.hasChildren) continue;
       if (r.status !== 'SUCCESS' && !CHILD_FAILURE_STATUSES.has(r.status)) continue;
       try {
         await this.fireChildren(r);

@@ -24,6 +24,8 @@ export interface FinalFields {
   hasLog: number;
   /** Id of the retry queued after this attempt; '' or absent when this attempt is final. */
   retryTaskId?: string;
+  /** "1" when the job had child jobs when the task was made (the writer's listeners fire them). */
+  kids?: string;
 }
 
 /** One final record waiting in an app's finals STREAM. */
