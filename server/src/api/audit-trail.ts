@@ -54,12 +54,14 @@ export function actionOf(method: string, routePath: string): { action: string; t
   return { action: `${targetType}.${verb}`, targetType };
 }
 
-function targetIdOf(req: Request, body: unknown): string | null {
+/** `:id` / `:name` of the path, else the answer's; apps are named by their name, everything else by id. */
+function targetIdOf(req: Request, body: unknown, targetType: string): string | null {
   const p = req.params as Record<string, string | undefined>;
   const id = p['id'] ?? p['name'];
   if (id !== undefined) return id;
   if (typeof body === 'object' && body !== null) {
-    const v = (body as Record<string, unknown>)['id'] ?? (body as Record<string, unknown>)['name'];
+    const b = body as Record<string, unknown>;
+    const v = targetType === 'app' ? (b['name'] ?? b['id']) : (b['id'] ?? b['name']);
     if (typeof v === 'string' || typeof v === 'number') return String(v);
   }
   return null;
@@ -86,7 +88,7 @@ export function auditTrail(audit: AuditService, logger: Logger): RequestHandler 
           by: l.user,
           action: l.auditAction ?? derived.action,
           targetType: derived.targetType,
-          targetId: targetIdOf(req, l.auditBody),
+          targetId: targetIdOf(req, l.auditBody, derived.targetType),
           app,
           before: l.auditBefore ?? null,
           after: l.auditBody ?? (Object.keys(reqBody).length ? reqBody : null),
