@@ -8,6 +8,8 @@
  *
  * BENCH_SCHEDULE=rate spreads jobs over the second (each keeps the phase it was created with);
  * BENCH_SCHEDULE=cron uses `* * * * * *`: every job fires on the same millisecond (worst case).
+ * BENCH_PROFILE=<dir> writes a V8 CPU profile of the admin and of the worker there (open it in
+ * Chrome DevTools) — where the time goes when lateness grows.
  */
 import mysql from 'mysql2/promise';
 import { Redis } from 'ioredis';
@@ -23,6 +25,13 @@ const SCHEDULE = process.env.BENCH_SCHEDULE === 'cron' ? 'cron' : 'rate';
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8000);
 const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 10);
 const PASSWORD = 'bench-admin-password';
+
+/** Node options that profile a process when BENCH_PROFILE names a directory. */
+function profileArgs(name: string): string[] {
+  const dir = process.env.BENCH_PROFILE;
+  // One directory per process: the tsx loader thread writes a profile of its own next to the main one.
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}/${name}`] : [];
+}
 
 function pct(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -40,7 +49,7 @@ async function main() {
     OASIS_DATABASE_URL: db.url,
     OASIS_ADMIN_PASSWORD: PASSWORD,
     OASIS_LOG_LEVEL: process.env.BENCH_ADMIN_LOG ?? 'error',
-  });
+  }, profileArgs('admin'));
   let worker: ReturnType<typeof runTs> | null = null;
   try {
     const api = new ApiClient(admin.url);
@@ -54,7 +63,7 @@ async function main() {
       OASIS_TEST_RECORD_KEY: recordKey,
       OASIS_TEST_REDIS_URL: TEST_REDIS_URL,
       OASIS_TEST_LOG: '0',
-    });
+    }, profileArgs('worker'));
     await waitFor(async () => worker!.output().includes('worker started'), 20_000, 'worker start');
 
     process.stdout.write(`creating ${JOBS} jobs (${SCHEDULE})…\n`);

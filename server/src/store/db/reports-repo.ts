@@ -29,19 +29,24 @@ export class ReportsRepo {
    * twice) yields the same rows. Returns how many rows the day has.
    */
   async refreshDay(day: string, start: number, end: number): Promise<number> {
-    const { JobLog, JobLogReport } = this.models;
-    const counted = (await JobLog.findAll({
-      attributes: ['appId', 'jobId', 'status', [fn('COUNT', col('id')), 'n']],
-      where: { scheduledAt: { [Op.gte]: start, [Op.lt]: end } },
-      group: ['appId', 'jobId', 'status'],
-      raw: true,
-    })) as unknown as { appId: number; jobId: number; status: string; n: number | string }[];
-    const rows = counted.map((c) => ({ day, appId: Number(c.appId), jobId: Number(c.jobId), status: c.status, count: Number(c.n) }));
-    await inTransaction(JobLogReport.sequelize!, async (transaction) => {
-      await JobLogReport.destroy({ where: { day }, transaction });
-      if (rows.length) await JobLogReport.bulkCreate(rows, { transaction });
+    const { JobLogReport } = this.models;
+    const sequelize = JobLogReport.sequelize!;
+    // All in the database: a busy day has thousands of (job, status) rows, and building them as
+    // model instances would block the admin's event loop — and every fire's timer — for a while.
+    return inTransaction(sequelize, async (transaction) => {
+      await sequelize.query('DELETE FROM oasis_job_log_report WHERE day = ?', { replacements: [day], transaction });
+      await sequelize.query(
+        'INSERT INTO oasis_job_log_report (day, app_id, job_id, status, count) ' +
+          'SELECT ?, app_id, job_id, status, COUNT(*) FROM oasis_job_log ' +
+          'WHERE scheduled_at >= ? AND scheduled_at < ? GROUP BY app_id, job_id, status',
+        { replacements: [day, start, end], transaction },
+      );
+      const [rows] = await sequelize.query('SELECT COUNT(*) AS n FROM oasis_job_log_report WHERE day = ?', {
+        replacements: [day],
+        transaction,
+      });
+      return Number((rows as { n: number | string }[])[0]?.n ?? 0);
     });
-    return rows.length;
   }
 
   /** Counts summed per day and status over the filter (days without rows are absent). */
