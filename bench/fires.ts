@@ -8,6 +8,8 @@
  *
  * BENCH_SCHEDULE=rate spreads jobs over the second (each keeps the phase it was created with);
  * BENCH_SCHEDULE=cron uses `* * * * * *`: every job fires on the same millisecond (worst case).
+ * BENCH_DETAIL=1 prints the p99 of each second of the window; BENCH_ADMIN_NODE_ARGS passes Node
+ * options to the admin process (e.g. "--max-semi-space-size=64").
  * BENCH_PROFILE=<dir> writes a V8 CPU profile of the admin and of the worker there (open it in
  * Chrome DevTools) — where the time goes when lateness grows.
  */
@@ -49,7 +51,7 @@ async function main() {
     OASIS_DATABASE_URL: db.url,
     OASIS_ADMIN_PASSWORD: PASSWORD,
     OASIS_LOG_LEVEL: process.env.BENCH_ADMIN_LOG ?? 'error',
-  }, profileArgs('admin'));
+  }, [...profileArgs('admin'), ...(process.env.BENCH_ADMIN_NODE_ARGS ?? '').split(' ').filter(Boolean)]);
   let worker: ReturnType<typeof runTs> | null = null;
   try {
     const api = new ApiClient(admin.url);
@@ -98,6 +100,21 @@ async function main() {
     const expected = JOBS * SECONDS;
     const misses = expected - seen.size;
     const lateness = execs.map((e) => e.startedAt - e.scheduledAt).sort((a, b) => a - b);
+    if (process.env.BENCH_DETAIL) {
+      // p99 per second of the window: periodic spikes (a chore, GC) stand out from steady queueing.
+      const perSecond = new Map<number, number[]>();
+      for (const e of execs) {
+        const s = Math.floor((e.scheduledAt - from) / 1000);
+        const list = perSecond.get(s) ?? [];
+        list.push(e.startedAt - e.scheduledAt);
+        perSecond.set(s, list);
+      }
+      const line = [...perSecond.entries()]
+        .sort((a, b) => a[0] - b[0])
+        .map(([s, l]) => `${s}:${pct(l.sort((a, b) => a - b), 99)}`)
+        .join(' ');
+      process.stdout.write(`p99 per second (s:ms): ${line}\n`);
+    }
 
     await new Promise((r) => setTimeout(r, 3000));
     const conn = await mysql.createConnection(db.url);

@@ -57,6 +57,21 @@ async function seed(repos: Repositories, now: number, apps: { a: number; b: numb
 describe('daily report: recounted per UTC day, job and status', function () {
   this.timeout(30_000);
 
+  it('recounts yesterday only early in the day (late records), today always', async () => {
+    const refreshed: string[] = [];
+    const at = (iso: string) =>
+      new ReportService({
+        reports: { refreshDay: async (day: string) => void refreshed.push(day) } as never,
+        apps: {} as never,
+        now: () => Date.parse(iso),
+      });
+    await at('2026-11-25T01:00:00Z').refresh();
+    expect(refreshed).to.deep.equal(['2026-11-24', '2026-11-25']);
+    refreshed.length = 0;
+    await at('2026-11-25T12:00:00Z').refresh();
+    expect(refreshed).to.deep.equal(['2026-11-25']);
+  });
+
   describe('on MariaDB, through the API', () => {
     let s: AdminStack;
     let api: ApiClient;
@@ -81,7 +96,7 @@ describe('daily report: recounted per UTC day, job and status', function () {
       // The writer may deliver a batch twice: same rows, same counts.
       await s.repos.logs.writeFinals(records, []);
       await s.services.reports.refresh(days);
-      await s.services.reports.refresh(); // today and yesterday again
+      await s.services.reports.refresh(); // today (and yesterday early in the day) again
 
       const week = await api.ok<{ days: { day: string; counts: Record<string, number>; total: number }[] }>('GET', '/api/v1/reports/daily?days=7');
       expect(week.days.map((d) => d.day)).to.deep.equal(lastDays(7, now));
@@ -128,7 +143,7 @@ describe('daily report: recounted per UTC day, job and status', function () {
         lock: new LeaderLock(s.redis.redis, s.redis.keys.maintenanceLock, 3000),
         config: { sweepMs: 50, workerTtlMs: 15_000 },
         logger: silentLogger,
-        chores: [{ name: 'daily-report', everyMs: 60_000, run: () => s.services.reports.refresh() }],
+        chores: [{ name: 'daily-report', everyMs: 60_000, run: () => s.services.reports.refresh(lastDays(2, Date.now())) }],
       });
       sweeper.start();
       try {

@@ -38,9 +38,12 @@ export interface ReportServiceDeps {
   now?: () => number;
 }
 
+/** How long after midnight (UTC) yesterday is still recounted. */
+export const YESTERDAY_GRACE_MS = 2 * 3600 * 1000;
+
 /**
  * Daily run counts per job and status (`oasis_job_log_report`). The maintenance leader refreshes
- * today and yesterday every minute by recounting the log records scheduled on each UTC day, so
+ * today (and yesterday, early in the day) every minute by recounting the log records scheduled on each UTC day, so
  * the counts are exact whatever was delivered twice, and remain after log retention.
  */
 export class ReportService {
@@ -51,10 +54,17 @@ export class ReportService {
   }
 
   /**
-   * Recounts the given UTC days (default: yesterday and today). Yesterday is included because
-   * records of tasks scheduled just before midnight are written after it.
+   * Recounts the given UTC days (default: today, and yesterday during the first
+   * {@link YESTERDAY_GRACE_MS} of the day: records of tasks scheduled just before midnight are
+   * written after it). Yesterday is a whole day of records: recounting it every minute all day
+   * long would cost the database more than everything else the report does.
    */
-  async refresh(days: readonly string[] = lastDays(2, this.now())): Promise<void> {
+  async refresh(days?: readonly string[]): Promise<void> {
+    if (!days) {
+      const now = this.now();
+      const today = utcDay(now);
+      days = now - dayRange(today).start < YESTERDAY_GRACE_MS ? lastDays(2, now) : [today];
+    }
     for (const day of days) {
       const { start, end } = dayRange(day);
       await this.deps.reports.refreshDay(day, start, end);
