@@ -155,7 +155,9 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
       if (what === 'rerouted') gateway?.wake(app, ['']);
       else finalWriter.nudge();
     },
-    chores: [{ name: 'daily-report', everyMs: 60_000, run: () => services.reports.refresh() }],
+    // The report is counted up by the writer; the hourly recount repairs what a rare double delivery
+    // could have counted twice (today, and yesterday early in the day).
+    chores: [{ name: 'daily-report', everyMs: 3_600_000, run: () => services.reports.refresh() }],
   });
 
   const api = createApi({

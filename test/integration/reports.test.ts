@@ -88,6 +88,17 @@ describe('daily report: recounted per UTC day, job and status', function () {
       await s.close();
     });
 
+    it('is counted up by the writer as records arrive, without a refresh; a batch written twice counts once', async () => {
+      const now = Date.now();
+      const records = await seed(s.repos, now, ids);
+      await s.repos.logs.writeFinals(records.slice(0, 3), []); // a redelivery
+      const today = (await s.services.reports.daily({ days: 1 })).days[0]!;
+      expect(today.counts).to.deep.equal({ ...zero, SUCCESS: 2, FAILED: 1, TIMEOUT: 1 });
+      const before = (await s.services.reports.daily({ days: 11 })).days.map((d) => d.total);
+      await s.services.reports.refresh(lastDays(11, now));
+      expect((await s.services.reports.daily({ days: 11 })).days.map((d) => d.total)).to.deep.equal(before);
+    });
+
     it('counts records per day and status; recounting after a redelivery or a refresh changes nothing', async () => {
       const now = Date.now();
       const records = await seed(s.repos, now, ids);

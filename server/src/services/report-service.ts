@@ -42,9 +42,10 @@ export interface ReportServiceDeps {
 export const YESTERDAY_GRACE_MS = 2 * 3600 * 1000;
 
 /**
- * Daily run counts per job and status (`oasis_job_log_report`). The maintenance leader refreshes
- * today (and yesterday, early in the day) every minute by recounting the log records scheduled on each UTC day, so
- * the counts are exact whatever was delivered twice, and remain after log retention.
+ * Daily run counts per job and status (`oasis_job_log_report`). The final-record writer counts
+ * them up as records are stored (`LogsRepo.writeFinals`); the maintenance leader recounts today
+ * (and yesterday, early in the day) every hour from the log records, a repair for the rare
+ * double count of a record two admins wrote at once. Counts remain after log retention.
  */
 export class ReportService {
   private readonly now: () => number;
@@ -56,7 +57,7 @@ export class ReportService {
   /**
    * Recounts the given UTC days (default: today, and yesterday during the first
    * {@link YESTERDAY_GRACE_MS} of the day: records of tasks scheduled just before midnight are
-   * written after it). Yesterday is a whole day of records: recounting it every minute all day
+   * written after it). Yesterday is a whole day of records: recounting it all day
    * long would cost the database more than everything else the report does.
    */
   async refresh(days?: readonly string[]): Promise<void> {

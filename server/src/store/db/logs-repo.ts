@@ -1,9 +1,13 @@
-import { Op, type WhereOptions } from 'sequelize';
+import { Op, QueryTypes, type WhereOptions } from 'sequelize';
+import { utcDay } from '../../domain/days.js';
 import type { LogItem, TaskStatus, TriggerType } from '../../domain/types.js';
 import { capUtf8 } from './errors.js';
 import type { JobLogModel, Models } from './models.js';
 import { inTransaction } from './transaction.js';
 import { upsertRows } from './upsert.js';
+
+const REPORT_COLUMNS = ['day', 'app_id', 'job_id', 'status', 'count'] as const;
+const REPORT_KEY = ['day', 'job_id', 'status'] as const;
 
 /** One row of `oasis_job_log`: the final record of a task attempt (a log item keyed by app id). */
 export type FinalRecord = Omit<LogItem, 'app' | 'progress'> & { appId: number };
@@ -69,13 +73,34 @@ export class LogsRepo {
    * Writes final records and their log texts in one transaction: one multi-row upsert per table
    * (split only when a batch would exceed a few MiB). Idempotent: writing the same ids again
    * overwrites them with the same values. Oversized texts are cut (params/result/log text at
-   * 8 MiB, error at 64 KiB) so one record never blocks a batch.
+   * 8 MiB, error at 64 KiB) so one record never blocks a batch. The daily report
+   * (`oasis_job_log_report`) is counted up in the same transaction for the records not stored
+   * before, so a batch delivered twice counts once.
    */
   async writeFinals(records: readonly FinalRecord[], texts: readonly FinalText[]): Promise<void> {
     if (records.length === 0 && texts.length === 0) return;
     const sequelize = this.models.JobLog.sequelize!;
     await inTransaction(sequelize, async (transaction) => {
       if (records.length) {
+        const known = await sequelize.query<{ id: string }>('SELECT id FROM oasis_job_log WHERE id IN (?)', {
+          replacements: [records.map((r) => r.id)],
+          type: QueryTypes.SELECT,
+          transaction,
+        });
+        const stored = new Set(known.map((k) => k.id));
+        const counts = new Map<string, [string, number, number, string, number]>();
+        for (const r of records) {
+          if (stored.has(r.id)) continue;
+          stored.add(r.id); // the same id twice in one batch counts once
+          const day = utcDay(r.scheduledAt);
+          const k = `${day}|${r.jobId}|${r.status}`;
+          const row = counts.get(k);
+          if (row) row[4] += 1;
+          else counts.set(k, [day, r.appId, r.jobId, r.status, 1]);
+        }
+        if (counts.size) {
+          await upsertRows(sequelize, transaction, 'oasis_job_log_report', REPORT_COLUMNS, REPORT_KEY, [...counts.values()], ['count']);
+        }
         const rows = records.map((r) => [
           r.id, r.jobId, r.appId, r.handler, r.scheduledAt, r.startedAt, r.finishedAt, r.status, r.triggerType,
           r.workerId, r.shardIndex, r.shardTotal, r.attempt, capUtf8(r.params, BIG_TEXT_BYTES),

@@ -29,30 +29,35 @@ export function chunkBySize<R extends readonly unknown[]>(rows: readonly R[], bu
 }
 
 /**
- * Multi-row upsert keyed on `key`: `INSERT … ON DUPLICATE KEY UPDATE` on MySQL / MariaDB,
- * `INSERT … ON CONFLICT(key) DO UPDATE` on SQLite. One statement per size-bounded run of rows
- * (one statement for any ordinary batch). Raw SQL because this is the hot path of every fire and
- * building a model instance per row costs more than the database work itself.
+ * Multi-row upsert keyed on `key` (a column, or the columns of a unique index):
+ * `INSERT … ON DUPLICATE KEY UPDATE` on MySQL / MariaDB, `INSERT … ON CONFLICT(key) DO UPDATE`
+ * on SQLite. Columns listed in `add` are added to the stored value instead of replacing it
+ * (counters). One statement per size-bounded run of rows (one statement for any ordinary batch).
+ * Raw SQL because this is the hot path of every fire and building a model instance per row costs
+ * more than the database work itself.
  */
 export async function upsertRows(
   sequelize: Sequelize,
   transaction: Transaction,
   table: string,
   cols: readonly string[],
-  key: string,
+  key: string | readonly string[],
   rows: readonly (readonly unknown[])[],
+  add: readonly string[] = [],
 ): Promise<void> {
   const mysql = sequelize.getDialect() !== 'sqlite';
   const q = mysql ? (c: string) => `\`${c}\`` : (c: string) => `"${c}"`;
+  const keys = typeof key === 'string' ? [key] : key;
+  const incoming = (c: string) => (mysql ? `VALUES(${q(c)})` : `excluded.${q(c)}`);
   const update = cols
-    .filter((c) => c !== key)
-    .map((c) => (mysql ? `${q(c)}=VALUES(${q(c)})` : `${q(c)}=excluded.${q(c)}`))
+    .filter((c) => !keys.includes(c))
+    .map((c) => `${q(c)}=${add.includes(c) ? `${q(c)}+${incoming(c)}` : incoming(c)}`)
     .join(',');
   const tuple = `(${cols.map(() => '?').join(',')})`;
   for (const run of chunkBySize(rows)) {
     const sql =
       `INSERT INTO ${q(table)} (${cols.map(q).join(',')}) VALUES ${run.map(() => tuple).join(',')} ` +
-      (mysql ? `ON DUPLICATE KEY UPDATE ${update}` : `ON CONFLICT(${q(key)}) DO UPDATE SET ${update}`);
+      (mysql ? `ON DUPLICATE KEY UPDATE ${update}` : `ON CONFLICT(${keys.map(q).join(',')}) DO UPDATE SET ${update}`);
     await sequelize.query(sql, { replacements: run.flat(), transaction });
   }
 }
