@@ -2,6 +2,7 @@ import { LitElement, html } from 'lit';
 import { api, errorText, type AppSummary, type LogItem, type Me } from './api.js';
 import { formatDuration, formatTime, fromLocalInput, statusClass } from './format.js';
 import { LangController, t } from './i18n.js';
+import './oasis-pager.js';
 import { LiveController } from './live.js';
 import { pageStyles, sharedStyles } from './styles.js';
 
@@ -155,13 +156,12 @@ export class OasisLogList extends LitElement {
             </tbody>
           </table>
         </div>
-        <div class="bar">
-          <span class="muted">${t('logs.total', { n: this.total })}</span>
-          <span class="actions">
-            <button class="secondary" type="button" ?disabled=${this.offset === 0} @click=${() => ((this.offset = Math.max(0, this.offset - PAGE)), this.load())}>${t('common.prev')}</button>
-            <button class="secondary" type="button" ?disabled=${this.offset + PAGE >= this.total} @click=${() => ((this.offset += PAGE), this.load())}>${t('common.next')}</button>
-          </span>
-        </div>
+        <oasis-pager
+          .total=${this.total}
+          .offset=${this.offset}
+          .page=${PAGE}
+          @page=${(e: CustomEvent<{ offset: number }>) => ((this.offset = e.detail.offset), this.load())}
+        ></oasis-pager>
       </section>
     `;
   }
