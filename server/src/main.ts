@@ -95,6 +95,9 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
     );
   }
   await services.apps.registerAll();
+  // Redis may have lost the hot copies (no persistence, flushed): the database has the truth.
+  const restored = await services.jobs.restoreHotCopies();
+  if (restored.length) logger.warn({ jobs: restored.length }, 'hot copies of jobs were missing in Redis: restored from the database');
 
   // After a final record: alarms and child jobs, from job definitions a few seconds old at most.
   const jobCache = new JobCache({ load: (id) => repos.jobs.get(id) });
@@ -157,7 +160,18 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
     },
     // The report is counted up by the writer; the hourly recount repairs what a rare double delivery
     // could have counted twice (today, and yesterday early in the day).
-    chores: [{ name: 'daily-report', everyMs: 3_600_000, run: () => services.reports.refresh() }],
+    chores: [
+      { name: 'daily-report', everyMs: 3_600_000, run: () => services.reports.refresh() },
+      {
+        // Redis lost data while admins kept running (restart without persistence): jobs fire again.
+        name: 'restore-hot-copies',
+        everyMs: 60_000,
+        run: async () => {
+          const ids = await services.jobs.restoreHotCopies();
+          if (ids.length) logger.warn({ jobs: ids.length }, 'hot copies of jobs were missing in Redis: restored from the database');
+        },
+      },
+    ],
   });
 
   const api = createApi({

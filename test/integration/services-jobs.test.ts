@@ -180,4 +180,18 @@ describe('JobService (MariaDB + Redis)', function () {
     expect((await s.services.jobs.get(job.id)).scriptVersion).to.equal(32);
     await expectAppError(s.services.jobs.create(cronJob({ handler: undefined })), 'OASIS_ERR_VALIDATION');
   });
+
+  it('restores the hot copies Redis lost, and only those', async function () {
+    const a = await s.services.jobs.create(cronJob());
+    const b = await s.services.jobs.create(cronJob({ enabled: false }));
+    expect(await s.services.jobs.restoreHotCopies()).to.deep.equal([]);
+    // Redis loses job a's hot copy and schedule entry (e.g. restarted without persistence).
+    const k = s.redis.keys.app('billing');
+    await s.redis.redis.del(k.job(a.id));
+    await s.redis.redis.zrem(k.schedule, String(a.id));
+    expect(await s.hot.nextFireAt('billing', a.id)).to.equal(null);
+    expect(await s.services.jobs.restoreHotCopies()).to.deep.equal([a.id]);
+    expect(await s.hot.nextFireAt('billing', a.id)).to.be.a('number');
+    expect(await s.hot.nextFireAt('billing', b.id)).to.equal(null);
+  });
 });

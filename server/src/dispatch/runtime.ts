@@ -93,6 +93,10 @@ export class HotRuntime implements HotPort {
     return { nextFireAt };
   }
 
+  missingJobs(jobs: readonly { id: number; app: string }[]): Promise<number[]> {
+    return this.store.schedule.missingJobs(jobs);
+  }
+
   async removeJob(app: string, jobId: number): Promise<void> {
     await this.store.schedule.removeJob(app, jobId);
   }

@@ -235,6 +235,25 @@ export class JobService {
     return jobs.length;
   }
 
+  /**
+   * Writes the hot copy of every job whose copy is missing from Redis (Redis lost its data:
+   * restarted without persistence, flushed, failed over to an empty replica), so those jobs fire
+   * again. Cheap when nothing is missing: one id query and one pipelined existence check.
+   * Returns the ids restored.
+   */
+  async restoreHotCopies(): Promise<number[]> {
+    const refs = await this.deps.jobs.refs();
+    const missing = await this.deps.hot.missingJobs(refs);
+    const restored: number[] = [];
+    for (const id of missing) {
+      const job = await this.deps.jobs.get(id);
+      if (!job) continue; // deleted meanwhile
+      await this.deps.hot.syncJob(job);
+      restored.push(id);
+    }
+    return restored;
+  }
+
   private async find(id: number): Promise<JobRecord> {
     const job = await this.deps.jobs.get(id);
     if (!job) throw new AppError('OASIS_ERR_NOT_FOUND', `No job has id ${id}`);

@@ -1,4 +1,4 @@
-import { Op, Transaction } from 'sequelize';
+import { Op, QueryTypes, Transaction } from 'sequelize';
 import { AppError } from '../../domain/errors.js';
 import type {
   AlarmSettings,
@@ -145,6 +145,16 @@ export class JobsRepo {
     if (filter.enabled !== undefined) where.enabled = filter.enabled;
     const rows = await this.models.Job.findAll({ where, include: this.include, order: [['id', 'ASC']] });
     return rows.map((r) => this.record(r));
+  }
+
+  /** Id and app name of every job: a light query (no model instances) for whole-table checks. */
+  async refs(): Promise<{ id: number; app: string }[]> {
+    const sequelize = this.models.Job.sequelize!;
+    const rows = await sequelize.query<{ id: number; app: string }>(
+      'SELECT j.id AS id, a.name AS app FROM oasis_job j JOIN oasis_app a ON a.id = j.app_id',
+      { type: QueryTypes.SELECT },
+    );
+    return rows.map((r) => ({ id: Number(r.id), app: String(r.app) }));
   }
 
   /**

@@ -127,6 +127,15 @@ export class ScheduleStore {
     return s === '' ? null : Number(s);
   }
 
+  /** Ids of the given jobs whose hot hash does not exist (one pipeline). */
+  async missingJobs(jobs: readonly { id: number; app: string }[]): Promise<number[]> {
+    if (jobs.length === 0) return [];
+    const p = this.redis.pipeline();
+    for (const j of jobs) p.exists(this.keys.app(j.app).job(j.id));
+    const res = (await p.exec()) ?? [];
+    return jobs.filter((_, i) => res[i]?.[1] === 0).map((j) => j.id);
+  }
+
   async removeJob(app: string, jobId: number): Promise<void> {
     const k = this.keys.app(app);
     await this.redis
