@@ -42,7 +42,7 @@ describe('lua: pull, complete, leases, reaping', function () {
     await worker(hot, 'w1', 5);
     await enqueue(hot, 1, 40);
     const racers = Array.from({ length: 6 }, () => createHotStore(t.connect(), t.keys));
-    const got = await Promise.all(racers.map((r) => r.tasks.pull(APP, 'w1', 10, NOW, 30_000)));
+    const got = await Promise.all(racers.map((r) => r.tasks.pull(APP, 'w1', 10, NOW, 30_000, 5000)));
     const total = got.reduce((s, g) => s + (g?.length ?? 0), 0);
     expect(total).to.equal(5);
     expect(await t.redis.scard(t.keys.app(APP).workerRunning('w1'))).to.equal(5);
@@ -59,13 +59,13 @@ describe('lua: pull, complete, leases, reaping', function () {
     await Promise.all(
       racers.map(async (r, i) => {
         for (;;) {
-          const got = (await r.tasks.pull(APP, workers[i] as string, 7, NOW, 30_000)) ?? [];
+          const got = (await r.tasks.pull(APP, workers[i] as string, 7, NOW, 30_000, 5000)) ?? [];
           for (const task of got) {
             expect(seen.has(task.id)).to.equal(false);
             seen.add(task.id);
           }
           if (got.length === 0) break;
-          await r.tasks.complete(APP, workers[i] as string, got.map((g) => ({ taskId: g.id, attempt: 1, status: 'SUCCESS' as const, startedAt: NOW, finishedAt: NOW })));
+          await r.tasks.complete(APP, workers[i] as string, got.map((g) => ({ taskId: g.id, attempt: 1, status: 'SUCCESS' as const, startedAt: NOW, finishedAt: NOW })), NOW, 15_000);
         }
       }),
     );
@@ -78,14 +78,14 @@ describe('lua: pull, complete, leases, reaping', function () {
     await worker(hot, 'w1', 2);
     await worker(hot, 'w2', 2);
     const [id] = await enqueue(hot, 1, 1);
-    const got = await hot.tasks.pull(APP, 'w1', 1, NOW, 30_000);
+    const got = await hot.tasks.pull(APP, 'w1', 1, NOW, 30_000, 5000);
     expect(got?.[0]?.id).to.equal(id);
     expect(got?.[0]?.params).to.equal('p');
     const r = { taskId: id as string, attempt: 1, status: 'SUCCESS' as const, output: '"x"', startedAt: NOW, finishedAt: NOW + 5 };
-    expect((await hot.tasks.complete(APP, 'w2', [r])).codes).to.deep.equal([-1]);
-    expect((await hot.tasks.complete(APP, 'w1', [{ ...r, attempt: 2 }])).codes).to.deep.equal([-1]);
-    expect((await hot.tasks.complete(APP, 'w1', [r])).codes).to.deep.equal([1]);
-    expect((await hot.tasks.complete(APP, 'w1', [r])).codes).to.deep.equal([0]);
+    expect((await hot.tasks.complete(APP, 'w2', [r], NOW, 15_000)).codes).to.deep.equal([-1]);
+    expect((await hot.tasks.complete(APP, 'w1', [{ ...r, attempt: 2 }], NOW, 15_000)).codes).to.deep.equal([-1]);
+    expect((await hot.tasks.complete(APP, 'w1', [r], NOW, 15_000)).codes).to.deep.equal([1]);
+    expect((await hot.tasks.complete(APP, 'w1', [r], NOW, 15_000)).codes).to.deep.equal([0]);
     const entries = await t.redis.xrange(t.keys.app(APP).finals, '-', '+');
     expect(entries).to.have.length(1);
     expect(await t.redis.exists(t.keys.app(APP).task(id as string))).to.equal(0);
@@ -96,18 +96,18 @@ describe('lua: pull, complete, leases, reaping', function () {
     await job(hot, 1);
     await worker(hot, 'w1', 4);
     const ids = await enqueue(hot, 1, 2);
-    await hot.tasks.pull(APP, 'w1', 2, NOW, 1000);
+    await hot.tasks.pull(APP, 'w1', 2, NOW, 1000, 5000);
     // The worker reports only the first task: only its lease is renewed; an unknown id comes back.
     const abort = await hot.tasks.renew(APP, 'w1', NOW + 900, 1000, 2, [ids[0] as string, '1-NOTMINE']);
     expect(abort).to.deep.equal(['1-NOTMINE']);
-    const { lost } = await hot.tasks.reapExpired(APP, NOW + 1500);
+    const { lost } = await hot.tasks.reapExpired(APP, NOW + 1500, 15_000);
     expect(lost).to.deep.equal([ids[1]]);
     const entries = await t.redis.xrange(t.keys.app(APP).finals, '-', '+');
     const record = JSON.parse(entries[0]?.[1]?.[1] ?? '{}') as { status: string; error: string };
     expect(record.status).to.equal('LOST');
     expect(record.error).to.match(/lease expired/);
-    expect((await hot.tasks.reapExpired(APP, NOW + 1800)).lost).to.deep.equal([]);
-    expect((await hot.tasks.reapExpired(APP, NOW + 2000)).lost).to.deep.equal([ids[0]]);
+    expect((await hot.tasks.reapExpired(APP, NOW + 1800, 15_000)).lost).to.deep.equal([]);
+    expect((await hot.tasks.reapExpired(APP, NOW + 2000, 15_000)).lost).to.deep.equal([ids[0]]);
   });
 
   it('round robin spreads a job over live workers; a worker that goes offline has its queue re-routed', async () => {
@@ -122,8 +122,8 @@ describe('lua: pull, complete, leases, reaping', function () {
     expect(await hot.workers.offline(APP, 'a', 'stale-conn')).to.equal(-1);
     expect(await hot.workers.offline(APP, 'a', 'c-a')).to.equal(2);
     expect(await t.redis.llen(k.sharedQueue)).to.equal(2);
-    expect(await hot.tasks.pull(APP, 'a', 5, NOW, 1000)).to.equal(null);
-    const got = await hot.tasks.pull(APP, 'b', 10, NOW, 1000);
+    expect(await hot.tasks.pull(APP, 'a', 5, NOW, 1000, 5000)).to.equal(null);
+    const got = await hot.tasks.pull(APP, 'b', 10, NOW, 1000, 5000);
     expect(got).to.have.length(4);
   });
 

@@ -263,7 +263,7 @@ describe('lua: scheduling policies (overlap, routing, retries, timeouts, kill, F
       expect(task).to.include({ attempt: 2, triggerType: 'RETRY' });
       await job(2, { retryCount: 1, retryDelay: 0 });
       const b = await fire(2, NOW + 1);
-      await hot.tasks.pull(APP, 'w', 10, NOW, 1000);
+      await hot.tasks.pull(APP, 'w', 10, NOW, 1000, 2000);
       const reaped = await hot.tasks.reapExpired(APP, NOW + 1001, TTL);
       expect(reaped.lost).to.include(b.taskId);
       const lostRec = (await records()).find((r) => r.id === b.taskId);

@@ -32,14 +32,14 @@ describe('lua: set-progress', function () {
     expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 10), 'queued, not running yet').to.equal(false);
     expect((await hot.tasks.get(APP, '1-A'))?.progress).to.equal(null);
 
-    const [task] = (await hot.tasks.pull(APP, 'w1', 1, NOW, 30_000)) ?? [];
+    const [task] = (await hot.tasks.pull(APP, 'w1', 1, NOW, 30_000, 5000)) ?? [];
     expect(task?.id).to.equal('1-A');
     expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 10)).to.equal(true);
     expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 42.5)).to.equal(true);
     expect(await hot.tasks.setProgress(APP, 'w2', '1-A', 99), 'another worker').to.equal(false);
     expect((await hot.tasks.get(APP, '1-A'))?.progress).to.equal(42.5);
 
-    await hot.tasks.complete(APP, 'w1', [{ taskId: '1-A', attempt: 1, status: 'SUCCESS', startedAt: NOW, finishedAt: NOW }]);
+    await hot.tasks.complete(APP, 'w1', [{ taskId: '1-A', attempt: 1, status: 'SUCCESS', startedAt: NOW, finishedAt: NOW }], NOW, 15_000);
     expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 50), 'final').to.equal(false);
     expect(await hot.tasks.get(APP, '1-A')).to.equal(null);
   });

@@ -114,7 +114,7 @@ export class TaskStore {
     max: number,
     now: number,
     leaseMs: number,
-    timeoutGraceMs = 5000,
+    timeoutGraceMs: number,
   ): Promise<TaskPayload[] | null> {
     const k = this.keys.app(app);
     const r = await this.scripts.run(
@@ -143,8 +143,8 @@ export class TaskStore {
     app: string,
     workerId: string,
     results: TaskResult[],
-    now = Date.now(),
-    workerTtlMs = 15_000,
+    now: number,
+    workerTtlMs: number,
   ): Promise<{ codes: number[]; effects: Effects }> {
     const k = this.keys.app(app);
     const args: (string | number)[] = [k.base, workerId, now, workerTtlMs, randomSeed(), results.length];
@@ -168,7 +168,7 @@ export class TaskStore {
   }
 
   /** Ends tasks whose lease ran out (LOST) or whose watchdog deadline passed (TIMEOUT). */
-  async reapExpired(app: string, now: number, workerTtlMs = 15_000, limit = 500) {
+  async reapExpired(app: string, now: number, workerTtlMs: number, limit = 500) {
     const k = this.keys.app(app);
     const { r, effects } = parseEffects<[unknown, unknown]>(
       await this.scripts.run(ScriptName.reapExpired, [], [now, k.base, limit, workerTtlMs, randomSeed()]),
