@@ -57,7 +57,8 @@ export class JobService {
     if (!script && v.handler === undefined) {
       throw new AppError('OASIS_ERR_VALIDATION', 'handler: required (only a script job may leave it out)');
     }
-    const fields = await this.check({
+    if (v.childJobIds?.length) await this.checkChildren(null, [...new Set(v.childJobIds)]);
+    const fields = this.check({
       name: v.name,
       handler: v.handler ?? 'script',
       params: v.params ?? '',
@@ -106,30 +107,36 @@ export class JobService {
    */
   async update(id: number, input: UpdateJobInput): Promise<JobView> {
     const patch = parseOrThrow(updateJobSchema, input);
-    const current = await this.find(id);
-    const merged: JobFields = {
-      name: patch.name ?? current.name,
-      handler: patch.handler ?? current.handler,
-      params: patch.params ?? current.params,
-      schedule: patch.schedule ?? current.schedule,
-      misfire: {
-        policy: patch.misfire?.policy ?? current.misfire.policy,
-        thresholdMs: patch.misfire?.thresholdMs ?? current.misfire.thresholdMs,
-      },
-      overlap: patch.overlap ?? current.overlap,
-      routing: patch.routing ?? current.routing,
-      timeoutMs: patch.timeoutMs ?? current.timeoutMs,
-      retry: { ...current.retry, ...patch.retry },
-      childJobIds: patch.childJobIds ?? current.childJobIds,
-      childOptions: { ...current.childOptions, ...patch.childOptions },
-      alarm: { ...current.alarm, ...patch.alarm },
-      script: patch.script === undefined ? current.script : patch.script,
-      enabled: patch.enabled ?? current.enabled,
-      paused: current.paused,
-      pauseNote: current.pauseNote,
-    };
-    const checked = await this.check(merged, current);
-    return this.change(id, (job) => ({ ...checked, paused: job.paused, pauseNote: job.pauseNote }));
+    // The graph check reads every job, so it runs before the transaction; it depends only on the
+    // new children, and unchanged children cannot close a new cycle.
+    if (patch.childJobIds?.length) await this.checkChildren(id, [...new Set(patch.childJobIds)]);
+    // Merged inside the transaction, from the locked row: a concurrent change is not overwritten.
+    return this.change(id, (job) =>
+      this.check(
+        {
+          name: patch.name ?? job.name,
+          handler: patch.handler ?? job.handler,
+          params: patch.params ?? job.params,
+          schedule: patch.schedule ?? job.schedule,
+          misfire: {
+            policy: patch.misfire?.policy ?? job.misfire.policy,
+            thresholdMs: patch.misfire?.thresholdMs ?? job.misfire.thresholdMs,
+          },
+          overlap: patch.overlap ?? job.overlap,
+          routing: patch.routing ?? job.routing,
+          timeoutMs: patch.timeoutMs ?? job.timeoutMs,
+          retry: { ...job.retry, ...patch.retry },
+          childJobIds: patch.childJobIds ?? job.childJobIds,
+          childOptions: { ...job.childOptions, ...patch.childOptions },
+          alarm: { ...job.alarm, ...patch.alarm },
+          script: patch.script === undefined ? job.script : patch.script,
+          enabled: patch.enabled ?? job.enabled,
+          paused: job.paused,
+          pauseNote: job.pauseNote,
+        },
+        job,
+      ),
+    );
   }
 
   /** Enables a job: it fires on its schedule again. @throws {AppError} `OASIS_ERR_NOT_FOUND`. */
@@ -277,20 +284,21 @@ export class JobService {
   }
 
   /**
-   * Semantic checks zod cannot do: params and script size, cron and time zone, child jobs
-   * (they exist, and no cycle). `current` is the saved job on an update. Returns normalised fields.
+   * Semantic checks zod cannot do (synchronous: an update runs them inside its transaction):
+   * params and script size, cron and time zone; child ids de-duplicated. `current` is the saved
+   * job on an update. Child jobs are checked by {@link checkChildren} before. Returns normalised
+   * fields.
    */
-  private async check(fields: JobFields, current: JobRecord | null): Promise<JobFields> {
+  private check(fields: JobFields, current: JobRecord | null): JobFields {
     this.checkParams(fields.params);
     if (fields.script) {
       const max = this.deps.config.maxParamsBytes * 4;
       const size = Buffer.byteLength(fields.script.source, 'utf8');
       if (size > max) throw new AppError('OASIS_ERR_VALIDATION', `script.source is ${size} bytes; at most ${max} are allowed`);
     }
-    const childJobIds = [...new Set(fields.childJobIds)];
-    if (childJobIds.length) await this.checkChildren(current?.id ?? null, childJobIds);
     // An unchanged ONCE schedule may lie in the past (the job already ran): editing other fields stays possible.
-    return { ...fields, childJobIds, schedule: validateSchedule(fields.schedule, current ? { previous: current.schedule } : {}) };
+    const schedule = validateSchedule(fields.schedule, current ? { previous: current.schedule } : {});
+    return { ...fields, childJobIds: [...new Set(fields.childJobIds)], schedule };
   }
 
   /** Children must exist, and a job must not (transitively) be its own child. */
