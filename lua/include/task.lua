@@ -332,24 +332,22 @@ local function oasis_overlap(C, t, policy, bufMax)
     return true
   end
   if redis.call('SCARD', activeKey) == 0 then return true end
-  local jobKey = C.base .. 'job:' .. t.jobId
+  -- The fire is held back or discarded here: either way it is one outcome of a FIXED_DELAY fire.
+  if t.chain == '1' then redis.call('HINCRBY', C.base .. 'job:' .. t.jobId, 'delayWait', 1) end
   if policy == 'BUFFER_ONE' or policy == 'BUFFER_ALL' then
     local limit = 1
     if policy == 'BUFFER_ALL' then limit = tonumber(bufMax or '1000') or 1000 end
     local bufKey = C.base .. 'buf:' .. t.jobId
     if redis.call('LLEN', bufKey) < limit then
-      if t.chain == '1' then redis.call('HINCRBY', jobKey, 'delayWait', 1) end
       oasis_write_task(C, t, 'QUEUED', '')
       redis.call('HSET', C.base .. 'task:' .. t.id, 'buffered', '1')
       redis.call('RPUSH', bufKey, t.id)
-      return false
+    else
+      oasis_end(C, t, 'DISCARDED', '', 'overlap ' .. policy .. ': ' .. limit .. ' fire(s) already wait for the running one', '', C.now)
     end
-    if t.chain == '1' then redis.call('HINCRBY', jobKey, 'delayWait', 1) end
-    oasis_end(C, t, 'DISCARDED', '', 'overlap ' .. policy .. ': ' .. limit .. ' fire(s) already wait for the running one', '', C.now)
     return false
   end
   -- SKIP (XXL-JOB "discard later")
-  if t.chain == '1' then redis.call('HINCRBY', jobKey, 'delayWait', 1) end
   oasis_end(C, t, 'DISCARDED', '', 'overlap SKIP: an earlier run of the job is still in flight', '', C.now)
   return false
 end
