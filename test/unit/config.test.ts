@@ -45,6 +45,18 @@ describe('config: loadConfig', () => {
     expect(() => loadConfig({ OASIS_LOOKAHEAD_MS: '6000', OASIS_CLAIM_LEASE_MS: '5000' })).to.throw(ConfigError, /OASIS_CLAIM_LEASE_MS/);
   });
 
+  it('reads lists and the proxy setting', () => {
+    const c = loadConfig({ OASIS_WEBHOOK_ALLOW: ' hooks.internal, 10.0.0.0/8 ,,', OASIS_TRUST_PROXY: 'loopback, 10.0.0.0/8', OASIS_COOKIE_SECURE: 'true' });
+    expect(c.webhookAllow).to.deep.equal(['hooks.internal', '10.0.0.0/8']);
+    expect(c.trustProxy).to.deep.equal(['loopback', '10.0.0.0/8']);
+    expect(c.cookieSecure).to.equal('true');
+    expect(loadConfig({ OASIS_TRUST_PROXY: '2' }).trustProxy).to.equal(2);
+    expect(loadConfig({ OASIS_TRUST_PROXY: 'true' }).trustProxy).to.equal(true);
+    const d = loadConfig({});
+    expect([d.trustProxy, d.cookieSecure, d.webhookAllow]).to.deep.equal([false, 'auto', []]);
+    expect(() => loadConfig({ OASIS_COOKIE_SECURE: 'yes' })).to.throw(ConfigError, /OASIS_COOKIE_SECURE/);
+  });
+
   it('ignores empty values (unset) and unrelated variables', () => {
     const c = loadConfig({ OASIS_PORT: '', PATH: '/bin' });
     expect(c.port).to.equal(8080);

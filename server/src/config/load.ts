@@ -65,5 +65,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     alarmWebhookTimeoutMs: c.OASIS_ALARM_WEBHOOK_TIMEOUT_MS,
     alarmAttempts: c.OASIS_ALARM_ATTEMPTS,
     alarmRetryMs: c.OASIS_ALARM_RETRY_MS,
+    webhookAllow: Object.freeze(list(c.OASIS_WEBHOOK_ALLOW)),
+    trustProxy: trustProxyOf(c.OASIS_TRUST_PROXY),
+    cookieSecure: c.OASIS_COOKIE_SECURE,
   });
+}
+
+/** A comma-separated list, trimmed, empty items dropped. */
+function list(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+}
+
+/** `OASIS_TRUST_PROXY` as Express takes it: a boolean, a hop count or a list of addresses. */
+function trustProxyOf(value: string): boolean | number | readonly string[] {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^[0-9]{1,2}$/.test(value)) return Number(value);
+  return Object.freeze(list(value));
 }

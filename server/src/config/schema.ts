@@ -69,6 +69,23 @@ export const configSchema = z.object({
   OASIS_ALARM_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   /** Wait before the second try of an alarm delivery; doubles at each further try. */
   OASIS_ALARM_RETRY_MS: int(1000, 1),
+  /**
+   * Webhook destinations allowed although they resolve to a loopback, link-local, private or
+   * unique-local address (denied by default): comma-separated host names and CIDRs/addresses,
+   * e.g. `hooks.internal,10.20.0.0/16,::1`.
+   */
+  OASIS_WEBHOOK_ALLOW: z.string().max(4096).optional(),
+  /**
+   * Express `trust proxy`: `false` (default: the peer is the client), `true` (trust every hop),
+   * a number of hops, or comma-separated addresses/CIDRs/`loopback`/`linklocal`/`uniquelocal`
+   * of the proxies to trust. Decides `req.ip` (rate limits, audit) and `req.secure` (cookies).
+   */
+  OASIS_TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|[0-9]{1,2}|[A-Za-z0-9.:/, _-]{1,1024})$/, 'true, false, a hop count or a list of addresses/CIDRs')
+    .default('false'),
+  /** `Secure` flag of the session cookie: `auto` (when the request came over HTTPS, see OASIS_TRUST_PROXY), `true` or `false`. */
+  OASIS_COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
 });
 
 export type OasisConfig = Readonly<{
@@ -101,4 +118,9 @@ export type OasisConfig = Readonly<{
   alarmWebhookTimeoutMs: number;
   alarmAttempts: number;
   alarmRetryMs: number;
+  /** Hosts and CIDRs webhooks may reach although private (see OASIS_WEBHOOK_ALLOW); empty: none. */
+  webhookAllow: readonly string[];
+  /** Express `trust proxy` setting. */
+  trustProxy: boolean | number | readonly string[];
+  cookieSecure: 'auto' | 'true' | 'false';
 }>;
