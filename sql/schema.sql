@@ -113,6 +113,16 @@ CREATE TABLE IF NOT EXISTS `oasis_user_app` (
   CONSTRAINT `oasis_user_app_ibfk_2` FOREIGN KEY (`app_id`) REFERENCES `oasis_app` (`id`) ON DELETE CASCADE ON UPDATE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+CREATE TABLE IF NOT EXISTS `oasis_job_child_grant` (
+  `job_id` int(11) NOT NULL,
+  `user_id` int(11) NOT NULL,
+  `granted_at` bigint(20) NOT NULL,
+  PRIMARY KEY (`job_id`),
+  KEY `ix_job_child_grant_user` (`user_id`),
+  CONSTRAINT `oasis_job_child_grant_ibfk_1` FOREIGN KEY (`job_id`) REFERENCES `oasis_job` (`id`) ON DELETE CASCADE ON UPDATE CASCADE,
+  CONSTRAINT `oasis_job_child_grant_ibfk_2` FOREIGN KEY (`user_id`) REFERENCES `oasis_user` (`id`) ON DELETE CASCADE ON UPDATE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 CREATE TABLE IF NOT EXISTS `oasis_audit` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
   `at` bigint(20) NOT NULL,

@@ -108,7 +108,14 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
     delivery: { timeoutMs: config.alarmWebhookTimeoutMs, attempts: config.alarmAttempts, retryMs: config.alarmRetryMs },
     logger,
   });
-  const children = new ChildJobFirer({ job: (id) => jobCache.get(id), hot: runtime, maxParamsBytes: config.maxParamsBytes, logger });
+  const children = new ChildJobFirer({
+    job: (id) => jobCache.get(id),
+    hot: runtime,
+    maxParamsBytes: config.maxParamsBytes,
+    grantor: (id) => services.jobs.childGrantor(id),
+    audit: services.audit,
+    logger,
+  });
 
   runtime.store.finals.takeoverMs = config.writerTakeoverMs;
   const appIds = new Map<string, number>();

@@ -5,7 +5,10 @@ import { createApi } from '../../server/src/api/index.js';
 import { loadConfig } from '../../server/src/config/load.js';
 import type { OasisConfig } from '../../server/src/config/schema.js';
 import { HotRuntime } from '../../server/src/dispatch/runtime.js';
-import { silentLogger } from '../../server/src/domain/logger.js';
+import { silentLogger, type Logger } from '../../server/src/domain/logger.js';
+import type { Principal } from '../../server/src/domain/roles.js';
+import { ADMIN_USERNAME, principalOf } from '../../server/src/services/auth-service.js';
+import { ChildJobFirer } from '../../server/src/services/child-jobs.js';
 import { createRepositories, openDatabase, type Database, type Repositories } from '../../server/src/store/db/index.js';
 import { createServices, type Services } from '../../server/src/services/index.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
@@ -31,6 +34,10 @@ export interface AdminStack {
    * and triggers are queued for it instead of ending NO_WORKER. Nothing pulls for it.
    */
   onlineWorker(app: string, workerId?: string): Promise<void>;
+  /** The built-in `admin` user as the services see a caller (ADMIN: every app). */
+  adminUser: Principal;
+  /** The child-job firer as the admin builds it (reading job definitions straight from the database). */
+  childFirer(logger: Logger): ChildJobFirer;
   /** Stops the server, closes connections, drops the database and the Redis keys. */
   close(): Promise<void>;
 }
@@ -51,6 +58,9 @@ export async function createAdminStack(env: Record<string, string> = {}): Promis
   const hot = new HotRuntime({ redis: redis.redis, keys: redis.keys, config });
   const services = createServices({ repos, hot, sessions: hot.store.sessions, counters: hot.store.counters, config });
   await services.auth.ensureAdmin(config.adminPassword);
+  const adminRow = await repos.users.findByUsername(ADMIN_USERNAME);
+  if (!adminRow) throw new Error('the built-in admin was not created');
+  const adminUser = principalOf(adminRow);
   const api = createApi({ config, services, hot, dbPing: () => db.ping(), logger: silentLogger });
   const server = createServer(api).listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -68,6 +78,17 @@ export async function createAdminStack(env: Record<string, string> = {}): Promis
         { workerId, concurrency: 1, handlers: [], host: null, pid: null, adminId: 'test', conn: `c-${workerId}` },
         Date.now() + 3_600_000,
       );
+    },
+    adminUser,
+    childFirer(logger) {
+      return new ChildJobFirer({
+        job: (id) => repos.jobs.get(id),
+        hot,
+        maxParamsBytes: config.maxParamsBytes,
+        grantor: (id) => services.jobs.childGrantor(id),
+        audit: services.audit,
+        logger,
+      });
     },
     services,
     server,

@@ -44,14 +44,21 @@ describe('child jobs, firing side: one CHILD trigger per parent fire and child (
     const logger: Logger = { debug() {}, info() {}, error() {}, warn: (_o, msg = '') => void warnings.push(msg) };
     // No cache reuse across steps of a test: each lookup reads the database.
     const jobs = new JobCache({ load: (id) => s.repos.jobs.get(id), ttlMs: 0 });
-    firer = new ChildJobFirer({ job: (id) => jobs.get(id), hot: s.hot, maxParamsBytes: s.config.maxParamsBytes, logger });
+    firer = new ChildJobFirer({
+      job: (id) => jobs.get(id),
+      hot: s.hot,
+      maxParamsBytes: s.config.maxParamsBytes,
+      grantor: (id) => s.services.jobs.childGrantor(id),
+      audit: s.services.audit,
+      logger,
+    });
   });
   afterEach(async () => {
     await s.close();
   });
 
   const job = (name: string, extra: Record<string, unknown> = {}) =>
-    s.services.jobs.create({ app: 'cj', name, handler: 'h', params: `own-${name}`, schedule: { type: 'NONE' }, ...extra });
+    s.services.jobs.create({ app: 'cj', name, handler: 'h', params: `own-${name}`, schedule: { type: 'NONE' }, ...extra }, s.adminUser);
   const childTasks = async (jobId: number) => (await s.hot.listInflight({ jobId })).filter((t) => t.triggerType === 'CHILD');
 
   it('fires each child once on a final SUCCESS, across shards and a batch delivered again', async () => {

@@ -17,14 +17,14 @@ describe('final writer: Redis stream → MySQL, through a database outage', func
 
   it('keeps records in Redis while writes fail, then writes each exactly once', async () => {
     await s.services.apps.create({ name: 'fw', title: 'FW' });
-    const job = await s.services.jobs.create({ app: 'fw', name: 'j', handler: 'h', schedule: { type: 'NONE' } });
+    const job = await s.services.jobs.create({ app: 'fw', name: 'j', handler: 'h', schedule: { type: 'NONE' } }, s.adminUser);
     const tasks = s.hot.store.tasks;
     await s.hot.store.workers.register('fw', { workerId: 'w', concurrency: 100, handlers: ['h'], host: null, pid: null, adminId: 'a', conn: 'c' }, Date.now());
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) ids.push((await s.hot.trigger(job, { triggerType: 'API' })).taskId as string);
     const pulled = (await tasks.pull('fw', 'w', 100, Date.now(), 30_000, 5000)) ?? [];
     expect(pulled).to.have.length(30);
-    await tasks.appendLog('fw', ids[0] as string, ['line one', 'line two'], 100);
+    await tasks.appendLog('fw', 'w', ids[0] as string, ['line one', 'line two'], 100);
     const now = Date.now();
     await tasks.complete('fw', 'w', pulled.map((t) => ({ taskId: t.id, attempt: 1, status: 'SUCCESS' as const, output: '"ok"', startedAt: now, finishedAt: now })), now, 15_000);
 

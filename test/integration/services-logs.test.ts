@@ -32,7 +32,7 @@ describe('LogService and LogsRepo.writeFinals (MariaDB + Redis)', function () {
     s = await createAdminStack();
     appId = (await s.services.apps.create({ name: 'reports' })).id;
     await s.onlineWorker('reports');
-    jobId = (await s.services.jobs.create({ app: 'reports', name: 'daily', handler: 'h', schedule: { type: 'NONE' } })).id;
+    jobId = (await s.services.jobs.create({ app: 'reports', name: 'daily', handler: 'h', schedule: { type: 'NONE' } }, s.adminUser)).id;
     await s.repos.logs.writeFinals(
       [final(1), final(2, { status: 'FAILED', error: 'boom', result: null }), final(3)],
       [{ logId: final(1).id, text: 'one\ntwo\nthree', lineCount: 3, truncated: false }],

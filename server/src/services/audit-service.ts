@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Principal } from '../domain/roles.js';
 import type { AuditEntry, AuditRepo } from '../store/db/audit-repo.js';
 
 /** Keys whose values never reach the audit trail. */
@@ -16,7 +15,8 @@ export function redact(value: unknown, depth = 0): unknown {
 
 /** One change to record. */
 export interface AuditInput {
-  by: Pick<Principal, 'id' | 'username'>;
+  /** Who did it; `id` null for the admin itself (e.g. a refusal no user stands behind). */
+  by: { id: number | null; username: string };
   /** `<target type>.<verb>`, e.g. `job.start`, `user.create`. */
   action: string;
   targetType: string;

@@ -60,7 +60,7 @@ export function createServices(deps: {
   const auth = new AuthService({ users: repos.users, sessions, config, ...(deps.counters && { counters: deps.counters }) });
   return {
     apps: new AppService({ apps: repos.apps, hot }),
-    jobs: new JobService({ jobs: repos.jobs, apps: repos.apps, hot, config }),
+    jobs: new JobService({ jobs: repos.jobs, apps: repos.apps, users: repos.users, hot, config }),
     logs: new LogService({ logs: repos.logs, hot }),
     reports: new ReportService({ reports: repos.reports, apps: repos.apps }),
     workers: new WorkerService({ hot }),

@@ -1,9 +1,11 @@
 import type { OasisConfig } from '../config/schema.js';
 import { AppError } from '../domain/errors.js';
 import type { HotPort } from '../domain/ports.js';
+import { Access, canAccessApp, type Principal } from '../domain/roles.js';
 import { nextFires, validateSchedule } from '../domain/schedule.js';
 import type { JobRecord } from '../domain/types.js';
 import type { AppsRepo } from '../store/db/apps-repo.js';
+import type { UsersRepo } from '../store/db/users-repo.js';
 import { DEFAULT_RETRY, type JobFields, type JobsRepo, type ScriptVersion } from '../store/db/jobs-repo.js';
 import {
   createJobSchema,
@@ -19,6 +21,7 @@ import {
   type TriggerJobInput,
   type UpdateJobInput,
 } from './job-input.js';
+import { principalOf } from './auth-service.js';
 import { parseOrThrow } from './validation.js';
 
 /** A job as the API shows it: the definition plus its hot state. */
@@ -35,6 +38,7 @@ export interface JobView extends JobRecord {
 export interface JobServiceDeps {
   jobs: JobsRepo;
   apps: AppsRepo;
+  users: UsersRepo;
   hot: HotPort;
   config: Pick<OasisConfig, 'maxParamsBytes' | 'misfireThresholdMs'>;
 }
@@ -47,17 +51,18 @@ export class JobService {
   constructor(private readonly deps: JobServiceDeps) {}
 
   /**
-   * Creates a job and schedules it when enabled (the default).
+   * Creates a job and schedules it when enabled (the default). `by` is the caller: its child jobs
+   * must be of the same app or of apps `by` may operate (see {@link checkChildren}).
    * @throws {AppError} `OASIS_ERR_VALIDATION`, `OASIS_ERR_BAD_CRON`, `OASIS_ERR_BAD_TIMEZONE`,
    *   `OASIS_ERR_UNKNOWN_APP`, `OASIS_ERR_CONFLICT` (name taken in the app).
    */
-  async create(input: CreateJobInput): Promise<JobView> {
+  async create(input: CreateJobInput, by: Principal): Promise<JobView> {
     const v = parseOrThrow(createJobSchema, input);
     const script = v.script ?? null;
     if (!script && v.handler === undefined) {
       throw new AppError('OASIS_ERR_VALIDATION', 'handler: required (only a script job may leave it out)');
     }
-    if (v.childJobIds?.length) await this.checkChildren(null, [...new Set(v.childJobIds)]);
+    if (v.childJobIds?.length) await this.checkChildren(null, v.app, [...new Set(v.childJobIds)], by);
     const fields = this.check({
       name: v.name,
       handler: v.handler ?? 'script',
@@ -81,7 +86,7 @@ export class JobService {
     }, null);
     const appId = await this.deps.apps.idOf(v.app);
     if (appId === null) throw new AppError('OASIS_ERR_UNKNOWN_APP', `No app is named "${v.app}"`);
-    return this.sync(await this.deps.jobs.create(appId, fields));
+    return this.sync(await this.deps.jobs.create(appId, fields, fields.childJobIds.length ? by.id : undefined));
   }
 
   /** @throws {AppError} `OASIS_ERR_NOT_FOUND`. */
@@ -102,14 +107,25 @@ export class JobService {
   }
 
   /**
-   * Changes some fields of a job (`misfire` is merged, `schedule` replaced).
+   * Changes some fields of a job (`misfire` is merged, `schedule` replaced). A child list that
+   * differs from the saved one (as a set) is checked against `by` as in {@link create}, and `by`
+   * becomes its authority; an unchanged list (a form sends every field) is not checked again.
    * @throws {AppError} as {@link create}, and `OASIS_ERR_NOT_FOUND`.
    */
-  async update(id: number, input: UpdateJobInput): Promise<JobView> {
+  async update(id: number, input: UpdateJobInput, by: Principal): Promise<JobView> {
     const patch = parseOrThrow(updateJobSchema, input);
-    // The graph check reads every job, so it runs before the transaction; it depends only on the
-    // new children, and unchanged children cannot close a new cycle.
-    if (patch.childJobIds?.length) await this.checkChildren(id, [...new Set(patch.childJobIds)]);
+    let childrenBy: number | undefined;
+    if (patch.childJobIds !== undefined) {
+      const current = await this.find(id);
+      const next = new Set(patch.childJobIds);
+      const same = next.size === new Set(current.childJobIds).size && current.childJobIds.every((c) => next.has(c));
+      if (!same) {
+        // The graph check reads every job, so it runs before the transaction; it depends only on
+        // the new children, and unchanged children cannot close a new cycle.
+        if (next.size) await this.checkChildren(id, current.app, [...next], by);
+        childrenBy = by.id;
+      }
+    }
     // Merged inside the transaction, from the locked row: a concurrent change is not overwritten.
     return this.change(id, (job) =>
       this.check(
@@ -136,6 +152,7 @@ export class JobService {
         },
         job,
       ),
+      childrenBy,
     );
   }
 
@@ -267,8 +284,8 @@ export class JobService {
     return job;
   }
 
-  private async change(id: number, next: (job: JobRecord) => JobFields): Promise<JobView> {
-    const job = await this.deps.jobs.update(id, next);
+  private async change(id: number, next: (job: JobRecord) => JobFields, childrenBy?: number): Promise<JobView> {
+    const job = await this.deps.jobs.update(id, next, childrenBy);
     if (!job) throw new AppError('OASIS_ERR_NOT_FOUND', `No job has id ${id}`);
     return this.sync(job);
   }
@@ -301,12 +318,30 @@ export class JobService {
     return { ...fields, childJobIds: [...new Set(fields.childJobIds)], schedule };
   }
 
-  /** Children must exist, and a job must not (transitively) be its own child. */
-  private async checkChildren(selfId: number | null, childIds: number[]): Promise<void> {
+  /**
+   * The user whose authority a job's cross-app children fire under: whoever last set its child
+   * list, read fresh (role and apps as they are now); null when none is recorded or the user is gone.
+   */
+  async childGrantor(jobId: number): Promise<Principal | null> {
+    const userId = await this.deps.jobs.childGrantor(jobId);
+    const user = userId === null ? null : await this.deps.users.findById(userId);
+    return user ? principalOf(user) : null;
+  }
+
+  /**
+   * Children must exist and be of the parent's app or of an app `by` may operate; a job must not
+   * (transitively) be its own child. A job of an app `by` may not operate gets the same answer as
+   * one that does not exist, so the check tells nothing about other apps.
+   */
+  private async checkChildren(selfId: number | null, app: string, childIds: number[], by: Principal): Promise<void> {
     const all = await this.deps.jobs.list();
     const children = new Map(all.map((j) => [j.id, j.childJobIds]));
+    const apps = new Map(all.map((j) => [j.id, j.app]));
     for (const id of childIds) {
-      if (!children.has(id)) throw new AppError('OASIS_ERR_VALIDATION', `childJobIds: no job has id ${id}`);
+      const childApp = apps.get(id);
+      if (childApp === undefined || (childApp !== app && !canAccessApp(by, childApp, Access.OPERATE))) {
+        throw new AppError('OASIS_ERR_VALIDATION', `childJobIds: no job with id ${id} in an app you may operate`);
+      }
     }
     if (selfId === null) return; // a new job has no parents yet: it cannot close a cycle
     children.set(selfId, childIds);

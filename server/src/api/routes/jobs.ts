@@ -9,7 +9,7 @@ import {
   updateJobSchema,
 } from '../../services/job-input.js';
 import type { JobService, JobView } from '../../services/job-service.js';
-import { appFilter, visible, type Guard } from '../authorize.js';
+import { appFilter, principal, visible, type Guard } from '../authorize.js';
 import { jobIdParams, validate } from '../validate.js';
 
 /** The job JSON of the API, fields in a fixed order. */
@@ -49,7 +49,7 @@ const listQuery = z.strictObject({ app: appNameSchema.optional() });
 export function jobRoutes(jobs: JobService, guard: Guard): Router {
   const r = Router();
   r.post('/jobs', guard.app('operate', 'body'), async (req, res) => {
-    res.status(201).json(jobJson(await jobs.create(validate.body(req, createJobSchema))));
+    res.status(201).json(jobJson(await jobs.create(validate.body(req, createJobSchema), principal(res))));
   });
   r.get('/jobs', guard.app('read', 'query'), async (req, res) => {
     const asked = validate.query(req, listQuery).app;
@@ -63,7 +63,7 @@ export function jobRoutes(jobs: JobService, guard: Guard): Router {
   r.put('/jobs/:id', guard.job('operate'), async (req, res) => {
     const { id } = validate.params(req, jobIdParams);
     const body = validate.body(req, updateJobSchema);
-    res.json(jobJson(await jobs.update(id, body)));
+    res.json(jobJson(await jobs.update(id, body, principal(res))));
   });
   r.delete('/jobs/:id', guard.job('operate'), async (req, res) => {
     const { id } = validate.params(req, jobIdParams);

@@ -109,11 +109,12 @@ export class JobsRepo {
   }
 
   /**
-   * Inserts a job (version 1).
+   * Inserts a job (version 1). `childrenBy`: the user who set its child list (recorded as the
+   * authority of cross-app children, see {@link childGrantor}).
    * @throws {AppError} `OASIS_ERR_CONFLICT` when the app already has a job of that name,
    *   `OASIS_ERR_UNKNOWN_APP` when the app vanished.
    */
-  async create(appId: number, fields: JobFields): Promise<JobRecord> {
+  async create(appId: number, fields: JobFields, childrenBy?: number): Promise<JobRecord> {
     const row = await mapConstraintErrors(
       () =>
         inTransaction(this.models.Job.sequelize!, async (transaction) => {
@@ -122,6 +123,7 @@ export class JobsRepo {
             { transaction },
           );
           if (fields.script) await this.saveScript(created.id, 1, fields.script, transaction);
+          if (childrenBy !== undefined) await this.grantChildren(created.id, childrenBy, transaction);
           return created;
         }),
       `The app already has a job named "${fields.name}"`,
@@ -159,11 +161,12 @@ export class JobsRepo {
 
   /**
    * Changes a job in one transaction: `change` gets the current job (row locked on MySQL) and
-   * returns the new fields; it may throw to abort. The version goes up by one.
+   * returns the new fields; it may throw to abort. The version goes up by one. `childrenBy`: the
+   * user who set a new child list (omitted: the list and its authority stay as they were).
    * @returns the saved job, or null when there is no such job.
    * @throws {AppError} `OASIS_ERR_CONFLICT` when the new name is taken; whatever `change` throws.
    */
-  async update(id: number, change: (current: JobRecord) => JobFields): Promise<JobRecord | null> {
+  async update(id: number, change: (current: JobRecord) => JobFields, childrenBy?: number): Promise<JobRecord | null> {
     const saved = await inTransaction(this.models.Job.sequelize!, async (transaction) => {
       const row = await this.models.Job.findByPk(id, {
         include: this.include,
@@ -183,9 +186,20 @@ export class JobsRepo {
         () => row.save({ transaction }),
         `The app already has a job named "${next.name}"`,
       );
+      if (childrenBy !== undefined) await this.grantChildren(row.id, childrenBy, transaction);
       return row.id;
     });
     return saved === null ? null : this.get(saved);
+  }
+
+  /** The user who last set the job's child list, or null (none recorded, or that user is gone). */
+  async childGrantor(jobId: number): Promise<number | null> {
+    const row = await this.models.JobChildGrant.findByPk(jobId);
+    return row ? row.userId : null;
+  }
+
+  private async grantChildren(jobId: number, userId: number, transaction: Transaction): Promise<void> {
+    await this.models.JobChildGrant.upsert({ jobId, userId, grantedAt: Date.now() }, { transaction });
   }
 
   /** Saved versions of a job's script, newest first (at most {@link SCRIPT_VERSIONS_KEPT}). */

@@ -8,6 +8,7 @@ import {
   type Sequelize,
 } from 'sequelize';
 import { defineAccessModels, type AccessModels } from './access-models.js';
+import { defineChildGrantModel, type JobChildGrantModel } from './child-grant-models.js';
 import { defineReportModels, type ReportModels } from './report-models.js';
 
 /** App names: lowercase, start with a letter, 2-64 chars (they end up in Redis keys). */
@@ -22,6 +23,7 @@ export const TABLE_NAMES = [
   'oasis_job_log_text',
   'oasis_user',
   'oasis_user_app',
+  'oasis_job_child_grant',
   'oasis_audit',
   'oasis_job_log_report',
 ] as const;
@@ -129,6 +131,7 @@ export interface Models extends AccessModels, ReportModels {
   App: typeof AppModel;
   Job: typeof JobModel;
   JobScript: typeof JobScriptModel;
+  JobChildGrant: typeof JobChildGrantModel;
   JobLog: typeof JobLogModel;
   JobLogText: typeof JobLogTextModel;
   User: typeof UserModel;
@@ -293,6 +296,7 @@ export function defineModels(sequelize: Sequelize): Models {
   );
 
   const access = defineAccessModels(sequelize, common, { User, App });
+  const JobChildGrant = defineChildGrantModel(sequelize, common, { Job, User });
   const reports = defineReportModels(sequelize, common);
 
   // A job belongs to its app; an app with jobs cannot be deleted.
@@ -316,5 +320,5 @@ export function defineModels(sequelize: Sequelize): Models {
     constraints: false,
   });
 
-  return { App, Job, JobScript, JobLog, JobLogText, User, ...access, ...reports };
+  return { App, Job, JobScript, JobChildGrant, JobLog, JobLogText, User, ...access, ...reports };
 }
