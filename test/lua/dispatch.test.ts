@@ -131,13 +131,14 @@ describe('lua: pull, complete, leases, reaping', function () {
     await job(hot, 1);
     await worker(hot, 'w1', 1);
     const [id] = await enqueue(hot, 1, 1);
-    expect(await hot.tasks.appendLog(APP, id as string, ['a', 'b', 'c'], 4)).to.equal(3);
-    expect(await hot.tasks.appendLog(APP, id as string, ['d', 'e', 'f'], 4)).to.equal(5);
-    expect(await hot.tasks.appendLog(APP, id as string, ['g'], 4)).to.equal(5);
+    expect(await hot.tasks.pull(APP, 'w1', 1, NOW, 30_000, 5000)).to.have.length(1);
+    expect(await hot.tasks.appendLog(APP, 'w1', id as string, ['a', 'b', 'c'], 4)).to.equal(3);
+    expect(await hot.tasks.appendLog(APP, 'w1', id as string, ['d', 'e', 'f'], 4)).to.equal(5);
+    expect(await hot.tasks.appendLog(APP, 'w1', id as string, ['g'], 4)).to.equal(5);
     const lines = await hot.tasks.readLog(APP, id as string, 0);
     expect(lines.slice(0, 4)).to.deep.equal(['a', 'b', 'c', 'd']);
     expect(lines[4]).to.match(/log capped at 4 lines/);
-    expect(await hot.tasks.appendLog(APP, '1-GONE', ['x'], 4)).to.equal(-1);
+    expect(await hot.tasks.appendLog(APP, 'w1', '1-GONE', ['x'], 4)).to.equal(-1);
     expect(await t.redis.exists(t.keys.app(APP).log('1-GONE'))).to.equal(0);
   });
 

@@ -157,16 +157,23 @@ export interface ResultsMessage {
   results: TaskResult[];
 }
 
-/** Per task: `accepted` (recorded now), `duplicate` (already final), `rejected` (not this worker's). */
+/**
+ * The admin's answer per result, log batch or progress value:
+ * - `accepted`: recorded now;
+ * - `duplicate`: the task is not in flight (already final, or unknown): dropped, harmless;
+ * - `rejected`: the task is not this worker's — another worker of the app holds it, it is still
+ *   queued, it runs another attempt, or it belongs to another app: dropped, nothing changed.
+ */
 export type ResultVerdict = 'accepted' | 'duplicate' | 'rejected';
 
 /** Events a worker emits; the last argument is the ack callback. */
 export interface WorkerToAdminEvents {
   heartbeat: (msg: HeartbeatMessage, ack: (reply: Ack<{ abort: string[] }>) => void) => void;
   pull: (msg: PullMessage, ack: (reply: Ack<{ tasks: TaskPayload[] }>) => void) => void;
-  log: (msg: LogMessage, ack: (reply: Ack) => void) => void;
-  /** Latest progress of running tasks (throttled by the worker; fire and forget). */
-  progress: (msg: ProgressMessage, ack: (reply: Ack<{ stored: boolean }>) => void) => void;
+  /** Live log lines of a task the worker holds (fire and forget; the verdict says what happened). */
+  log: (msg: LogMessage, ack: (reply: Ack<{ verdict: ResultVerdict }>) => void) => void;
+  /** Latest progress of running tasks (throttled by the worker; fire and forget). `stored` = `verdict === 'accepted'`. */
+  progress: (msg: ProgressMessage, ack: (reply: Ack<{ stored: boolean; verdict: ResultVerdict }>) => void) => void;
   results: (msg: ResultsMessage, ack: (reply: Ack<{ verdicts: ResultVerdict[] }>) => void) => void;
 }
 

@@ -1,8 +1,9 @@
 import type { HeartbeatMessage, LogMessage, ProgressMessage, ResultVerdict, TaskPayload, TaskResult } from '@oasis/worker-client/protocol';
 import type { OasisConfig } from '../config/schema.js';
 import type { EffectsListener } from './effects.js';
+import { jobIdOfTask } from '../domain/ids.js';
 import type { Logger } from '../domain/logger.js';
-import { ResultCode, type TaskStore } from '../store/redis/task-store.js';
+import { LogRefusal, ResultCode, type TaskStore } from '../store/redis/task-store.js';
 import type { WorkerRegistration, WorkerStore } from '../store/redis/worker-store.js';
 
 export interface DispatcherDeps {
@@ -26,6 +27,9 @@ const VERDICT: Record<number, ResultVerdict> = {
   [ResultCode.DUPLICATE]: 'duplicate',
   [ResultCode.REJECTED]: 'rejected',
 };
+
+/** Most task ids one cross-app warning lists (it gives the count of all). */
+const WARN_IDS = 20;
 
 /**
  * What happens when a worker talks: registration, heartbeats (lease renewal), pulls, live logs
@@ -78,21 +82,72 @@ export class Dispatcher {
     return got;
   }
 
-  async log(app: string, msg: LogMessage): Promise<void> {
-    await this.deps.tasks.appendLog(app, msg.taskId, msg.lines, this.deps.config.maxLogLines);
-    this.deps.onLog?.(app, msg);
+  /**
+   * Stores live log lines of a task this worker holds: `accepted` (stored, and streamed to the
+   * dashboard), `duplicate` (not in flight: dropped), `rejected` (not this worker's, or another
+   * app's task: dropped).
+   */
+  async log(app: string, workerId: string, msg: LogMessage): Promise<ResultVerdict> {
+    const r = await this.deps.tasks.appendLog(app, workerId, msg.taskId, msg.lines, this.deps.config.maxLogLines);
+    if (r >= 0) {
+      this.deps.onLog?.(app, msg);
+      return 'accepted';
+    }
+    if (r === LogRefusal.NOT_HELD) return 'rejected';
+    return (await this.foreign(app, workerId, 'log', [msg.taskId]))[0] ? 'rejected' : 'duplicate';
   }
 
-  /** Stores a running task's progress if this worker still holds it; returns whether it did. */
-  async progress(app: string, workerId: string, msg: ProgressMessage): Promise<boolean> {
-    return this.deps.tasks.setProgress(app, workerId, msg.taskId, msg.value);
+  /** Stores a running task's progress if this worker holds it; the verdict says whether it did. */
+  async progress(app: string, workerId: string, msg: ProgressMessage): Promise<ResultVerdict> {
+    const code = await this.deps.tasks.setProgress(app, workerId, msg.taskId, msg.value);
+    if (code !== ResultCode.DUPLICATE) return VERDICT[code] ?? 'rejected';
+    return (await this.foreign(app, workerId, 'progress', [msg.taskId]))[0] ? 'rejected' : 'duplicate';
   }
 
+  /** Ends the tasks of a results batch; one verdict per result, in order. */
   async results(app: string, workerId: string, results: TaskResult[]): Promise<ResultVerdict[]> {
     const { codes, effects } = await this.deps.tasks.complete(app, workerId, results, this.now(), this.deps.config.workerTtlMs);
     const verdicts = codes.map((c) => VERDICT[c] ?? 'rejected');
     this.deps.onEffects?.(app, effects);
     if (verdicts.includes('accepted')) this.deps.onFinal?.(app);
+    // "Not in flight" may mean "not in this app's key space": another app's task. Only those
+    // results are looked up, so a batch of accepted results costs nothing more.
+    const unknown = verdicts.flatMap((v, i) => (v === 'duplicate' ? [i] : []));
+    if (unknown.length > 0) {
+      const foreign = await this.foreign(app, workerId, 'results', unknown.map((i) => results[i]?.taskId ?? ''));
+      foreign.forEach((f, j) => {
+        if (f) verdicts[unknown[j] as number] = 'rejected';
+      });
+    }
     return verdicts;
+  }
+
+  /**
+   * Which of `taskIds` (not in flight in `app`) belong to a job of another app, by the job id
+   * each task id carries and the job → app map (one HMGET for the batch). Scripts cannot check
+   * this: each stays within its app's cluster slot. Logs one warning per other app.
+   */
+  private async foreign(app: string, workerId: string, event: string, taskIds: readonly string[]): Promise<boolean[]> {
+    const jobIds = taskIds.map(jobIdOfTask);
+    const distinct = [...new Set(jobIds.filter((j): j is number => j !== null))];
+    if (distinct.length === 0) return taskIds.map(() => false);
+    const apps = await this.deps.tasks.appsOfJobs(distinct);
+    const appOf = new Map(distinct.map((j, i) => [j, apps[i] ?? null]));
+    const byApp = new Map<string, string[]>();
+    const out = jobIds.map((j, i) => {
+      const taskApp = j === null ? null : appOf.get(j);
+      if (!taskApp || taskApp === app) return false;
+      const ids = byApp.get(taskApp) ?? [];
+      ids.push(taskIds[i] as string);
+      byApp.set(taskApp, ids);
+      return true;
+    });
+    for (const [taskApp, ids] of byApp) {
+      this.deps.logger.warn(
+        { app, workerId, event, taskApp, taskIds: ids.slice(0, WARN_IDS), count: ids.length },
+        "worker reported on tasks of another app: rejected",
+      );
+    }
+    return out;
   }
 }

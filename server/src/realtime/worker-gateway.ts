@@ -111,11 +111,11 @@ export class WorkerGateway {
 
     handle('heartbeat', heartbeatSchema, async (m) => ({ abort: await dispatcher.heartbeat(app, workerId, m) }));
     handle('pull', pullSchema, async (m) => ({ tasks: m.max > 0 ? await dispatcher.pull(app, workerId, m.max) : [] }));
-    handle('log', logSchema, async (m) => {
-      await dispatcher.log(app, m);
-      return {};
+    handle('log', logSchema, async (m) => ({ verdict: await dispatcher.log(app, workerId, m) }));
+    handle('progress', progressSchema, async (m) => {
+      const verdict = await dispatcher.progress(app, workerId, m);
+      return { stored: verdict === 'accepted', verdict };
     });
-    handle('progress', progressSchema, async (m) => ({ stored: await dispatcher.progress(app, workerId, m) }));
     handle('results', resultsSchema, async (m) => ({ verdicts: await dispatcher.results(app, workerId, m.results) }));
 
     socket.on('disconnect', (reason) => {

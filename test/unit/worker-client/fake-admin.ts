@@ -160,11 +160,11 @@ export class FakeAdmin {
     });
     socket.on('log', (msg, ack) => {
       this.logs.push(msg);
-      ack({ ok: true });
+      ack({ ok: true, verdict: 'accepted' });
     });
     socket.on('progress', (msg, ack) => {
       this.progress.push({ ...msg, at: Date.now() });
-      ack({ ok: true, stored: true });
+      ack({ ok: true, stored: true, verdict: 'accepted' });
     });
     socket.on('results', (msg, ack) => {
       this.resultBatches.push(msg.results);

@@ -28,7 +28,15 @@ export interface InflightTask {
   buffered: boolean;
 }
 
+/** What complete-tasks.lua and set-progress.lua answer per task (see their headers). */
 export const ResultCode = { REJECTED: -1, DUPLICATE: 0, ACCEPTED: 1 } as const;
+export type ResultCode = (typeof ResultCode)[keyof typeof ResultCode];
+
+/**
+ * Negative answers of {@link TaskStore.appendLog} (append-log.lua): the task is not in flight
+ * (final, or never existed), or it is not running under the sending worker.
+ */
+export const LogRefusal = { NOT_IN_FLIGHT: -1, NOT_HELD: -2 } as const;
 
 function toInflight(h: Record<string, string>): InflightTask {
   return {
@@ -178,23 +186,35 @@ export class TaskStore {
   }
 
   /**
-   * Appends live log lines of an in-flight task, keeping at most `cap` lines (one note line marks
-   * the cap). Returns the lines stored, or -1 when the task is not in flight (lines dropped).
+   * Appends live log lines of a task `workerId` holds (RUNNING under it), keeping at most `cap`
+   * lines (one note line marks the cap). Returns the lines stored, or a {@link LogRefusal}:
+   * NOT_IN_FLIGHT when the task is not in flight, NOT_HELD when another worker holds it or it is
+   * still queued; lines are dropped in both cases.
    */
-  async appendLog(app: string, taskId: string, lines: string[], cap: number): Promise<number> {
-    if (lines.length === 0) return 0;
+  async appendLog(app: string, workerId: string, taskId: string, lines: string[], cap: number): Promise<number> {
     const k = this.keys.app(app);
-    const r = await this.scripts.run(ScriptName.appendLog, [k.log(taskId), k.task(taskId)], [cap, 7 * 24 * 3600 * 1000, ...lines]);
+    // An empty batch still asks the script: the answer says whether the worker holds the task.
+    const r = await this.scripts.run(ScriptName.appendLog, [k.log(taskId), k.task(taskId)], [cap, 7 * 24 * 3600 * 1000, workerId, ...lines]);
     return Number(r);
   }
 
   /**
-   * Stores a running task's progress (0..100) if `workerId` still holds it; false otherwise
-   * (the task ended or is another worker's): nothing changes.
+   * Stores a running task's progress (0..100) if `workerId` holds it. Returns a
+   * {@link ResultCode}: ACCEPTED stored, DUPLICATE the task is not in flight, REJECTED another
+   * worker holds it or it is still queued (nothing changes).
    */
-  async setProgress(app: string, workerId: string, taskId: string, value: number): Promise<boolean> {
-    const r = await this.scripts.run(ScriptName.setProgress, [this.keys.app(app).task(taskId)], [workerId, value]);
-    return r === 1;
+  async setProgress(app: string, workerId: string, taskId: string, value: number): Promise<ResultCode> {
+    const r = Number(await this.scripts.run(ScriptName.setProgress, [this.keys.app(app).task(taskId)], [workerId, value]));
+    return r === ResultCode.ACCEPTED || r === ResultCode.DUPLICATE ? r : ResultCode.REJECTED;
+  }
+
+  /**
+   * The app of each job id (null when the job is unknown), in order: one HMGET of the job → app
+   * map for the whole batch. Finds out whether a task id a worker names belongs to another app.
+   */
+  async appsOfJobs(jobIds: readonly number[]): Promise<(string | null)[]> {
+    if (jobIds.length === 0) return [];
+    return this.redis.hmget(this.keys.jobApps, ...jobIds.map(String));
   }
 
   /** Live log lines from index `from`, or null when the task has no live log. */

@@ -1,0 +1,97 @@
+/**
+ * The holder rule, script by script: a worker of the app may append log lines to, report progress
+ * for and complete only a task it holds (status RUNNING, the task hash's `worker` is it). Another
+ * worker of the same app, or a task still queued, is refused with the "rejected" code; a task no
+ * longer in flight gets the "not in flight" code; nothing of the task changes on a refusal.
+ */
+import { expect } from 'chai';
+import { createHotStore, type HotStore } from '../../server/src/store/redis/hot-store.js';
+import { ResultCode } from '../../server/src/store/redis/task-store.js';
+import { planJson } from '../../server/src/domain/schedule.js';
+import { createTestRedis, type TestRedis } from '../helpers/redis.js';
+
+const APP = 'holder';
+const NOW = 1_700_000_000_000;
+const PLAN = planJson({ schedule: { type: 'NONE' }, misfire: { policy: 'SKIP', thresholdMs: 10_000 } });
+const CAP = 100;
+
+describe('lua: only the holder of a task logs, reports progress and completes it', function () {
+  this.timeout(10_000);
+  let t: TestRedis;
+  let hot: HotStore;
+  beforeEach(async () => {
+    t = createTestRedis();
+    hot = createHotStore(t.redis, t.keys);
+    await hot.schedule.syncJob(APP, 1, PLAN, null, true, { handler: 'h', params: '', routing: 'BUSYOVER', timeoutMs: 0 });
+    for (const w of ['w1', 'w2']) {
+      await hot.workers.register(APP, { workerId: w, concurrency: 2, handlers: ['h'], host: null, pid: null, adminId: 'a', conn: `c-${w}` }, NOW);
+    }
+  });
+  afterEach(async () => {
+    await t.cleanup();
+  });
+
+  const enqueue = async (taskId: string) => {
+    await hot.tasks.enqueue(APP, { jobId: 1, taskId, triggerType: 'MANUAL', scheduledAt: NOW }, NOW, 15_000);
+  };
+  const result = (taskId: string, attempt = 1) => ({ taskId, attempt, status: 'SUCCESS' as const, startedAt: NOW, finishedAt: NOW });
+  const pullAs = async (workerId: string) => (await hot.tasks.pull(APP, workerId, 1, NOW, 30_000, 5000)) ?? [];
+
+  describe('append-log', () => {
+    it('refuses lines for a queued task and from a worker that does not hold it; stores the holder\'s', async () => {
+      await enqueue('1-A');
+      expect(await hot.tasks.appendLog(APP, 'w1', '1-A', ['early'], CAP), 'queued, nobody holds it').to.equal(-2);
+      expect(await pullAs('w1')).to.have.length(1);
+      expect(await hot.tasks.appendLog(APP, 'w2', '1-A', ['forged'], CAP), 'another worker of the app').to.equal(-2);
+      expect(await hot.tasks.appendLog(APP, 'w1', '1-A', ['mine', 'mine too'], CAP)).to.equal(2);
+      expect(await hot.tasks.readLog(APP, '1-A', 0)).to.deep.equal(['mine', 'mine too']);
+    });
+
+    it('answers "not in flight" for a final or unknown task and creates no log list', async () => {
+      await enqueue('1-A');
+      await pullAs('w1');
+      await hot.tasks.complete(APP, 'w1', [result('1-A')], NOW, 15_000);
+      const before = await t.redis.llen(t.keys.app(APP).log('1-A'));
+      expect(await hot.tasks.appendLog(APP, 'w1', '1-A', ['late'], CAP)).to.equal(-1);
+      expect(await t.redis.llen(t.keys.app(APP).log('1-A'))).to.equal(before);
+      expect(await hot.tasks.appendLog(APP, 'w1', '1-NOPE', ['x'], CAP)).to.equal(-1);
+      expect(await t.redis.exists(t.keys.app(APP).log('1-NOPE'))).to.equal(0);
+    });
+  });
+
+  describe('set-progress', () => {
+    it('refuses a queued task and another worker (rejected), stores the holder\'s value', async () => {
+      await enqueue('1-A');
+      expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 10)).to.equal(ResultCode.REJECTED);
+      await pullAs('w1');
+      expect(await hot.tasks.setProgress(APP, 'w2', '1-A', 99)).to.equal(ResultCode.REJECTED);
+      expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 40)).to.equal(ResultCode.ACCEPTED);
+      expect((await hot.tasks.get(APP, '1-A'))?.progress).to.equal(40);
+    });
+
+    it('answers "not in flight" (duplicate) for a final or unknown task', async () => {
+      await enqueue('1-A');
+      await pullAs('w1');
+      await hot.tasks.complete(APP, 'w1', [result('1-A')], NOW, 15_000);
+      expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 50)).to.equal(ResultCode.DUPLICATE);
+      expect(await hot.tasks.setProgress(APP, 'w1', '1-NOPE', 50)).to.equal(ResultCode.DUPLICATE);
+      expect(await t.redis.exists(t.keys.app(APP).task('1-NOPE'))).to.equal(0);
+    });
+  });
+
+  describe('complete-tasks', () => {
+    it('rejects a queued task, another worker and another attempt; accepts the holder; then duplicate', async () => {
+      await enqueue('1-A');
+      expect((await hot.tasks.complete(APP, 'w1', [result('1-A')], NOW, 15_000)).codes).to.deep.equal([ResultCode.REJECTED]);
+      await pullAs('w1');
+      const byOther = await hot.tasks.complete(APP, 'w2', [result('1-A')], NOW, 15_000);
+      expect(byOther.codes).to.deep.equal([ResultCode.REJECTED]);
+      expect((await hot.tasks.complete(APP, 'w1', [result('1-A', 2)], NOW, 15_000)).codes).to.deep.equal([ResultCode.REJECTED]);
+      expect((await hot.tasks.get(APP, '1-A'))?.status, 'still running after the refusals').to.equal('RUNNING');
+      expect(await t.redis.xlen(t.keys.app(APP).finals)).to.equal(0);
+      expect((await hot.tasks.complete(APP, 'w1', [result('1-A')], NOW, 15_000)).codes).to.deep.equal([ResultCode.ACCEPTED]);
+      expect((await hot.tasks.complete(APP, 'w1', [result('1-A')], NOW, 15_000)).codes).to.deep.equal([ResultCode.DUPLICATE]);
+      expect(await t.redis.xlen(t.keys.app(APP).finals)).to.equal(1);
+    });
+  });
+});
