@@ -3,6 +3,7 @@ import type { JobRecord } from '../domain/types.js';
 import type { WrittenRecord } from '../maintenance/final-writer.js';
 import { ALARM_STATUSES, emailText, type AlarmKind, type AlarmPayload, type MisfireCapEvent } from './alarm-event.js';
 import type { EmailSender } from './email-sender.js';
+import { destinationPolicy } from './webhook-destination.js';
 import { postWebhook, type DeliveryResult, type WebhookOptions } from './webhook-sender.js';
 
 /** Once-only claims shared by every admin (`store/redis/once-store.ts`). */
@@ -17,7 +18,10 @@ export interface AlarmServiceDeps {
   once: OncePort;
   /** Null when no SMTP server is configured: jobs with emails get a warning instead. */
   email: EmailSender | null;
-  /** Time limit, tries and backoff of each delivery (emails use the tries and backoff too). */
+  /**
+   * Time limit, tries and backoff of each delivery (emails use the tries and backoff too), and
+   * the webhook destinations opened beyond public addresses (`allow`, from OASIS_WEBHOOK_ALLOW).
+   */
   delivery: WebhookOptions;
   logger: Logger;
   now?: () => number;
@@ -48,8 +52,10 @@ export class AlarmService {
   private readonly warnedNoSmtp = new Set<number>();
   private stopped = false;
 
+  /** @throws {Error} when `delivery.allow` holds an entry that is no host name, address or CIDR (so the admin fails at start). */
   constructor(private readonly deps: AlarmServiceDeps) {
     this.now = deps.now ?? Date.now;
+    destinationPolicy(deps.delivery.allow ?? []);
   }
 
   /** Final-writer listener: raises the alarms of a committed batch. Never throws. */
@@ -133,6 +139,8 @@ export class AlarmService {
 
   private report(res: DeliveryResult, ctx: Record<string, unknown>, channel: 'webhook' | 'email'): void {
     if (res.ok) this.deps.logger.debug({ ...ctx, tries: res.tries }, `alarm: ${channel} sent`);
+    // A refused destination is the job's setting, not an outage: a warning, once, without retries.
+    else if (res.refused) this.deps.logger.warn({ ...ctx, tries: res.tries, error: res.error }, `alarm: ${channel} destination refused; not sent`);
     else this.deps.logger.error({ ...ctx, tries: res.tries, error: res.error }, `alarm: ${channel} failed after every try`);
   }
 
