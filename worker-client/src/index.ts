@@ -26,6 +26,7 @@ export {
 } from './errors.js';
 export { MAX_OUTPUT_BYTES, MAX_ERROR_BYTES } from './encode.js';
 export { ScriptFailedError } from './script-runner.js';
+export { ScriptEnvMode, TOKEN_VARIABLES, type ScriptEnvOption } from './script-env.js';
 export { SDK_VERSION } from './version.js';
 export type { TaskPayload, TaskResult, TaskScript, WorkerResultStatus, TriggerType } from './protocol.js';
 export { ScriptLanguage } from './protocol.js';

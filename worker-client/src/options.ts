@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { WorkerOptionsError } from './errors.js';
 import { completeLogger, consoleLogger, type WorkerLogger } from './logger.js';
+import { ScriptEnvMode, scriptEnvProblem, type ScriptEnvOption } from './script-env.js';
 
 /** Options of `new OasisWorker(options)`. */
 export interface WorkerOptions {
@@ -42,6 +43,13 @@ export interface WorkerOptions {
   allowScripts?: boolean;
   /** After aborting a script task, how long its process gets between SIGTERM and SIGKILL (ms, 0..600000). Default 5000. */
   scriptKillGraceMs?: number;
+  /**
+   * The environment script jobs start with (the task variables `OASIS_PARAMS`, `OASIS_TASK_ID`, …
+   * are always added). Default `'inherit-without-token'`: this process's environment without
+   * `OASIS_TOKEN` and without any variable whose value contains `token`. `'inherit'`: the whole
+   * environment, token included. A map: exactly those variables, nothing of this process's.
+   */
+  scriptEnv?: ScriptEnvOption;
 }
 
 /** Options after defaults and validation. Frozen. */
@@ -60,6 +68,7 @@ export interface ResolvedWorkerOptions {
   readonly logger: WorkerLogger;
   readonly allowScripts: boolean;
   readonly scriptKillGraceMs: number;
+  readonly scriptEnv: ScriptEnvOption;
 }
 
 /** Defaults, in one place. */
@@ -72,12 +81,13 @@ export const WORKER_DEFAULTS = Object.freeze({
   reconnectMaxMs: 15_000,
   allowScripts: false,
   scriptKillGraceMs: 5000,
+  scriptEnv: ScriptEnvMode.INHERIT_WITHOUT_TOKEN as ScriptEnvOption,
 });
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'url', 'urls', 'app', 'token', 'concurrency', 'workerId', 'heartbeatMs', 'pollMs',
   'ackTimeoutMs', 'killGraceMs', 'reconnectMinMs', 'reconnectMaxMs', 'logger', 'allowScripts',
-  'scriptKillGraceMs',
+  'scriptKillGraceMs', 'scriptEnv',
 ]);
 
 const LOGGER_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -127,6 +137,14 @@ export function resolveOptions(input: unknown): ResolvedWorkerOptions {
     else allowScripts = o.allowScripts;
   }
 
+  let scriptEnv: ScriptEnvOption = WORKER_DEFAULTS.scriptEnv;
+  if (o.scriptEnv !== undefined) {
+    const problem = scriptEnvProblem(o.scriptEnv);
+    if (problem !== undefined) problems.push(`scriptEnv: ${problem}`);
+    // A frozen copy: a later change to the caller's object must not change what scripts get.
+    else scriptEnv = typeof o.scriptEnv === 'string' ? (o.scriptEnv as ScriptEnvOption) : Object.freeze({ ...(o.scriptEnv as Record<string, string>) });
+  }
+
   let workerId = defaultWorkerId();
   if (o.workerId !== undefined) {
     if (typeof o.workerId !== 'string' || !WORKER_ID_PATTERN.test(o.workerId)) {
@@ -162,6 +180,7 @@ export function resolveOptions(input: unknown): ResolvedWorkerOptions {
     logger,
     allowScripts,
     scriptKillGraceMs,
+    scriptEnv,
   });
 }
 

@@ -5,7 +5,8 @@
  * - The source is written to a private temporary directory (removed afterwards) and run with
  *   `bash` (`sh` when there is no bash) for `shell`, this Node.js binary for `node`, `python3`
  *   for `python`.
- * - Arguments: `params shardIndex shardTotal`; environment: the worker's, plus `OASIS_PARAMS`,
+ * - Arguments: `params shardIndex shardTotal`; environment: what the worker option `scriptEnv`
+ *   says (default: the worker's without its token, see script-env.ts), plus `OASIS_PARAMS`,
  *   `OASIS_SHARD_INDEX`, `OASIS_SHARD_TOTAL`, `OASIS_TASK_ID`, `OASIS_JOB_ID`, `OASIS_ATTEMPT`,
  *   `OASIS_SCRIPT_VERSION`.
  * - stdout and stderr lines go to the task log as they come (stderr lines prefixed `[stderr]`).
@@ -23,6 +24,7 @@ import { createInterface } from 'node:readline';
 import { ScriptLanguage, type TaskScript } from './protocol.js';
 import type { Handler, JobContext } from './context.js';
 import { NonRetryableError } from './errors.js';
+import { scriptBaseEnv, type ScriptEnvOption } from './script-env.js';
 
 /** Lines of stderr kept for the error of a failed script. */
 const STDERR_TAIL_LINES = 20;
@@ -32,6 +34,10 @@ const STDERR_TAIL_CHARS = 4000;
 export interface ScriptRunOptions {
   /** Time between SIGTERM and SIGKILL after an abort (ms). */
   killGraceMs: number;
+  /** How the script's environment is built (the worker option `scriptEnv`). */
+  env: ScriptEnvOption;
+  /** The worker's token: kept out of the environment unless `env` passes it deliberately. */
+  token: string;
 }
 
 /** A script that ran and exited with a non-zero code (or was killed by a signal not ours). */
@@ -111,7 +117,7 @@ function runChild(
     const child = spawn(interpreter.command, [file, ctx.params, String(shard.index), String(shard.total)], {
       cwd: process.cwd(),
       env: {
-        ...process.env,
+        ...scriptBaseEnv(options.env, options.token),
         OASIS_PARAMS: ctx.params,
         OASIS_SHARD_INDEX: String(shard.index),
         OASIS_SHARD_TOTAL: String(shard.total),

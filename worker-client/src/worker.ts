@@ -381,7 +381,11 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
         this.finishWithoutRun(task, WorkerResultStatus.FAILED, `NonRetryableError: ${problem}`);
         return;
       }
-      handler = scriptHandler(task.script, { killGraceMs: this.options.scriptKillGraceMs });
+      handler = scriptHandler(task.script, {
+        killGraceMs: this.options.scriptKillGraceMs,
+        env: this.options.scriptEnv,
+        token: this.options.token,
+      });
       // Report an aborted script only once its process had its SIGTERM → SIGKILL grace.
       killGraceMs = Math.max(killGraceMs, this.options.scriptKillGraceMs + 1000);
     } else {

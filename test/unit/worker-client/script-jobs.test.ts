@@ -192,6 +192,67 @@ describe('worker-client: script jobs', function () {
     expect(lines.at(-1)).to.equal('[oasis] script exited with signal SIGKILL');
   });
 
+  describe('environment of a script and the worker token', () => {
+    const saved: Record<string, string | undefined> = {};
+    const set = (name: string, value: string) => {
+      if (!(name in saved)) saved[name] = process.env[name];
+      process.env[name] = value;
+    };
+    afterEach(() => {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+        delete saved[name];
+      }
+    });
+
+    /** Runs a node script that prints its whole environment; returns it. */
+    async function scriptEnv(): Promise<Record<string, string>> {
+      const result = await run(scriptTask('node', 'console.log(JSON.stringify(process.env));\n'));
+      expect(result.status).to.equal('SUCCESS');
+      return JSON.parse(result.output ?? '{}') as Record<string, string>;
+    }
+
+    beforeEach(() => {
+      // The token the worker was started with ('secret', see start()) under its usual name, under
+      // another name, and inside a URL; plus a harmless variable.
+      set('OASIS_TOKEN', 'secret');
+      set('MY_WORKER_TOKEN_COPY', 'secret');
+      set('MY_ADMIN_URL_WITH_TOKEN', 'http://x:secret@127.0.0.1:8080');
+      set('MY_HARMLESS_SETTING', 'visible');
+    });
+
+    it('by default a script sees the worker\'s environment without the token', async () => {
+      await start();
+      const env = await scriptEnv();
+      expect(env).to.include({ MY_HARMLESS_SETTING: 'visible', OASIS_JOB_ID: '1' });
+      expect(env).to.not.have.any.keys('OASIS_TOKEN', 'MY_WORKER_TOKEN_COPY', 'MY_ADMIN_URL_WITH_TOKEN');
+      expect(Object.values(env).some((v) => v.includes('secret')), 'the token in no variable').to.equal(false);
+    });
+
+    it("scriptEnv: 'inherit' passes the token deliberately", async () => {
+      await start({ scriptEnv: 'inherit' });
+      expect(await scriptEnv()).to.include({ OASIS_TOKEN: 'secret', MY_WORKER_TOKEN_COPY: 'secret', MY_HARMLESS_SETTING: 'visible' });
+    });
+
+    it('scriptEnv: {…} gives exactly those variables plus the task ones', async () => {
+      await start({ scriptEnv: { ONLY_THIS: 'yes', OASIS_TASK_ID: 'not overridable' } });
+      const env = await scriptEnv();
+      expect(env).to.include({ ONLY_THIS: 'yes', OASIS_JOB_ID: '1', OASIS_SHARD_TOTAL: '1' });
+      expect(env.OASIS_TASK_ID).to.match(/^t-\d+$/);
+      expect(env).to.not.have.any.keys('OASIS_TOKEN', 'MY_HARMLESS_SETTING', 'PATH');
+    });
+
+    it('refuses a scriptEnv that is neither a known mode nor a map of strings', () => {
+      for (const bad of ['inherit-all', 42, { A: 1 }, ['A=1'], null]) {
+        expect(
+          () => new OasisWorker({ url: admin.url, app: 'demo', token: 'secret', scriptEnv: bad as unknown as WorkerOptions['scriptEnv'] }),
+          JSON.stringify(bad),
+        ).to.throw(/scriptEnv: must be/);
+      }
+    });
+  });
+
   it('stop() past its deadline ends running scripts and reports them KILLED', async () => {
     const w = await start({ scriptKillGraceMs: 200 });
     const task = scriptTask('shell', 'echo "pid $$"\nsleep 30\n');
