@@ -126,7 +126,7 @@ export class OasisJobForm extends LitElement {
             ${input('name', t('common.name'), j ? (editing ? j.name : `${j.name}-copy`) : '')}
             ${input('handler', t('jobs.handler'), j?.handler ?? '')}
             <label class="check"><input type="checkbox" name="enabled" id="enabled" ?checked=${j?.enabled ?? true} />${t('form.enabled')}</label>
-            <label style="grid-column: 1 / -1">${t('form.params')}<textarea name="params" id="params" .value=${j?.params ?? ''}></textarea></label>
+            <label class="wide">${t('form.params')}<textarea name="params" id="params" .value=${j?.params ?? ''}></textarea></label>
           </fieldset>
           <fieldset ?disabled=${readOnly}>
             <legend>${t('jobs.schedule')}</legend>
@@ -144,7 +144,7 @@ export class OasisJobForm extends LitElement {
                 ${input('endAt', t('form.endAt'), toLocalInput(s['endAt'] as number | undefined), 'datetime-local', { step: '1' })}
                 ${input('maxRuns', t('form.maxRuns'), s['maxRuns'], 'number', { min: '1' })}`
               : ''}
-            <div style="grid-column: 1 / -1" aria-live="polite" id="preview">
+            <div class="wide" aria-live="polite" id="preview">
               <strong>${t('form.preview')}</strong>
               ${this.previewError
                 ? html`<p class="error">${t('form.previewError', { error: this.previewError })}</p>`
@@ -181,7 +181,7 @@ export class OasisJobForm extends LitElement {
           <fieldset ?disabled=${readOnly}>
             <legend>${t('form.script')}</legend>
             ${sel('scriptLanguage', t('form.scriptLang'), ['', ...LANGUAGES], j?.script?.language ?? '')}
-            <label style="grid-column: 1 / -1">${t('form.scriptSource')}<textarea name="scriptSource" id="scriptSource" .value=${j?.script?.source ?? ''}></textarea></label>
+            <label class="wide">${t('form.scriptSource')}<textarea name="scriptSource" id="scriptSource" .value=${j?.script?.source ?? ''}></textarea></label>
           </fieldset>
           ${readOnly ? '' : html`<button type="submit" id="save-job">${t('common.save')}</button>`}
         </form>

@@ -98,6 +98,10 @@ export const pageStyles = css`
     grid-template-columns: repeat(auto-fit, minmax(15rem, 1fr));
     gap: 0.5rem 1rem;
   }
+  /* A field across the whole width of a form grid. */
+  .wide {
+    grid-column: 1 / -1;
+  }
   fieldset {
     border: 1px solid #dde2ea;
     border-radius: 6px;

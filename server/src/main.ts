@@ -9,7 +9,6 @@ import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pino } from 'pino';
-import { mountDashboard } from './api/dashboard.js';
 import { AlarmService } from './alarm/alarm-service.js';
 import { smtpSender } from './alarm/email-sender.js';
 import { createApi } from './api/index.js';
@@ -187,8 +186,8 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
     hot: runtime,
     dbPing: () => db.ping(),
     logger,
+    dashboardDir: dashboardDir(),
   });
-  mountDashboard(api, dashboardDir());
   const http: HttpServer = createServer(api);
   const io = createIoServer(http, redis.duplicate(), redis.duplicate());
   gateway = new WorkerGateway({

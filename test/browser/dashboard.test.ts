@@ -28,6 +28,7 @@ describe('dashboard in Chromium', function () {
   let admin: RunningAdmin;
   let browser: Browser;
   let page: Page;
+  const cspViolations: string[] = [];
   let worker: OasisWorker | null = null;
 
   const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
@@ -59,6 +60,10 @@ describe('dashboard in Chromium', function () {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
     page = await context.newPage();
+    // Chromium reports every Content-Security-Policy violation on the console ("Refused to …").
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
     page.on('dialog', (d) => void d.accept(d.type() === 'prompt' ? d.defaultValue() : undefined));
   });
 
@@ -179,5 +184,9 @@ describe('dashboard in Chromium', function () {
     await shot('11-jobs-narrow');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).to.be.at.most(1);
+  });
+
+  it('ran every page under the admin’s Content-Security-Policy without a violation', async function () {
+    expect(cspViolations).to.deep.equal([]);
   });
 });

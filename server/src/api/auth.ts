@@ -51,6 +51,15 @@ export function sessionCookie(token: string, maxAgeMs: number, secure: boolean):
   return parts.join('; ');
 }
 
+/**
+ * Whether the session cookie gets `Secure`: always (`true`), never (`false`), or when the request
+ * came over HTTPS (`auto`; behind a TLS proxy that needs `OASIS_TRUST_PROXY`, which makes
+ * `req.secure` follow `X-Forwarded-Proto`).
+ */
+export function cookieSecure(req: Request, setting: 'auto' | 'true' | 'false'): boolean {
+  return setting === 'true' || (setting === 'auto' && req.secure);
+}
+
 /** The session token a request carries: the bearer token first, else the session cookie. */
 export function requestToken(req: Request): { token: string; via: AuthLocals['via'] } | null {
   const bearer = bearerToken(req.get('authorization'));

@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import express, { type Express } from 'express';
 
 /**
- * Serves the built dashboard (`npm run build` puts it in `dist/dashboard`) at `/`, with
- * `index.html` for unknown non-API paths so client-side routes survive a reload. When the
- * dashboard was not built, `/` says how to build it instead of a bare 404.
+ * Serves the built dashboard (`npm run build` puts it in `dist/dashboard`) at `/`. The dashboard
+ * routes by the URL hash (`/#/jobs/12`), so `/` (and `/index.html`) is its one page and its files
+ * are the only other paths: anything else falls through to the caller's JSON 404, so a probe of
+ * `/readyz` or `/metrics` never gets a page that looks like a success. When the dashboard was not
+ * built, `/` says how to build it instead.
  */
 export function mountDashboard(app: Express, dir: string): void {
   const index = join(dir, 'index.html');
@@ -15,6 +17,10 @@ export function mountDashboard(app: Express, dir: string): void {
     });
     return;
   }
-  app.use(express.static(dir, { index: 'index.html', maxAge: '1h' }));
-  app.get(/^\/(?!api\/|healthz|socket\.io\/).*/, (_req, res) => res.sendFile(index));
+  // index.html names the bundle without a version: it is checked again on every load.
+  app.get(['/', '/index.html'], (_req, res) => {
+    res.set('Cache-Control', 'no-cache');
+    res.sendFile(index);
+  });
+  app.use(express.static(dir, { index: false, maxAge: '1h', fallthrough: true }));
 }

@@ -29,14 +29,34 @@ export function sendError(res: Response, body: ErrorBody): void {
   res.status(body.statusCode).json(body);
 }
 
-/** Shape of the errors body-parser raises (`type` says which). */
-interface BodyParserError {
-  type: string;
-  status?: number;
+/**
+ * What Express, its router and body-parser raise for a client's mistake: an `http-errors`-style
+ * error with a 4xx `status` (a malformed percent-encoding in the path, a body that does not
+ * decode, an unknown content encoding, …); `type` tells body-parser's apart.
+ */
+interface ClientHttpError {
+  status: number;
+  type?: string;
 }
 
-function isBodyParserError(err: unknown): err is BodyParserError {
-  return typeof err === 'object' && err !== null && typeof (err as { type?: unknown }).type === 'string';
+function clientHttpError(err: unknown): ClientHttpError | null {
+  if (typeof err !== 'object' || err === null) return null;
+  const e = err as { status?: unknown; statusCode?: unknown; type?: unknown };
+  const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : NaN;
+  if (!(status >= 400 && status < 500)) return null;
+  return { status, ...(typeof e.type === 'string' && { type: e.type }) };
+}
+
+/** The error body of a client's HTTP-level mistake (messages are ours: the library's may carry internals). */
+function clientErrorBody(err: ClientHttpError, raw: unknown): ErrorBody {
+  if (err.type === 'entity.parse.failed') return errorBody('OASIS_ERR_BAD_JSON');
+  if (err.status === 413) return errorBody('OASIS_ERR_PAYLOAD_TOO_LARGE');
+  if (err.status === 415) return errorBody('OASIS_ERR_UNSUPPORTED_MEDIA_TYPE');
+  if (raw instanceof URIError) return errorBody('OASIS_ERR_VALIDATION', 'The path holds a malformed percent-encoding');
+  if (err.type === undefined && err.status === 400) {
+    return errorBody('OASIS_ERR_VALIDATION', 'The request body cannot be decoded from its Content-Encoding');
+  }
+  return errorBody('OASIS_ERR_VALIDATION', 'The request cannot be read', err.status === 400 ? undefined : err.status);
 }
 
 /** Answers 404 `OASIS_ERR_NOT_FOUND` for any request no route took. */
@@ -45,9 +65,10 @@ export const notFoundHandler: RequestHandler = (req, res) => {
 };
 
 /**
- * The one error middleware: an {@link AppError} answers with its own status and code, malformed
- * JSON with 400 `OASIS_ERR_BAD_JSON`, an oversized body with 413, any other client-side body
- * problem with 400; everything else is logged and answers 500 `OASIS_ERR_INTERNAL`.
+ * The one error middleware: an {@link AppError} answers with its own status and code; a client's
+ * HTTP-level mistake (malformed JSON → 400 `OASIS_ERR_BAD_JSON`, an oversized body → 413, an
+ * unknown content encoding → 415, a malformed path or an undecodable body → 400) with its 4xx,
+ * logged at debug level only; everything else is logged and answers 500 `OASIS_ERR_INTERNAL`.
  */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
@@ -59,20 +80,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       sendError(res, errorBody(err.code, err.message));
       return;
     }
-    if (isBodyParserError(err)) {
-      if (err.type === 'entity.parse.failed') {
-        sendError(res, errorBody('OASIS_ERR_BAD_JSON'));
-        return;
-      }
-      if (err.type === 'entity.too.large') {
-        sendError(res, errorBody('OASIS_ERR_PAYLOAD_TOO_LARGE'));
-        return;
-      }
-      if (err.status !== undefined && err.status >= 400 && err.status < 500) {
-        const message = err instanceof Error ? err.message : 'The request body cannot be read';
-        sendError(res, errorBody('OASIS_ERR_VALIDATION', message));
-        return;
-      }
+    const client = clientHttpError(err);
+    if (client) {
+      logger.debug({ status: client.status, type: client.type, method: req.method }, 'client error');
+      sendError(res, clientErrorBody(client, err));
+      return;
     }
     logger.error({ err, method: req.method, path: req.path }, 'request failed');
     sendError(res, errorBody('OASIS_ERR_INTERNAL'));

@@ -1,5 +1,7 @@
 /** The REST API (`/api/v1`) and `/healthz`: Express lives here and nowhere else. */
 import express, { type Express } from 'express';
+import { mountDashboard } from './dashboard.js';
+import { securityHeaders } from './security-headers.js';
 import type { OasisConfig } from '../config/schema.js';
 import type { Logger } from '../domain/logger.js';
 import type { HotPort } from '../domain/ports.js';
@@ -33,6 +35,8 @@ export interface ApiDeps {
   /** True when the database answers (for `/healthz`). */
   dbPing: () => Promise<boolean>;
   logger: Logger;
+  /** The built dashboard to serve at `/` (see `mountDashboard`); omitted: no dashboard. */
+  dashboardDir?: string;
 }
 
 /** Largest JSON body: room for the largest params even fully escaped, and never under 1 MiB. */
@@ -41,18 +45,24 @@ export function bodyLimit(config: Pick<OasisConfig, 'maxParamsBytes'>): number {
 }
 
 /**
- * Builds the API as an Express app to mount at the root: `/healthz` and `/api/v1/…`.
+ * Builds the admin's HTTP app: `/healthz`, `/api/v1/…` and, when given, the dashboard at `/`.
  * Every `/api/v1` route but `POST /api/v1/auth/login` needs a session: `Authorization: Bearer <token>`
  * or the dashboard's cookie (changes then need the `X-Oasis-CSRF` header). Each route checks the
  * user's role and apps with one guard from `authorize.ts`; every successful change is audited.
- * Unknown `/api` routes answer 404 and every error goes through one middleware; requests outside
- * `/api` and `/healthz` fall through to whatever the caller mounts next (the dashboard), which
- * can end with {@link notFoundHandler} and {@link errorHandler} for the same error shape.
+ * Every answer carries the security headers (`security-headers.ts`); API answers are never cached.
+ * `trust proxy` follows `OASIS_TRUST_PROXY`. Any other path answers a JSON 404 and every error
+ * goes through one middleware.
  */
 export function createApi(deps: ApiDeps): Express {
   const { services, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', trustProxy(deps.config.trustProxy));
+  app.use(securityHeaders());
+  app.use(['/api', '/healthz'], (_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
   app.use(healthRoutes(deps.hot, deps.dbPing));
 
   const v1 = express.Router();
@@ -72,6 +82,13 @@ export function createApi(deps: ApiDeps): Express {
 
   app.use('/api/v1', v1);
   app.use('/api', notFoundHandler);
+  if (deps.dashboardDir !== undefined) mountDashboard(app, deps.dashboardDir);
+  app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return app;
+}
+
+/** `OASIS_TRUST_PROXY` as Express's `trust proxy` takes it. */
+function trustProxy(value: OasisConfig['trustProxy']): boolean | number | string[] {
+  return typeof value === 'boolean' || typeof value === 'number' ? value : [...value];
 }

@@ -14,6 +14,7 @@ export const ErrorCatalogue = {
   OASIS_ERR_NOT_FOUND: { status: 404, message: 'Not found' },
   OASIS_ERR_CONFLICT: { status: 409, message: 'It already exists' },
   OASIS_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  OASIS_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body is in an encoding or type the API does not take' },
   OASIS_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
   OASIS_ERR_INTERNAL: { status: 500, message: 'Internal error' },
   OASIS_ERR_UNAVAILABLE: { status: 503, message: 'A backing service does not answer' },

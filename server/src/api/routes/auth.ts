@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AuthService } from '../../services/auth-service.js';
-import { authOf, requireAuth, sessionCookie } from '../auth.js';
+import { authOf, cookieSecure, requireAuth, sessionCookie } from '../auth.js';
 import { validate } from '../validate.js';
 
 const loginBody = z.strictObject({
@@ -13,18 +13,18 @@ const loginBody = z.strictObject({
  * `POST /auth/login` (open; answers the bearer token and sets the dashboard's session cookie),
  * `POST /auth/logout` and `GET /auth/me` (authenticated).
  */
-export function authRoutes(auth: AuthService, config: { sessionTtlMs: number }): Router {
+export function authRoutes(auth: AuthService, config: { sessionTtlMs: number; cookieSecure: 'auto' | 'true' | 'false' }): Router {
   const r = Router();
   r.post('/auth/login', async (req, res) => {
     const { username, password } = validate.body(req, loginBody);
     const result = await auth.login(username, password, req.ip ?? '');
-    res.set('Set-Cookie', sessionCookie(result.token, config.sessionTtlMs, req.secure));
+    res.set('Set-Cookie', sessionCookie(result.token, config.sessionTtlMs, cookieSecure(req, config.cookieSecure)));
     res.set('Cache-Control', 'no-store');
     res.json(result);
   });
   r.post('/auth/logout', requireAuth(auth), async (req, res) => {
     await auth.logout(authOf(res).token);
-    res.set('Set-Cookie', sessionCookie('', 0, req.secure));
+    res.set('Set-Cookie', sessionCookie('', 0, cookieSecure(req, config.cookieSecure)));
     res.status(204).end();
   });
   r.get('/auth/me', requireAuth(auth), (_req, res) => {
