@@ -113,6 +113,15 @@ CREATE TABLE IF NOT EXISTS `oasis_user_app` (
   CONSTRAINT `oasis_user_app_ibfk_2` FOREIGN KEY (`app_id`) REFERENCES `oasis_app` (`id`) ON DELETE CASCADE ON UPDATE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+CREATE TABLE IF NOT EXISTS `oasis_user_script_app` (
+  `user_id` int(11) NOT NULL,
+  `app_id` int(11) NOT NULL,
+  PRIMARY KEY (`user_id`,`app_id`),
+  KEY `ix_user_script_app_app` (`app_id`),
+  CONSTRAINT `oasis_user_script_app_ibfk_1` FOREIGN KEY (`user_id`) REFERENCES `oasis_user` (`id`) ON DELETE CASCADE ON UPDATE CASCADE,
+  CONSTRAINT `oasis_user_script_app_ibfk_2` FOREIGN KEY (`app_id`) REFERENCES `oasis_app` (`id`) ON DELETE CASCADE ON UPDATE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 CREATE TABLE IF NOT EXISTS `oasis_job_child_grant` (
   `job_id` int(11) NOT NULL,
   `user_id` int(11) NOT NULL,

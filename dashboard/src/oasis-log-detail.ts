@@ -70,7 +70,7 @@ export class OasisLogDetail extends LitElement {
     }
   }
 
-  /** Fetches the lines after the last one shown; one request at a time, again if asked meanwhile. */
+  /** Fetches the lines after the last one shown, page by page; one request at a time, again if asked meanwhile. */
   private fetchLines(): Promise<void> {
     if (this.fetching) {
       this.again = true;
@@ -86,6 +86,7 @@ export class OasisLogDetail extends LitElement {
             this.next = r.next;
           }
           this.done = r.done;
+          if (r.more) this.again = true;
         } catch (err) {
           this.error = errorText(err);
         }

@@ -82,7 +82,7 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
     repos,
     hot: runtime,
     sessions: runtime.store.sessions,
-    counters: runtime.store.counters,
+    limiters: runtime.store.limiter,
     config,
   });
 

@@ -56,7 +56,7 @@ export async function createAdminStack(env: Record<string, string> = {}): Promis
   await db.sync();
   const repos = createRepositories(db);
   const hot = new HotRuntime({ redis: redis.redis, keys: redis.keys, config });
-  const services = createServices({ repos, hot, sessions: hot.store.sessions, counters: hot.store.counters, config });
+  const services = createServices({ repos, hot, sessions: hot.store.sessions, limiters: hot.store.limiter, config });
   await services.auth.ensureAdmin(config.adminPassword);
   const adminRow = await repos.users.findByUsername(ADMIN_USERNAME);
   if (!adminRow) throw new Error('the built-in admin was not created');

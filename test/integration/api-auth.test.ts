@@ -69,6 +69,30 @@ describe('API: login, bearer tokens, /healthz', function () {
     expect((await api.call('GET', '/api/v1/apps')).status).to.equal(401);
   });
 
+  it('audits sign-in, failed sign-in and sign-out with the address and the canonical username, never the password', async function () {
+    const api = new ApiClient(s.baseUrl);
+    expect((await api.call('POST', '/api/v1/auth/login', { username: ' Ghost.Writer ', password: 'secret-guess-1' })).status).to.equal(401);
+    expect((await api.call('POST', '/api/v1/auth/login', { username: 'ADMIN', password: 'secret-guess-2' })).status).to.equal(401);
+    await api.login('Admin ', TEST_ADMIN_PASSWORD);
+    expect((await api.call('POST', '/api/v1/auth/logout')).status).to.equal(204);
+    await api.login('admin', TEST_ADMIN_PASSWORD);
+
+    type Entry = { action: string; username: string; targetType: string; targetId: string | null; ip: string | null };
+    const entries = await api.ok<{ items: Entry[] }>('GET', '/api/v1/audit?target=auth&limit=100');
+    const of = (action: string) => entries.items.filter((e) => e.action === action);
+    const adminId = String((await api.ok<{ id: number }>('GET', '/api/v1/auth/me')).id);
+
+    expect(of('auth.login-failed').map((e) => e.username)).to.include.members(['ghost.writer', 'admin']);
+    expect(of('auth.login-failed').find((e) => e.username === 'admin')).to.include({ targetId: adminId, ip: '127.0.0.1' });
+    expect(of('auth.login-failed').find((e) => e.username === 'ghost.writer')).to.include({ targetId: null, ip: '127.0.0.1' });
+    expect(of('auth.login').length).to.be.at.least(2);
+    for (const e of of('auth.login')) expect(e).to.include({ username: 'admin', targetType: 'auth', targetId: adminId, ip: '127.0.0.1' });
+    expect(of('auth.logout').length).to.be.at.least(1);
+    expect(of('auth.logout')[0]).to.include({ username: 'admin', targetId: adminId, ip: '127.0.0.1' });
+    const text = JSON.stringify(entries);
+    for (const secret of ['secret-guess-1', 'secret-guess-2', TEST_ADMIN_PASSWORD]) expect(text).to.not.include(secret);
+  });
+
   it('GET /healthz answers 200 {status:"ok"} without auth when Redis and the database answer', async function () {
     const res = await fetch(`${s.baseUrl}/healthz`);
     expect(res.status).to.equal(200);

@@ -109,7 +109,7 @@ describe('API: apps, jobs, logs, workers', function () {
     expect(logs.items[0]).to.include({ id: taskId, jobId: job.id, status: 'QUEUED', triggerType: 'MANUAL', params: 'once' });
     expect(logs.items[0]).to.include.keys('scheduledAt', 'startedAt', 'finishedAt', 'workerId', 'attempt', 'result', 'error');
     expect(await api.ok('GET', `/api/v1/logs/${taskId}`)).to.include({ id: taskId, status: 'QUEUED' });
-    expect(await api.ok('GET', `/api/v1/logs/${taskId}/text?from=0`)).to.deep.equal({ lines: [], from: 0, next: 0, done: false });
+    expect(await api.ok('GET', `/api/v1/logs/${taskId}/text?from=0`)).to.deep.equal({ lines: [], from: 0, next: 0, more: false, done: false });
     expect((await api.call('GET', '/api/v1/logs/nope')).status).to.equal(404);
   });
 

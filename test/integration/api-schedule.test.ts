@@ -100,6 +100,7 @@ describe('API: schedule previews (next-fires, preview)', function () {
         fires: [job.nextFireAt as number, (job.nextFireAt as number) + HOUR, (job.nextFireAt as number) + 2 * HOUR],
         basis: 'next',
         skipNext: 0,
+        complete: true,
       });
     });
 
@@ -130,7 +131,7 @@ describe('API: schedule previews (next-fires, preview)', function () {
       const forbidden = await other.call('GET', `/api/v1/jobs/${job.id}/next-fires`);
       expect(forbidden.status).to.equal(403);
       expect(forbidden.body).to.include({ code: 'OASIS_ERR_FORBIDDEN' });
-      expect(await admin.ok<Fires>('GET', `/api/v1/jobs/${job.id}/next-fires`)).to.deep.equal({ fires: [], basis: 'now', skipNext: 0 });
+      expect(await admin.ok<Fires>('GET', `/api/v1/jobs/${job.id}/next-fires`)).to.deep.equal({ fires: [], basis: 'now', skipNext: 0, complete: true });
     });
   });
 

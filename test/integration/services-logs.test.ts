@@ -70,8 +70,8 @@ describe('LogService and LogsRepo.writeFinals (MariaDB + Redis)', function () {
 
   it('gets one record and its text from line `from`', async function () {
     expect(await s.services.logs.get(final(2).id)).to.include({ status: 'FAILED', error: 'boom' });
-    expect(await s.services.logs.text(final(1).id, 1)).to.deep.equal({ lines: ['two', 'three'], from: 1, next: 3, done: true });
-    expect(await s.services.logs.text(final(3).id, 0)).to.deep.equal({ lines: [], from: 0, next: 0, done: true });
+    expect(await s.services.logs.text(final(1).id, 1)).to.deep.equal({ lines: ['two', 'three'], from: 1, next: 3, more: false, done: true });
+    expect(await s.services.logs.text(final(3).id, 0)).to.deep.equal({ lines: [], from: 0, next: 0, more: false, done: true });
     try {
       await s.services.logs.get('no-such-task');
       expect.fail('expected 404');

@@ -294,6 +294,22 @@ export interface NextFiresOptions {
   first?: number;
   /** At most this many fires; default the schedule's `maxRuns` (none: no cap). */
   limit?: number;
+  /**
+   * Stop computing once this much CPU time (ms, this process) went into it — a sparse cron in a
+   * DST-heavy zone costs milliseconds per fire — but not before {@link PREVIEW_MIN_FIRES} fires.
+   */
+  budgetMs?: number;
+}
+
+/** CPU time one preview of fire times may take (`POST /schedule/preview`, `GET /jobs/:id/next-fires`). */
+export const PREVIEW_BUDGET_MS = 50;
+/** Fires a bounded preview always computes (what the dashboard shows), whatever the budget. */
+export const PREVIEW_MIN_FIRES = 5;
+
+/** CPU time of this process so far, in ms (CPU, not wall time: a busy machine does not cut a preview short). */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 /**
@@ -302,13 +318,23 @@ export interface NextFiresOptions {
  * real ones come later.
  */
 export function nextFires(s: Schedule, fromMs: number, count: number, opts: NextFiresOptions = {}): number[] {
+  return previewFires(s, fromMs, count, opts).fires;
+}
+
+/**
+ * {@link nextFires}, also saying whether the list is `complete`: false when `opts.budgetMs` cut
+ * it short (more fires exist than were computed in time).
+ */
+export function previewFires(s: Schedule, fromMs: number, count: number, opts: NextFiresOptions = {}): { fires: number[]; complete: boolean } {
   const limit = opts.limit ?? ('maxRuns' in s ? s.maxRuns : undefined);
   const max = limit !== undefined ? Math.min(count, limit) : count;
   const out: number[] = [];
+  const until = opts.budgetMs === undefined ? Infinity : cpuMs() + opts.budgetMs;
   let t: number | null = opts.first ?? nextFireAfter(s, fromMs);
   while (t !== null && out.length < max) {
     out.push(t);
+    if (out.length < max && out.length >= PREVIEW_MIN_FIRES && until !== Infinity && cpuMs() >= until) return { fires: out, complete: false };
     t = s.type === 'FIXED_DELAY' ? inWindow(s, t + s.delayMs) : followingFire(s, t);
   }
-  return out;
+  return { fires: out, complete: true };
 }

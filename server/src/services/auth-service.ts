@@ -1,10 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import bcrypt from 'bcryptjs';
+import ipaddr from 'ipaddr.js';
 import type { OasisConfig } from '../config/schema.js';
 import { AppError } from '../domain/errors.js';
-import { isRole, type Principal } from '../domain/roles.js';
+import { isRole, Role, type Principal } from '../domain/roles.js';
+import { canonicalUsername } from '../domain/usernames.js';
 import type { UserRow, UsersRepo } from '../store/db/users-repo.js';
-import type { CounterStore } from './counter-store.js';
+import type { AttemptLimiter, AttemptLimiters } from './attempt-limiter.js';
+import type { AuditInput } from './audit-service.js';
 import type { SessionStore } from './session-store.js';
 
 /** The user a session belongs to: id, username, role and permitted apps (read fresh per request). */
@@ -22,8 +25,10 @@ export interface LoginResult {
 export interface AuthServiceDeps {
   users: UsersRepo;
   sessions: SessionStore;
-  /** Counts failed sign-ins; without it there is no rate limit. */
-  counters?: CounterStore;
+  /** Makes the sign-in budgets (per user, per address); without it there is no rate limit. */
+  limiters?: AttemptLimiters;
+  /** Records sign-ins, failed and refused sign-ins and sign-outs; without it none is recorded. */
+  audit?: { record(e: AuditInput): Promise<void> };
   config: Pick<OasisConfig, 'sessionTtlMs'> & Partial<Pick<OasisConfig, 'loginMaxFailures' | 'loginWindowMs'>>;
   /** bcrypt cost; default 10. */
   bcryptRounds?: number;
@@ -35,6 +40,24 @@ interface StoredSession {
   fp: string;
 }
 
+/** What a refused (rate-limited) sign-in carries in {@link AppError.details}. */
+export interface RateLimitDetails {
+  /** How long until a sign-in may be tried again (the `Retry-After` of the answer). */
+  retryAfterMs: number;
+}
+
+/** An address may fail this many times the per-user budget: enough for a shared NAT, not for a spray. */
+export const ADDRESS_BUDGET_FACTOR = 5;
+
+/** What the sign-in audit entries are called. */
+export const AuthAudit = {
+  LOGIN: 'auth.login',
+  FAILED: 'auth.login-failed',
+  LIMITED: 'auth.login-limited',
+  LOGOUT: 'auth.logout',
+} as const;
+export type AuthAudit = (typeof AuthAudit)[keyof typeof AuthAudit];
+
 /** The built-in administrator's username. */
 export const ADMIN_USERNAME = 'admin';
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
@@ -42,10 +65,25 @@ const sha256Hex = (s: string): string => createHash('sha256').update(s, 'utf8').
 /** Changes when the password does, so a new password ends every older session. */
 const fingerprint = (passwordHash: string): string => sha256Hex(passwordHash).slice(0, 16);
 
-/** A user row as a {@link Principal} (an unknown role reads as VIEWER, the least power). */
+/** A user row as a {@link Principal} (an unknown role reads as VIEWER, the least power; script grants count for an OPERATOR only). */
 export function principalOf(row: UserRow): Principal {
-  return { id: row.id, username: row.username, role: isRole(row.role) ? row.role : 'VIEWER', apps: row.apps };
+  const role = isRole(row.role) ? row.role : Role.VIEWER;
+  return { id: row.id, username: row.username, role, apps: row.apps, scriptApps: role === Role.OPERATOR ? row.scriptApps : [] };
 }
+
+/**
+ * The bucket of a client address the address budget counts: the address itself for IPv4
+ * (IPv4-mapped IPv6 included), its /64 for IPv6 (one host usually holds a whole /64).
+ */
+export function addressBucket(client: string): string {
+  if (!ipaddr.isValid(client)) return client || '-';
+  const addr = ipaddr.process(client);
+  if (addr.kind() === 'ipv4') return addr.toString();
+  return `${addr.toNormalizedString().split(':').slice(0, 4).join(':')}::/64`;
+}
+
+/** At most `max` characters (code points, so no surrogate pair is cut), for a column of that size. */
+const cap = (text: string, max: number): string => (text.length <= max ? text : [...text].slice(0, max).join(''));
 
 /**
  * Users' passwords (bcrypt), sessions (only the token's SHA-256 is stored, in Redis) and the
@@ -56,9 +94,19 @@ export class AuthService {
   private readonly rounds: number;
   /** Hash checked when the user does not exist, so both failures take the same time. */
   private dummyHash: Promise<string> | null = null;
+  /** Failed sign-ins per user (all addresses) and per client address (all users); null: no limit. */
+  private readonly limits: { user: AttemptLimiter; address: AttemptLimiter } | null;
 
   constructor(private readonly deps: AuthServiceDeps) {
     this.rounds = deps.bcryptRounds ?? 10;
+    const points = deps.config.loginMaxFailures ?? 10;
+    const windowMs = deps.config.loginWindowMs ?? 15 * 60_000;
+    this.limits = deps.limiters
+      ? {
+          user: deps.limiters('login-user', { points, windowMs }),
+          address: deps.limiters('login-address', { points: points * ADDRESS_BUDGET_FACTOR, windowMs }),
+        }
+      : null;
   }
 
   /** The bcrypt hash of a password, at this service's cost. */
@@ -90,28 +138,59 @@ export class AuthService {
   }
 
   /**
-   * Checks a username and password and opens a session. Failed attempts are counted per
-   * username and `client` (the caller's address); past `loginMaxFailures` within
-   * `loginWindowMs` every attempt is refused until the window ends, right password or not.
+   * Checks a username and password and opens a session. The typed name is canonicalised
+   * (trimmed, NFKC, lower case), so every spelling of a user is that user. Each attempt counts
+   * against two budgets before the password is checked (atomically, so parallel guesses cannot
+   * overtake the count): the user's (`loginMaxFailures` per `loginWindowMs`, from any address;
+   * an unknown name has its own, so the limit does not tell who exists) and the client address's
+   * ({@link ADDRESS_BUDGET_FACTOR} times that, over all names, against spraying). A success
+   * clears the user's count and gives the address its attempt back. Over either budget every
+   * attempt is refused until the window ends, right password or not. Successes, failures and
+   * refusals are audited (`auth.login`, `auth.login-failed`, `auth.login-limited`) with the
+   * address and the username, never the password.
    * @throws {AppError} `OASIS_ERR_BAD_CREDENTIALS`, the same for an unknown user and a wrong
-   *   password; `OASIS_ERR_RATE_LIMITED` (429) when limited.
+   *   password; `OASIS_ERR_RATE_LIMITED` (429, details {@link RateLimitDetails}) when limited.
    */
   async login(username: string, password: string, client = ''): Promise<LoginResult> {
-    const { counters, config } = this.deps;
-    const limitKey = `login:${sha256Hex(`${username.toLowerCase()}\n${client}`)}`;
-    const max = config.loginMaxFailures ?? 10;
-    if (counters && (await counters.get(limitKey)) >= max) {
-      throw new AppError('OASIS_ERR_RATE_LIMITED', 'Too many failed sign-ins; wait a few minutes and try again');
-    }
-    const user = await this.deps.users.findByUsername(username);
+    const name = cap(canonicalUsername(username), 64);
+    const addressKey = addressBucket(client);
+    const address = this.limits ? await this.limits.address.consume(addressKey) : 0;
+    if (address) return this.refuse({ id: null, username: name }, client, address);
+
+    const user = await this.deps.users.findByUsername(name);
+    const who = { id: user?.id ?? null, username: user?.username ?? name };
+    const userKey = user ? `user:${user.id}` : `name:${sha256Hex(name)}`;
+    const wait = this.limits ? await this.limits.user.consume(userKey) : 0;
+    if (wait) return this.refuse(who, client, wait);
+
     const hash = user?.passwordHash ?? (await this.dummy());
     const ok = await bcrypt.compare(password, hash);
     if (!user || !ok) {
-      await counters?.hit(limitKey, config.loginWindowMs ?? 15 * 60_000);
+      await this.record(AuthAudit.FAILED, who, client);
       throw new AppError('OASIS_ERR_BAD_CREDENTIALS');
     }
-    await counters?.reset(limitKey);
+    await Promise.all([this.limits?.user.reset(userKey), this.limits?.address.refund(addressKey)]);
+    await this.record(AuthAudit.LOGIN, who, client);
     return this.openSession(user);
+  }
+
+  /** Audits a refused sign-in and throws the 429 that tells when to come back. */
+  private async refuse(who: { id: number | null; username: string }, client: string, retryAfterMs: number): Promise<never> {
+    await this.record(AuthAudit.LIMITED, who, client, { retryAfterMs });
+    const details: RateLimitDetails = { retryAfterMs };
+    throw new AppError('OASIS_ERR_RATE_LIMITED', 'Too many failed sign-ins; wait a few minutes and try again', details);
+  }
+
+  /** One sign-in audit entry (targeted at the user, when the name is one). */
+  private async record(action: AuthAudit, who: { id: number | null; username: string }, client: string, after?: unknown): Promise<void> {
+    await this.deps.audit?.record({
+      by: who,
+      action,
+      targetType: 'auth',
+      targetId: who.id,
+      ...(after !== undefined && { after }),
+      ip: client || null,
+    });
   }
 
   /** Opens a session for a user already checked (login, or after a password change). */
@@ -140,9 +219,10 @@ export class AuthService {
     return principalOf(user);
   }
 
-  /** Ends a session (harmless when it is already gone). */
-  async logout(token: string): Promise<void> {
+  /** Ends a session (harmless when it is already gone); audited as `auth.logout` when `by` says whose. */
+  async logout(token: string, by?: { user: Pick<Principal, 'id' | 'username'>; client?: string }): Promise<void> {
     if (TOKEN_SHAPE.test(token)) await this.deps.sessions.delete(sha256Hex(token));
+    if (by) await this.record(AuthAudit.LOGOUT, by.user, by.client ?? '');
   }
 
   private dummy(): Promise<string> {

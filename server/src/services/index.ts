@@ -5,7 +5,7 @@ import type { Repositories } from '../store/db/index.js';
 import { AppService } from './app-service.js';
 import { AuditService } from './audit-service.js';
 import { AuthService } from './auth-service.js';
-import type { CounterStore } from './counter-store.js';
+import type { AttemptLimiters } from './attempt-limiter.js';
 import { JobService } from './job-service.js';
 import { LogService } from './log-service.js';
 import { ReportService } from './report-service.js';
@@ -14,7 +14,7 @@ import { UserService } from './user-service.js';
 import { WorkerService } from './worker-service.js';
 
 export { AppService, appNameSchema, createAppSchema, type CreateAppInput, type CreatedApp } from './app-service.js';
-export { AuthService, ADMIN_USERNAME, type SessionUser, type LoginResult, type AuthServiceDeps } from './auth-service.js';
+export { AuthService, ADMIN_USERNAME, AuthAudit, type RateLimitDetails, type SessionUser, type LoginResult, type AuthServiceDeps } from './auth-service.js';
 export { JobService, type JobView, type JobServiceDeps } from './job-service.js';
 export {
   createJobSchema,
@@ -31,7 +31,7 @@ export { ReportService, REPORT_STATUSES, type DailyReport, type ReportDay, type 
 export { WorkerService } from './worker-service.js';
 export { UserService, type UserView } from './user-service.js';
 export { AuditService, type AuditView, type AuditInput } from './audit-service.js';
-export type { CounterStore } from './counter-store.js';
+export type { AttemptLimiter, AttemptLimiters } from './attempt-limiter.js';
 export type { SessionStore } from './session-store.js';
 export { parseOrThrow, describeIssues } from './validation.js';
 
@@ -52,12 +52,13 @@ export function createServices(deps: {
   repos: Repositories;
   hot: HotPort;
   sessions: SessionStore;
-  /** Counts failed sign-ins (rate limit); omitted: no limit. */
-  counters?: CounterStore;
+  /** Makes the sign-in budgets (rate limit); omitted: no limit. */
+  limiters?: AttemptLimiters;
   config: OasisConfig;
 }): Services {
   const { repos, hot, sessions, config } = deps;
-  const auth = new AuthService({ users: repos.users, sessions, config, ...(deps.counters && { counters: deps.counters }) });
+  const audit = new AuditService({ audit: repos.audit });
+  const auth = new AuthService({ users: repos.users, sessions, config, audit, ...(deps.limiters && { limiters: deps.limiters }) });
   return {
     apps: new AppService({ apps: repos.apps, hot }),
     jobs: new JobService({ jobs: repos.jobs, apps: repos.apps, users: repos.users, hot, config }),
@@ -66,6 +67,6 @@ export function createServices(deps: {
     workers: new WorkerService({ hot }),
     auth,
     users: new UserService({ users: repos.users, auth }),
-    audit: new AuditService({ audit: repos.audit }),
+    audit,
   };
 }

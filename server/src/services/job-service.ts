@@ -2,7 +2,7 @@ import type { OasisConfig } from '../config/schema.js';
 import { AppError } from '../domain/errors.js';
 import type { HotPort } from '../domain/ports.js';
 import { Access, canAccessApp, type Principal } from '../domain/roles.js';
-import { nextFires, validateSchedule } from '../domain/schedule.js';
+import { PREVIEW_BUDGET_MS, previewFires, validateSchedule } from '../domain/schedule.js';
 import type { JobRecord } from '../domain/types.js';
 import type { AppsRepo } from '../store/db/apps-repo.js';
 import type { UsersRepo } from '../store/db/users-repo.js';
@@ -94,15 +94,23 @@ export class JobService {
     return this.view(await this.find(id));
   }
 
-  /** Jobs by id, optionally of one app (an unknown app has none). */
-  async list(filter: { app?: string } = {}): Promise<JobView[]> {
+  /**
+   * Jobs by id, optionally of one app (an unknown app has none) or of some apps, a page of them
+   * (`offset`, `limit`; default all).
+   */
+  async list(filter: { app?: string; apps?: readonly string[]; limit?: number; offset?: number } = {}): Promise<JobView[]> {
     let appId: number | undefined;
     if (filter.app !== undefined) {
       const id = await this.deps.apps.idOf(filter.app);
       if (id === null) return [];
       appId = id;
     }
-    const jobs = await this.deps.jobs.list(appId === undefined ? {} : { appId });
+    const jobs = await this.deps.jobs.list({
+      ...(appId !== undefined && { appId }),
+      ...(filter.apps !== undefined && { appNames: filter.apps }),
+      ...(filter.limit !== undefined && { limit: filter.limit }),
+      ...(filter.offset !== undefined && { offset: filter.offset }),
+    });
     return Promise.all(jobs.map((job) => this.view(job)));
   }
 
@@ -228,28 +236,35 @@ export class JobService {
    * start: `next` = the job's real pending fire (then its plan), `now` = the plan's fires from now
    * when the job has no pending fire (stopped, paused, a FIXED_DELAY run under way, finished).
    * With `maxRuns`, the list stops where the runs left (and the `skipNext` fires) run out; the
-   * first `skipNext` fires are skipped fires, not runs.
+   * first `skipNext` fires are skipped fires, not runs. The work is bounded
+   * ({@link PREVIEW_BUDGET_MS}): `complete` is false when the list was cut short.
    * @throws {AppError} `OASIS_ERR_NOT_FOUND`, `OASIS_ERR_VALIDATION` (count).
    */
-  async nextFires(id: number, count = 5): Promise<{ fires: number[]; basis: 'next' | 'now'; skipNext: number }> {
+  async nextFires(id: number, count = 5): Promise<{ fires: number[]; basis: 'next' | 'now'; skipNext: number; complete: boolean }> {
     parseOrThrow(previewScheduleSchema.shape.count, count, 'count');
     const job = await this.find(id);
     const hot = await this.deps.hot.jobState(job.app, job.id);
     const s = job.schedule;
     const limit = 'maxRuns' in s && s.maxRuns !== undefined ? Math.max(0, s.maxRuns - hot.runs) + hot.skipNext : undefined;
-    const opts = { ...(hot.nextFireAt !== null && { first: hot.nextFireAt }), ...(limit !== undefined && { limit }) };
-    return { fires: nextFires(s, Date.now(), count, opts), basis: hot.nextFireAt !== null ? 'next' : 'now', skipNext: hot.skipNext };
+    const opts = {
+      ...(hot.nextFireAt !== null && { first: hot.nextFireAt }),
+      ...(limit !== undefined && { limit }),
+      budgetMs: PREVIEW_BUDGET_MS,
+    };
+    const { fires, complete } = previewFires(s, Date.now(), count, opts);
+    return { fires, basis: hot.nextFireAt !== null ? 'next' : 'now', skipNext: hot.skipNext, complete };
   }
 
   /**
-   * The next fires of a schedule not saved yet (the job form's preview), from now.
+   * The next fires of a schedule not saved yet (the job form's preview), from now; bounded like
+   * {@link nextFires} (`complete` false when cut short).
    * @throws {AppError} as {@link create} for a bad schedule: `OASIS_ERR_VALIDATION`,
    *   `OASIS_ERR_BAD_CRON`, `OASIS_ERR_BAD_TIMEZONE`.
    */
-  previewSchedule(input: PreviewScheduleInput): { fires: number[] } {
+  previewSchedule(input: PreviewScheduleInput): { fires: number[]; complete: boolean } {
     const v = parseOrThrow(previewScheduleSchema, input);
     const now = Date.now();
-    return { fires: nextFires(validateSchedule(v.schedule, { now }), now, v.count ?? 5) };
+    return previewFires(validateSchedule(v.schedule, { now }), now, v.count ?? 5, { budgetMs: PREVIEW_BUDGET_MS });
   }
 
   /** Writes the hot copy of every job again (Redis rebuilt from the database). */

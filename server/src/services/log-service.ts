@@ -23,8 +23,26 @@ export interface LogText {
   from: number;
   /** Where to ask from next time. */
   next: number;
-  /** True when the task is final and its whole log has been returned. */
+  /** True when more lines than this page are there already: ask again from `next` at once. */
+  more: boolean;
+  /** True when the task is final and its whole log has been returned (no `more`). */
   done: boolean;
+}
+
+/** Most text one page of a log answers (the last line that fits ends it; a page has at least one line). */
+export const LOG_PAGE_MAX_BYTES = 1024 * 1024;
+/** Lines one page of a log answers by default (and at most {@link LOG_PAGE_MAX_LINES}). */
+export const LOG_PAGE_LINES = 1000;
+export const LOG_PAGE_MAX_LINES = 10_000;
+
+/** The lines of `lines` that fit in {@link LOG_PAGE_MAX_BYTES}, at least one. */
+function fitPage(lines: readonly string[]): string[] {
+  let bytes = 0;
+  for (let i = 0; i < lines.length; i++) {
+    bytes += Buffer.byteLength(lines[i] ?? '', 'utf8') + 1;
+    if (bytes > LOG_PAGE_MAX_BYTES && i > 0) return lines.slice(0, i);
+  }
+  return [...lines];
 }
 
 /** Task logs: in-flight tasks from the hot side, final records from the database. */
@@ -66,22 +84,25 @@ export class LogService {
   }
 
   /**
-   * Execution log lines of a task from line `from`: live while in flight, then the stored text.
-   * A well-formed task id that is neither in flight nor stored yet (its final record is on its
-   * way to the database) answers no lines and `done: false`, so a viewer keeps polling.
+   * One page of a task's execution log from line `from`: at most `limit` lines (default
+   * {@link LOG_PAGE_LINES}) and {@link LOG_PAGE_MAX_BYTES} of text; `more` says another page is
+   * there already. Live while in flight, then the stored text. A well-formed task id that is
+   * neither in flight nor stored yet (its final record is on its way to the database) answers no
+   * lines and `done: false`, so a viewer keeps polling.
    * @throws {AppError} `OASIS_ERR_NOT_FOUND` for an id that cannot be a task.
    */
-  async text(id: string, from = 0): Promise<LogText> {
-    const live = await this.deps.hot.liveLog(id, from);
-    if (live) return { lines: live, from, next: from + live.length, done: false };
+  async text(id: string, from = 0, limit = LOG_PAGE_LINES): Promise<LogText> {
+    const count = Math.min(Math.max(1, limit), LOG_PAGE_MAX_LINES);
+    // One line more than asked tells whether another page follows.
+    const live = await this.deps.hot.liveLog(id, from, count + 1);
+    if (live) return page(live, from, count, false);
     const stored = await this.deps.logs.getText(id);
     if (stored) {
       const all = stored.text === '' ? [] : stored.text.split('\n');
-      const lines = all.slice(from);
-      return { lines, from, next: from + lines.length, done: true };
+      return page(all.slice(from, from + count + 1), from, count, true);
     }
-    if (await this.deps.logs.get(id)) return { lines: [], from, next: from, done: true };
-    if (jobIdOfTask(id) !== null) return { lines: [], from, next: from, done: false };
+    if (await this.deps.logs.get(id)) return { lines: [], from, next: from, more: false, done: true };
+    if (jobIdOfTask(id) !== null) return { lines: [], from, next: from, more: false, done: false };
     throw new AppError('OASIS_ERR_NOT_FOUND', `No task has id "${id}"`);
   }
 
@@ -102,6 +123,13 @@ export class LogService {
     if (done || !before) return done ?? this.get(id);
     return { ...before, status: 'KILLED', finishedAt: Date.now(), error: reason, progress: null };
   }
+}
+
+/** A page of `count` lines at most out of `got` (read with one line to spare); `final`: the log is complete. */
+function page(got: readonly string[], from: number, count: number, final: boolean): LogText {
+  const lines = fitPage(got.slice(0, count));
+  const more = got.length > lines.length;
+  return { lines, from, next: from + lines.length, more, done: final && !more };
 }
 
 function pick(f: LogFilter): { jobId?: number; app?: string; status?: TaskStatus } {

@@ -1,31 +1,44 @@
 import { z } from 'zod';
 import { AppError } from '../domain/errors.js';
 import { ROLES, Role, type Principal } from '../domain/roles.js';
+import { canonicalUsername, USERNAME_PATTERN } from '../domain/usernames.js';
 import type { UserRow, UsersRepo } from '../store/db/users-repo.js';
 import { appNameSchema } from './app-service.js';
 import { ADMIN_USERNAME, type AuthService } from './auth-service.js';
 import { parseOrThrow } from './validation.js';
 
-/** Usernames: 2-64 letters, digits and `_ . @ -`. */
-export const usernameSchema = z.string().regex(/^[A-Za-z0-9_.@-]{2,64}$/, 'must be 2-64 letters, digits or _ . @ -');
+/** Usernames: 2-64 letters, digits and `_ . @ -`, stored canonical (trimmed, NFKC, lower case: `Bob` is `bob`). */
+export const usernameSchema = z
+  .string()
+  .max(256)
+  .transform(canonicalUsername)
+  .pipe(z.string().regex(USERNAME_PATTERN, 'must be 2-64 letters, digits or _ . @ -'));
 /** Passwords: 8-256 characters. */
 export const passwordSchema = z.string().min(8, 'must be at least 8 characters').max(256);
 const roleSchema = z.enum(ROLES);
 const appsSchema = z.array(appNameSchema).max(1000);
 
-/** Body of a user creation; `apps` are the permitted apps (ignored for ADMIN, who sees all). */
+/**
+ * Body of a user creation; `apps` are the permitted apps (ignored for ADMIN, who sees all);
+ * `scriptApps` those of them where an OPERATOR may write script jobs (ignored for ADMIN, who may
+ * everywhere, and VIEWER, who may nowhere).
+ */
 export const createUserSchema = z.strictObject({
   username: usernameSchema,
   password: passwordSchema,
   role: roleSchema,
   apps: appsSchema.optional(),
+  scriptApps: appsSchema.optional(),
 });
 export type CreateUserInput = z.input<typeof createUserSchema>;
 
-/** Body of a user change: role and/or permitted apps (the list replaces the old one). */
+/**
+ * Body of a user change: role, permitted apps and/or script grants (a list replaces the old one;
+ * new apps without scriptApps keep the grants of the apps that remain).
+ */
 export const updateUserSchema = z
-  .strictObject({ role: roleSchema.optional(), apps: appsSchema.optional() })
-  .refine((v) => v.role !== undefined || v.apps !== undefined, 'give role or apps');
+  .strictObject({ role: roleSchema.optional(), apps: appsSchema.optional(), scriptApps: appsSchema.optional() })
+  .refine((v) => v.role !== undefined || v.apps !== undefined || v.scriptApps !== undefined, 'give role, apps or scriptApps');
 export type UpdateUserInput = z.input<typeof updateUserSchema>;
 
 /** Body of a password change: users changing their own password give the current one too. */
@@ -41,12 +54,14 @@ export interface UserView {
   username: string;
   role: string;
   apps: string[];
+  /** Apps where the user (an OPERATOR) may write script jobs. */
+  scriptApps: string[];
   createdAt: number;
   updatedAt: number;
 }
 
 export function userView(u: UserRow): UserView {
-  return { id: u.id, username: u.username, role: u.role, apps: u.apps, createdAt: u.createdAt, updatedAt: u.updatedAt };
+  return { id: u.id, username: u.username, role: u.role, apps: u.apps, scriptApps: u.scriptApps, createdAt: u.createdAt, updatedAt: u.updatedAt };
 }
 
 /** Users and roles: who may sign in and what they may do. */
@@ -63,30 +78,36 @@ export class UserService {
   }
 
   /**
-   * Creates a user with a bcrypt-hashed password.
-   * @throws {AppError} `OASIS_ERR_VALIDATION`, `OASIS_ERR_CONFLICT` (username taken), `OASIS_ERR_UNKNOWN_APP`.
+   * Creates a user with a bcrypt-hashed password, under the canonical spelling of its name.
+   * @throws {AppError} `OASIS_ERR_VALIDATION` (also: an OPERATOR's `scriptApps` not within its
+   *   `apps`), `OASIS_ERR_CONFLICT` (username taken, in any spelling), `OASIS_ERR_UNKNOWN_APP`.
    */
   async create(input: CreateUserInput): Promise<UserView> {
     const v = parseOrThrow(createUserSchema, input);
     const passwordHash = await this.deps.auth.hashPassword(v.password);
     const apps = v.role === Role.ADMIN ? [] : (v.apps ?? []);
-    return userView(await this.deps.users.create({ username: v.username, passwordHash, role: v.role, apps }));
+    const scriptApps = v.role === Role.OPERATOR ? (v.scriptApps ?? []) : [];
+    return userView(await this.deps.users.create({ username: v.username, passwordHash, role: v.role, apps, scriptApps }));
   }
 
   /**
-   * Changes a user's role and/or apps; takes effect on the user's next request.
-   * @throws {AppError} `OASIS_ERR_NOT_FOUND`, `OASIS_ERR_UNKNOWN_APP`, `OASIS_ERR_CONFLICT` when it
-   *   would leave no ADMIN or demote the built-in `admin`.
+   * Changes a user's role, apps and/or script grants; takes effect on the user's next request.
+   * Only an OPERATOR keeps script grants (a change to ADMIN or VIEWER clears them).
+   * @throws {AppError} `OASIS_ERR_NOT_FOUND`, `OASIS_ERR_UNKNOWN_APP`, `OASIS_ERR_VALIDATION`
+   *   (`scriptApps` not within the apps), `OASIS_ERR_CONFLICT` when it would leave no ADMIN or
+   *   demote the built-in `admin`.
    */
   async update(id: number, input: UpdateUserInput): Promise<UserView> {
     const v = parseOrThrow(updateUserSchema, input);
     const user = await this.find(id);
     if (v.role !== undefined && v.role !== Role.ADMIN && user.role === Role.ADMIN) await this.keepAnAdmin(user);
     const role = v.role ?? user.role;
-    const patch: { role?: string; apps?: string[] } = {};
+    const patch: { role?: string; apps?: string[]; scriptApps?: string[] } = {};
     if (v.role !== undefined) patch.role = v.role;
     if (role === Role.ADMIN) patch.apps = [];
     else if (v.apps !== undefined) patch.apps = v.apps;
+    if (role !== Role.OPERATOR) patch.scriptApps = [];
+    else if (v.scriptApps !== undefined) patch.scriptApps = v.scriptApps;
     const saved = await this.deps.users.update(id, patch);
     if (!saved) throw new AppError('OASIS_ERR_NOT_FOUND', `No user has id ${id}`);
     return userView(saved);

@@ -59,8 +59,11 @@ export interface Keys {
   eventsChannel: string;
   /** STRING session token hash → user JSON. */
   session(tokenHash: string): string;
-  /** STRING a windowed counter (login rate limit). */
-  counter(name: string): string;
+  /**
+   * Key prefix of one attempt budget (rate-limiter-flexible appends `:<key>`), e.g.
+   * `oasis:limit:login-user` → STRING `oasis:limit:login-user:user:7`, a count expiring with its window.
+   */
+  limit(name: string): string;
   /** Redlock resource name of the maintenance leader. */
   maintenanceLock: string;
   /** STRING marker that a once-only action (an alarm, …) was claimed, e.g. `oasis:once:alarm:<taskId>`. */
@@ -77,7 +80,7 @@ export function makeKeys(prefix: string): Keys {
     scheduleChannel: `${prefix}ch:schedule`,
     eventsChannel: `${prefix}ch:events`,
     session: (h) => `${prefix}session:${h}`,
-    counter: (name) => `${prefix}count:${name}`,
+    limit: (name) => `${prefix}limit:${name}`,
     maintenanceLock: `${prefix}lock:maintenance`,
     once: (name) => `${prefix}once:${name}`,
     app(app) {

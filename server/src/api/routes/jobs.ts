@@ -9,8 +9,9 @@ import {
   updateJobSchema,
 } from '../../services/job-input.js';
 import type { JobService, JobView } from '../../services/job-service.js';
-import { appFilter, principal, visible, type Guard } from '../authorize.js';
-import { jobIdParams, validate } from '../validate.js';
+import { readableApps } from '../../domain/roles.js';
+import { appFilter, principal, type Guard } from '../authorize.js';
+import { intString, jobIdParams, validate } from '../validate.js';
 
 /** The job JSON of the API, fields in a fixed order. */
 export function jobJson(j: JobView) {
@@ -43,7 +44,14 @@ export function jobJson(j: JobView) {
   };
 }
 
-const listQuery = z.strictObject({ app: appNameSchema.optional() });
+/** Most jobs one `GET /jobs` answers. */
+export const JOBS_PAGE_MAX = 1000;
+
+const listQuery = z.strictObject({
+  app: appNameSchema.optional(),
+  limit: intString(1, JOBS_PAGE_MAX).default(JOBS_PAGE_MAX),
+  offset: intString(0, 10_000_000).default(0),
+});
 
 /** Job CRUD, start / stop, pause / resume, skip-next, manual trigger, script versions. */
 export function jobRoutes(jobs: JobService, guard: Guard): Router {
@@ -52,9 +60,13 @@ export function jobRoutes(jobs: JobService, guard: Guard): Router {
     res.status(201).json(jobJson(await jobs.create(validate.body(req, createJobSchema), principal(res))));
   });
   r.get('/jobs', guard.app('read', 'query'), async (req, res) => {
-    const asked = validate.query(req, listQuery).app;
-    const app = appFilter(res, asked);
-    res.json(visible(res, await jobs.list(app === null ? {} : { app })).map(jobJson));
+    const q = validate.query(req, listQuery);
+    const app = appFilter(res, q.app);
+    const readable = readableApps(principal(res));
+    const page = { limit: q.limit, offset: q.offset };
+    // A user who may read several apps pages over those apps only (filtered in the query, not after it).
+    const filter = app !== null ? { app, ...page } : readable === null ? page : { apps: [...readable], ...page };
+    res.json((await jobs.list(filter)).map(jobJson));
   });
   r.get('/jobs/:id', guard.job('read'), async (req, res) => {
     const { id } = validate.params(req, jobIdParams);

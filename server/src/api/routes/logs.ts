@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { TaskStatus, type LogItem } from '../../domain/types.js';
 import { appNameSchema } from '../../services/app-service.js';
-import type { LogService } from '../../services/log-service.js';
+import { LOG_PAGE_LINES, LOG_PAGE_MAX_LINES, type LogService } from '../../services/log-service.js';
 import { appFilter, principal, type Guard } from '../authorize.js';
 import { AppError } from '../../domain/errors.js';
 import { isAdmin } from '../../domain/roles.js';
@@ -24,7 +24,10 @@ const listQuery = z.strictObject({
 });
 
 const killBody = z.strictObject({ reason: z.string().max(500).optional() });
-const textQuery = z.strictObject({ from: intString(0, 10_000_000).default(0) });
+const textQuery = z.strictObject({
+  from: intString(0, 10_000_000).default(0),
+  limit: intString(1, LOG_PAGE_MAX_LINES).default(LOG_PAGE_LINES),
+});
 
 /** The log JSON of the API, fields in a fixed order. Times are epoch ms. */
 export function logJson(l: LogItem) {
@@ -73,8 +76,8 @@ export function logRoutes(logs: LogService, guard: Guard): Router {
   });
   r.get('/logs/:id/text', guard.log('read'), async (req, res) => {
     const { id } = validate.params(req, taskIdParams);
-    const { from } = validate.query(req, textQuery);
-    res.json(await logs.text(id, from));
+    const { from, limit } = validate.query(req, textQuery);
+    res.json(await logs.text(id, from, limit));
   });
   r.post('/logs/:id/kill', guard.log('operate'), async (req, res) => {
     const { id } = validate.params(req, taskIdParams);

@@ -15,6 +15,16 @@ export class UserAppModel extends Model<InferAttributes<UserAppModel>, InferCrea
   declare appId: number;
 }
 
+/**
+ * Row of `oasis_user_script_app`: one app where a (non-admin) user may write script jobs, a
+ * subset of its `oasis_user_app` rows. Its own table, not a column, so an upgrade gets it from
+ * `sync()` (which creates missing tables but never alters existing ones). Gone with its user or app.
+ */
+export class UserScriptAppModel extends Model<InferAttributes<UserScriptAppModel>, InferCreationAttributes<UserScriptAppModel>> {
+  declare userId: number;
+  declare appId: number;
+}
+
 /** Row of `oasis_audit`: one change someone made. `at` is epoch ms; before/after are JSON text. */
 export class AuditModel extends Model<InferAttributes<AuditModel>, InferCreationAttributes<AuditModel>> {
   declare id: CreationOptional<number>;
@@ -33,13 +43,15 @@ export class AuditModel extends Model<InferAttributes<AuditModel>, InferCreation
 /** The user and audit models, defined by `defineModels` next to the others. */
 export interface AccessModels {
   UserApp: typeof UserAppModel;
+  UserScriptApp: typeof UserScriptAppModel;
   Audit: typeof AuditModel;
 }
 
 const { INTEGER, BIGINT, STRING, TEXT } = DataTypes;
 
 /**
- * Defines `oasis_user_app` (user ↔ permitted app, cascading deletes) and `oasis_audit`.
+ * Defines `oasis_user_app` (user ↔ permitted app), `oasis_user_script_app` (user ↔ app of its
+ * script grant), both with cascading deletes, and `oasis_audit`.
  * `parents` are the already defined user and app models the permissions point at.
  */
 export function defineAccessModels(
@@ -49,6 +61,7 @@ export function defineAccessModels(
 ): AccessModels {
   const MEDIUMTEXT = sequelize.getDialect() === 'sqlite' ? TEXT : TEXT('medium');
   const UserApp = class extends UserAppModel {};
+  const UserScriptApp = class extends UserScriptAppModel {};
   const Audit = class extends AuditModel {};
 
   UserApp.init(
@@ -65,18 +78,34 @@ export function defineAccessModels(
       indexes: [{ name: 'ix_user_app_app', fields: ['app_id'] }],
     },
   );
-  UserApp.belongsTo(parents.User, {
-    as: 'user',
-    foreignKey: { name: 'userId', field: 'user_id', allowNull: false },
-    onDelete: 'CASCADE',
-    onUpdate: 'CASCADE',
-  });
-  UserApp.belongsTo(parents.App, {
-    as: 'app',
-    foreignKey: { name: 'appId', field: 'app_id', allowNull: false },
-    onDelete: 'CASCADE',
-    onUpdate: 'CASCADE',
-  });
+  UserScriptApp.init(
+    {
+      userId: { type: INTEGER, primaryKey: true, allowNull: false },
+      appId: { type: INTEGER, primaryKey: true, allowNull: false },
+    },
+    {
+      ...common,
+      sequelize,
+      tableName: 'oasis_user_script_app',
+      modelName: 'UserScriptApp',
+      timestamps: false,
+      indexes: [{ name: 'ix_user_script_app_app', fields: ['app_id'] }],
+    },
+  );
+  for (const link of [UserApp, UserScriptApp]) {
+    link.belongsTo(parents.User, {
+      as: 'user',
+      foreignKey: { name: 'userId', field: 'user_id', allowNull: false },
+      onDelete: 'CASCADE',
+      onUpdate: 'CASCADE',
+    });
+    link.belongsTo(parents.App, {
+      as: 'app',
+      foreignKey: { name: 'appId', field: 'app_id', allowNull: false },
+      onDelete: 'CASCADE',
+      onUpdate: 'CASCADE',
+    });
+  }
 
   Audit.init(
     {
@@ -107,5 +136,5 @@ export function defineAccessModels(
     },
   );
 
-  return { UserApp, Audit };
+  return { UserApp, UserScriptApp, Audit };
 }

@@ -140,12 +140,22 @@ export class JobsRepo {
     return row ? this.record(row) : null;
   }
 
-  /** Jobs by id, optionally of one app (by id) and/or only enabled ones (to rebuild Redis). */
-  async list(filter: { appId?: number; enabled?: boolean } = {}): Promise<JobRecord[]> {
+  /**
+   * Jobs by id, optionally of one app (by id), of some apps (by name), only enabled ones (to
+   * rebuild Redis), and a page of them (`offset`, `limit`).
+   */
+  async list(filter: { appId?: number; appNames?: readonly string[]; enabled?: boolean; limit?: number; offset?: number } = {}): Promise<JobRecord[]> {
     const where: { appId?: number; enabled?: boolean } = {};
     if (filter.appId !== undefined) where.appId = filter.appId;
     if (filter.enabled !== undefined) where.enabled = filter.enabled;
-    const rows = await this.models.Job.findAll({ where, include: this.include, order: [['id', 'ASC']] });
+    const include = filter.appNames === undefined ? this.include : [{ ...this.include[0], where: { name: { [Op.in]: [...filter.appNames] } } }];
+    const rows = await this.models.Job.findAll({
+      where,
+      include,
+      order: [['id', 'ASC']],
+      ...(filter.limit !== undefined && { limit: filter.limit }),
+      ...(filter.offset !== undefined && { offset: filter.offset }),
+    });
     return rows.map((r) => this.record(r));
   }
 

@@ -23,6 +23,7 @@ export const TABLE_NAMES = [
   'oasis_job_log_text',
   'oasis_user',
   'oasis_user_app',
+  'oasis_user_script_app',
   'oasis_job_child_grant',
   'oasis_audit',
   'oasis_job_log_report',

@@ -1,26 +1,47 @@
-import { Op, type Transaction } from 'sequelize';
+import { col, fn, Op, where, type Transaction } from 'sequelize';
 import { AppError } from '../../domain/errors.js';
+import { canonicalUsername, isUsername } from '../../domain/usernames.js';
+import type { UserAppModel } from './access-models.js';
 import { mapConstraintErrors } from './errors.js';
 import type { Models, UserModel } from './models.js';
 import { inTransaction } from './transaction.js';
 
-/** A user row as the services need it. `apps`: names of the permitted apps, sorted. */
+/**
+ * A user row as the services need it. `apps`: names of the permitted apps, sorted;
+ * `scriptApps`: those of them where the user may write script jobs, sorted.
+ */
 export interface UserRow {
   id: number;
   username: string;
   passwordHash: string;
   role: string;
   apps: string[];
+  scriptApps: string[];
   createdAt: number;
   updatedAt: number;
 }
 
-/** Reads and writes `oasis_user` and its permitted apps (`oasis_user_app`). */
+/** A user ↔ app link table (`oasis_user_app`, `oasis_user_script_app`: the same two columns). */
+type LinkModel = typeof UserAppModel;
+
+/**
+ * Reads and writes `oasis_user`, its permitted apps (`oasis_user_app`) and its script grants
+ * (`oasis_user_script_app`, kept a subset of the permitted apps).
+ */
 export class UsersRepo {
   constructor(private readonly models: Models) {}
 
-  async findByUsername(username: string): Promise<UserRow | null> {
-    const row = await this.models.User.findOne({ where: { username } });
+  /**
+   * The user a typed name means: canonicalised ({@link canonicalUsername}) and compared with
+   * the stored names in lower case, so names stored in mixed case before usernames were
+   * canonical are found on SQLite (binary comparison) as on MySQL (case-insensitive collation).
+   * A name that is not a valid username once canonical (accented, other scripts) is no one's:
+   * it never reaches the collation that would fold `ádmin` into `admin`.
+   */
+  async findByUsername(typed: string): Promise<UserRow | null> {
+    const name = canonicalUsername(typed);
+    if (!isUsername(name)) return null;
+    const row = await this.findCanonical(name);
     return row ? this.withApps(row) : null;
   }
 
@@ -32,31 +53,26 @@ export class UsersRepo {
   /** Every user, by username. */
   async list(): Promise<UserRow[]> {
     const rows = await this.models.User.findAll({ order: [['username', 'ASC']] });
-    const links = await this.models.UserApp.findAll({ attributes: ['userId', 'appId'] });
-    const names = await this.appNames(links.map((l) => l.appId));
-    const byUser = new Map<number, string[]>();
-    for (const l of links) {
-      const name = names.get(l.appId);
-      if (name === undefined) continue;
-      const list = byUser.get(l.userId) ?? [];
-      list.push(name);
-      byUser.set(l.userId, list);
-    }
-    return rows.map((r) => toRow(r, (byUser.get(r.id) ?? []).sort()));
+    const apps = await this.linksByUser(this.models.UserApp);
+    const scriptApps = await this.linksByUser(this.models.UserScriptApp);
+    return rows.map((r) => toRow(r, apps.get(r.id) ?? [], scriptApps.get(r.id) ?? []));
   }
 
   /**
-   * Inserts a user; `role` defaults to ADMIN, `apps` (names) to none.
-   * @throws {AppError} `OASIS_ERR_CONFLICT` when the username is taken, `OASIS_ERR_UNKNOWN_APP`.
+   * Inserts a user as given (services pass canonical names; a legacy spelling is stored as is);
+   * `role` defaults to ADMIN, `apps` (names) and `scriptApps` (a subset of them) to none.
+   * @throws {AppError} `OASIS_ERR_CONFLICT` when the username, in any case, is taken;
+   *   `OASIS_ERR_UNKNOWN_APP`; `OASIS_ERR_VALIDATION` when `scriptApps` is not within `apps`.
    */
-  async create(input: { username: string; passwordHash: string; role?: string; apps?: readonly string[] }): Promise<UserRow> {
+  async create(input: { username: string; passwordHash: string; role?: string; apps?: readonly string[]; scriptApps?: readonly string[] }): Promise<UserRow> {
+    const taken = `A user named "${input.username}" already exists`;
     const id = await inTransaction(this.models.User.sequelize!, async (transaction) => {
-      const { apps, ...fields } = input;
-      const row = await mapConstraintErrors(
-        () => this.models.User.create(fields, { transaction }),
-        `A user named "${input.username}" already exists`,
-      );
-      await this.replaceApps(row.id, apps ?? [], transaction);
+      const { apps, scriptApps, ...fields } = input;
+      // The unique index alone misses `Alice` against `alice` on SQLite (binary comparison).
+      if (await this.findCanonical(canonicalUsername(input.username), transaction)) throw new AppError('OASIS_ERR_CONFLICT', taken);
+      const row = await mapConstraintErrors(() => this.models.User.create(fields, { transaction }), taken);
+      await this.replaceLinks(this.models.UserApp, row.id, apps ?? [], transaction);
+      await this.replaceScriptApps(row.id, apps ?? [], scriptApps ?? [], transaction);
       return row.id;
     });
     const user = await this.findById(id);
@@ -65,11 +81,13 @@ export class UsersRepo {
   }
 
   /**
-   * Changes a user's role and/or permitted apps (names, replacing the old list).
+   * Changes a user's role, permitted apps and/or script grants (names, each replacing the old
+   * list). New `apps` without `scriptApps` keep the grants of the apps that remain.
    * @returns the saved user, or null when there is no such user.
-   * @throws {AppError} `OASIS_ERR_UNKNOWN_APP`.
+   * @throws {AppError} `OASIS_ERR_UNKNOWN_APP`; `OASIS_ERR_VALIDATION` when `scriptApps` is not
+   *   within the (new) apps.
    */
-  async update(id: number, patch: { role?: string; apps?: readonly string[] }): Promise<UserRow | null> {
+  async update(id: number, patch: { role?: string; apps?: readonly string[]; scriptApps?: readonly string[] }): Promise<UserRow | null> {
     const found = await inTransaction(this.models.User.sequelize!, async (transaction) => {
       const row = await this.models.User.findByPk(id, { transaction });
       if (!row) return false;
@@ -78,7 +96,12 @@ export class UsersRepo {
         row.changed('updatedAt', true);
         await row.save({ transaction });
       }
-      if (patch.apps !== undefined) await this.replaceApps(id, patch.apps, transaction);
+      if (patch.apps !== undefined) await this.replaceLinks(this.models.UserApp, id, patch.apps, transaction);
+      if (patch.apps !== undefined || patch.scriptApps !== undefined) {
+        const apps = patch.apps ?? (await this.linkedNames(this.models.UserApp, id, transaction));
+        const kept = patch.scriptApps ?? (await this.linkedNames(this.models.UserScriptApp, id, transaction)).filter((a) => apps.includes(a));
+        await this.replaceScriptApps(id, apps, kept, transaction);
+      }
       return true;
     });
     return found ? this.findById(id) : null;
@@ -87,6 +110,7 @@ export class UsersRepo {
   /** Deletes a user (its app permissions go with it); false when there was none. */
   async delete(id: number): Promise<boolean> {
     return inTransaction(this.models.User.sequelize!, async (transaction) => {
+      await this.models.UserScriptApp.destroy({ where: { userId: id }, transaction });
       await this.models.UserApp.destroy({ where: { userId: id }, transaction });
       return (await this.models.User.destroy({ where: { id }, transaction })) > 0;
     });
@@ -103,37 +127,83 @@ export class UsersRepo {
     return count > 0;
   }
 
-  private async replaceApps(userId: number, apps: readonly string[], transaction: Transaction): Promise<void> {
+  /** The row stored under a canonical name in any case; the exact spelling first if several (SQLite). */
+  private async findCanonical(name: string, transaction?: Transaction): Promise<UserModel | null> {
+    const rows = await this.models.User.findAll({
+      where: where(fn('LOWER', col('username')), name),
+      order: [['id', 'ASC']],
+      ...(transaction && { transaction }),
+    });
+    return rows.find((r) => r.username === name) ?? rows[0] ?? null;
+  }
+
+  /** Replaces the script grants, refusing any outside `apps` (a grant only where the user may operate). */
+  private async replaceScriptApps(userId: number, apps: readonly string[], scriptApps: readonly string[], transaction: Transaction): Promise<void> {
+    const outside = scriptApps.filter((a) => !apps.includes(a));
+    if (outside.length) {
+      throw new AppError('OASIS_ERR_VALIDATION', `scriptApps: ${outside.map((m) => `"${m}"`).join(', ')} not among the user's apps`);
+    }
+    await this.replaceLinks(this.models.UserScriptApp, userId, scriptApps, transaction);
+  }
+
+  private async replaceLinks(link: LinkModel, userId: number, apps: readonly string[], transaction: Transaction): Promise<void> {
     const wanted = [...new Set(apps)];
     const rows = wanted.length
       ? await this.models.App.findAll({ where: { name: { [Op.in]: wanted } }, attributes: ['id', 'name'], transaction })
       : [];
     const missing = wanted.filter((n) => !rows.some((r) => r.name === n));
     if (missing.length) throw new AppError('OASIS_ERR_UNKNOWN_APP', `No app is named ${missing.map((m) => `"${m}"`).join(', ')}`);
-    await this.models.UserApp.destroy({ where: { userId }, transaction });
-    if (rows.length) await this.models.UserApp.bulkCreate(rows.map((r) => ({ userId, appId: r.id })), { transaction });
+    await link.destroy({ where: { userId }, transaction });
+    if (rows.length) await link.bulkCreate(rows.map((r) => ({ userId, appId: r.id })), { transaction });
+  }
+
+  /** Names of the apps one user is linked to in `link`, sorted. */
+  private async linkedNames(link: LinkModel, userId: number, transaction?: Transaction): Promise<string[]> {
+    const links = await link.findAll({ where: { userId }, attributes: ['appId'], ...(transaction && { transaction }) });
+    const names = await this.appNames(links.map((l) => l.appId), transaction);
+    return [...names.values()].sort();
+  }
+
+  /** Every user's linked app names in `link`, sorted. */
+  private async linksByUser(link: LinkModel): Promise<Map<number, string[]>> {
+    const links = await link.findAll({ attributes: ['userId', 'appId'] });
+    const names = await this.appNames(links.map((l) => l.appId));
+    const byUser = new Map<number, string[]>();
+    for (const l of links) {
+      const name = names.get(l.appId);
+      if (name === undefined) continue;
+      const list = byUser.get(l.userId) ?? [];
+      list.push(name);
+      byUser.set(l.userId, list);
+    }
+    for (const list of byUser.values()) list.sort();
+    return byUser;
   }
 
   private async withApps(row: UserModel): Promise<UserRow> {
-    const links = await this.models.UserApp.findAll({ where: { userId: row.id }, attributes: ['appId'] });
-    const names = await this.appNames(links.map((l) => l.appId));
-    return toRow(row, [...names.values()].sort());
+    const [apps, scriptApps] = await Promise.all([this.linkedNames(this.models.UserApp, row.id), this.linkedNames(this.models.UserScriptApp, row.id)]);
+    return toRow(row, apps, scriptApps);
   }
 
-  private async appNames(ids: number[]): Promise<Map<number, string>> {
+  private async appNames(ids: number[], transaction?: Transaction): Promise<Map<number, string>> {
     if (ids.length === 0) return new Map();
-    const apps = await this.models.App.findAll({ where: { id: { [Op.in]: [...new Set(ids)] } }, attributes: ['id', 'name'] });
+    const apps = await this.models.App.findAll({
+      where: { id: { [Op.in]: [...new Set(ids)] } },
+      attributes: ['id', 'name'],
+      ...(transaction && { transaction }),
+    });
     return new Map(apps.map((a) => [a.id, a.name]));
   }
 }
 
-function toRow(row: UserModel, apps: string[]): UserRow {
+function toRow(row: UserModel, apps: string[], scriptApps: string[]): UserRow {
   return {
     id: row.id,
     username: row.username,
     passwordHash: row.passwordHash,
     role: row.role,
     apps,
+    scriptApps,
     createdAt: row.createdAt.getTime(),
     updatedAt: row.updatedAt.getTime(),
   };

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
-import { RedisCounterStore } from './counter-store.js';
+import { attemptLimiters, type AttemptBudget, type RedisAttemptLimiter } from './attempt-limiter.js';
 import { FinalsStore } from './finals-store.js';
 import { ScheduleStore } from './schedule-store.js';
 import { ScriptRunner } from './scripts.js';
@@ -16,7 +16,8 @@ export interface HotStore {
   workers: WorkerStore;
   finals: FinalsStore;
   sessions: RedisSessionStore;
-  counters: RedisCounterStore;
+  /** Makes an attempt budget (rate limit) on this connection. */
+  limiter: (name: string, budget: AttemptBudget) => RedisAttemptLimiter;
   ping(): Promise<boolean>;
 }
 
@@ -29,7 +30,7 @@ export function createHotStore(redis: Redis, keys: Keys): HotStore {
     workers: new WorkerStore(redis, scripts, keys),
     finals: new FinalsStore(redis, keys),
     sessions: new RedisSessionStore(redis, keys),
-    counters: new RedisCounterStore(redis, keys),
+    limiter: attemptLimiters(redis, keys),
     async ping() {
       try {
         return (await redis.ping()) === 'PONG';
