@@ -175,12 +175,12 @@ export class HotRuntime implements HotPort {
     return t ? toLogItem(app, t) : null;
   }
 
-  async liveLog(taskId: string, from: number): Promise<string[] | null> {
+  async liveLog(taskId: string, from: number, count: number): Promise<string[] | null> {
     const app = await this.appOfTask(taskId);
     if (!app) return null;
     const t = await this.store.tasks.get(app, taskId);
     if (!t) return null;
-    return this.store.tasks.readLog(app, taskId, from);
+    return this.store.tasks.readLog(app, taskId, from, count);
   }
 
   async listWorkers(app?: string): Promise<WorkerInfo[]> {

@@ -36,8 +36,8 @@ export interface HotPort {
   listInflight(filter: { app?: string; jobId?: number; status?: string }): Promise<LogItem[]>;
   /** One queued or running task by id, or null. */
   getInflight(taskId: string): Promise<LogItem | null>;
-  /** Live log lines of a running task from line `from` (0-based). Null when not in flight. */
-  liveLog(taskId: string, from: number): Promise<string[] | null>;
+  /** Up to `count` live log lines of a running task from line `from` (0-based). Null when not in flight. */
+  liveLog(taskId: string, from: number, count: number): Promise<string[] | null>;
   listWorkers(app?: string): Promise<WorkerInfo[]>;
   /** Registers an app so the scheduler and the log writer watch it. */
   registerApp(app: string): Promise<void>;

@@ -217,9 +217,9 @@ export class TaskStore {
     return this.redis.hmget(this.keys.jobApps, ...jobIds.map(String));
   }
 
-  /** Live log lines from index `from`, or null when the task has no live log. */
-  async readLog(app: string, taskId: string, from: number): Promise<string[]> {
-    return this.redis.lrange(this.keys.app(app).log(taskId), from, -1);
+  /** Live log lines from index `from`, up to `count` of them (default all); none when the task has no live log. */
+  async readLog(app: string, taskId: string, from: number, count?: number): Promise<string[]> {
+    return this.redis.lrange(this.keys.app(app).log(taskId), from, count === undefined ? -1 : from + count - 1);
   }
 
   async get(app: string, taskId: string): Promise<InflightTask | null> {
