@@ -18,6 +18,8 @@ export interface Me {
   username: string;
   role: Role;
   apps: string[];
+  /** Apps where this user may write script jobs (an OPERATOR's grant; empty for ADMIN, who may everywhere). */
+  scriptApps: string[];
 }
 export interface AppSummary {
   id: number;
@@ -78,6 +80,8 @@ export interface LogText {
   lines: string[];
   from: number;
   next: number;
+  /** Another page is there already: ask again from `next`. */
+  more: boolean;
   done: boolean;
 }
 export interface WorkerInfo {
@@ -98,6 +102,8 @@ export interface User {
   username: string;
   role: Role;
   apps: string[];
+  /** Apps where the user, as OPERATOR, may write script jobs (a subset of `apps`). */
+  scriptApps: string[];
   createdAt: number;
   updatedAt: number;
 }
@@ -210,8 +216,8 @@ export const api = {
   daily: (days: number, app?: string) => request<DailyReport>('GET', `/reports/daily${query({ days, app })}`),
 
   users: () => request<User[]>('GET', '/users'),
-  createUser: (body: { username: string; password: string; role: Role; apps: string[] }) => request<User>('POST', '/users', body),
-  updateUser: (id: number, body: { role?: Role; apps?: string[] }) => request<User>('PUT', `/users/${id}`, body),
+  createUser: (body: { username: string; password: string; role: Role; apps: string[]; scriptApps: string[] }) => request<User>('POST', '/users', body),
+  updateUser: (id: number, body: { role?: Role; apps?: string[]; scriptApps?: string[] }) => request<User>('PUT', `/users/${id}`, body),
   deleteUser: (id: number) => request<null>('DELETE', `/users/${id}`),
   setPassword: (id: number, password: string, currentPassword?: string) =>
     request<null>('POST', `/users/${id}/password`, currentPassword ? { password, currentPassword } : { password }),

@@ -50,6 +50,7 @@ const en = {
   'logs.duration': 'Duration', 'logs.total': '{n} in all', 'logs.pickApp': 'Pick an app to see its logs.',
   'users.new': 'New user', 'users.role': 'Role', 'users.apps': 'Permitted apps', 'users.password': 'Password', 'users.newPassword': 'New password for {user}',
   'users.setPassword': 'Set password', 'users.allApps': 'all apps', 'users.changeOwn': 'Change my password', 'users.current': 'Current password',
+  'users.scriptApps': 'Script jobs in', 'users.noScripts': 'none', 'users.scriptHint': 'Script jobs run code on the workers: OPERATORs write them only in these apps.',
   'audit.at': 'When', 'audit.user': 'User', 'audit.action': 'Action', 'audit.target': 'Target', 'audit.ip': 'Address', 'audit.change': 'Before → after',
   'audit.filterUser': 'User', 'audit.filterTarget': 'Target (type or type:id)',
 } as const;
@@ -99,6 +100,7 @@ const zh: Record<MessageKey, string> = {
   'logs.duration': '耗时', 'logs.total': '共 {n} 条', 'logs.pickApp': '请选择一个应用以查看其日志。',
   'users.new': '新建用户', 'users.role': '角色', 'users.apps': '授权应用', 'users.password': '密码', 'users.newPassword': '{user} 的新密码',
   'users.setPassword': '设置密码', 'users.allApps': '全部应用', 'users.changeOwn': '修改我的密码', 'users.current': '当前密码',
+  'users.scriptApps': '可编写脚本任务的应用', 'users.noScripts': '无', 'users.scriptHint': '脚本任务会在执行器上运行代码：运维员（OPERATOR）只能在这些应用中编写。',
   'audit.at': '时间', 'audit.user': '用户', 'audit.action': '操作', 'audit.target': '对象', 'audit.ip': '地址', 'audit.change': '变更前 → 变更后',
   'audit.filterUser': '用户', 'audit.filterTarget': '对象（类型或 类型:ID）',
 };

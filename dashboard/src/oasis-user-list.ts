@@ -5,19 +5,33 @@ import { LangController, t } from './i18n.js';
 import { pageStyles, sharedStyles } from './styles.js';
 
 const ROLES: Role[] = ['ADMIN', 'OPERATOR', 'VIEWER'];
+/** A new user starts with the least power; the admin picks more on purpose. */
+const NEW_USER_ROLE: Role = 'VIEWER';
+
+/** The values picked in a `<select multiple>`. */
+const picked = (e: Event): string[] => [...(e.target as HTMLSelectElement).selectedOptions].map((o) => o.value);
 
 /**
- * `<oasis-user-list>`: users, roles and permitted apps (ADMIN); everyone can change their own
- * password here.
+ * `<oasis-user-list>`: users, roles, permitted apps and script grants (ADMIN); everyone can
+ * change their own password here.
  */
 export class OasisUserList extends LitElement {
-  static override properties = { me: { attribute: false }, users: { state: true }, apps: { state: true }, error: { state: true }, message: { state: true } };
+  static override properties = {
+    me: { attribute: false },
+    users: { state: true },
+    apps: { state: true },
+    error: { state: true },
+    message: { state: true },
+    newRole: { state: true },
+  };
   static override styles = [sharedStyles, pageStyles];
   declare me: Me;
   declare users: User[];
   declare apps: AppSummary[];
   declare error: string;
   declare message: string;
+  /** Role picked in the New user form (script grants are an OPERATOR's only). */
+  declare newRole: Role;
   private readonly i18n = new LangController(this);
 
   constructor() {
@@ -26,6 +40,7 @@ export class OasisUserList extends LitElement {
     this.apps = [];
     this.error = '';
     this.message = '';
+    this.newRole = NEW_USER_ROLE;
   }
 
   override connectedCallback(): void {
@@ -58,8 +73,8 @@ export class OasisUserList extends LitElement {
                 <label>${t('login.username')}<input name="username" id="new-username" required /></label>
                 <label>${t('users.password')}<input name="password" id="new-password" type="password" autocomplete="new-password" minlength="8" required /></label>
                 <label
-                  >${t('users.role')}<select name="role" id="new-role">
-                    ${ROLES.map((r) => html`<option value=${r}>${r}</option>`)}
+                  >${t('users.role')}<select name="role" id="new-role" @change=${(e: Event) => (this.newRole = (e.target as HTMLSelectElement).value as Role)}>
+                    ${ROLES.map((r) => html`<option value=${r} ?selected=${r === NEW_USER_ROLE}>${r}</option>`)}
                   </select></label
                 >
                 <label
@@ -67,8 +82,14 @@ export class OasisUserList extends LitElement {
                     ${this.apps.map((a) => html`<option value=${a.name}>${a.name}</option>`)}
                   </select></label
                 >
+                <label
+                  >${t('users.scriptApps')}<select name="scriptApps" id="new-script-apps" multiple size="3" ?disabled=${this.newRole !== 'OPERATOR'}>
+                    ${this.apps.map((a) => html`<option value=${a.name}>${a.name}</option>`)}
+                  </select></label
+                >
                 <button type="submit">${t('users.new')}</button>
               </form>
+              <p class="muted">${t('users.scriptHint')}</p>
               <div class="table-wrap">
                 <table>
                   <thead>
@@ -76,6 +97,7 @@ export class OasisUserList extends LitElement {
                       <th scope="col">${t('login.username')}</th>
                       <th scope="col">${t('users.role')}</th>
                       <th scope="col">${t('users.apps')}</th>
+                      <th scope="col">${t('users.scriptApps')}</th>
                       <th scope="col">${t('common.created')}</th>
                       <th scope="col">${t('common.actions')}</th>
                     </tr>
@@ -101,11 +123,11 @@ export class OasisUserList extends LitElement {
       <td>
         ${u.role === 'ADMIN'
           ? t('users.allApps')
-          : html`<select multiple size="3" aria-label="${t('users.apps')}: ${u.username}" @change=${(e: Event) =>
-              this.change(u, { apps: [...(e.target as HTMLSelectElement).selectedOptions].map((o) => o.value) })}>
+          : html`<select multiple size="3" aria-label="${t('users.apps')}: ${u.username}" @change=${(e: Event) => this.change(u, { apps: picked(e) })}>
               ${this.apps.map((a) => html`<option value=${a.name} ?selected=${u.apps.includes(a.name)}>${a.name}</option>`)}
             </select>`}
       </td>
+      <td>${this.scriptCell(u)}</td>
       <td>${formatTime(u.createdAt)}</td>
       <td class="actions">
         <button class="secondary" type="button" @click=${() => this.onSetPassword(u)}>${t('users.setPassword')}</button>
@@ -114,6 +136,15 @@ export class OasisUserList extends LitElement {
           : ''}
       </td>
     </tr>`;
+  }
+
+  /** An ADMIN writes scripts everywhere, a VIEWER nowhere; an OPERATOR where granted, among its apps. */
+  private scriptCell(u: User) {
+    if (u.role === 'ADMIN') return t('users.allApps');
+    if (u.role !== 'OPERATOR' || u.apps.length === 0) return t('users.noScripts');
+    return html`<select multiple size="3" aria-label="${t('users.scriptApps')}: ${u.username}" @change=${(e: Event) => this.change(u, { scriptApps: picked(e) })}>
+      ${u.apps.map((a) => html`<option value=${a} ?selected=${u.scriptApps.includes(a)}>${a}</option>`)}
+    </select>`;
   }
 
   private async act(fn: () => Promise<unknown>): Promise<void> {
@@ -127,7 +158,7 @@ export class OasisUserList extends LitElement {
     }
   }
 
-  private change(u: User, patch: { role?: Role; apps?: string[] }): Promise<void> {
+  private change(u: User, patch: { role?: Role; apps?: string[]; scriptApps?: string[] }): Promise<void> {
     return this.act(() => api.updateUser(u.id, patch));
   }
 
@@ -145,9 +176,19 @@ export class OasisUserList extends LitElement {
     const form = e.currentTarget as HTMLFormElement;
     const d = new FormData(form);
     await this.act(() =>
-      api.createUser({ username: String(d.get('username')), password: String(d.get('password')), role: String(d.get('role')) as Role, apps: d.getAll('apps').map(String) }),
+      api.createUser({
+        username: String(d.get('username')),
+        password: String(d.get('password')),
+        role: String(d.get('role')) as Role,
+        apps: d.getAll('apps').map(String),
+        // A disabled select (not an OPERATOR) submits nothing: no grant.
+        scriptApps: d.getAll('scriptApps').map(String),
+      }),
     );
-    if (!this.error) form.reset();
+    if (!this.error) {
+      form.reset();
+      this.newRole = NEW_USER_ROLE;
+    }
   }
 
   private async onOwnPassword(e: SubmitEvent): Promise<void> {

@@ -156,6 +156,8 @@ describe('dashboard in Chromium', function () {
   it('shows users and the audit log', async function () {
     await go('#/users');
     await page.locator('oasis-user-list th', { hasText: 'admin' }).waitFor();
+    // A new user gets the least power unless the admin picks more.
+    expect(await page.locator('#new-role').inputValue()).to.equal('VIEWER');
     await shot('09-users');
     await go('#/audit');
     await page.locator('oasis-audit-list code', { hasText: 'job.create' }).first().waitFor();
