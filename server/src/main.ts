@@ -84,6 +84,8 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
     sessions: runtime.store.sessions,
     limiters: runtime.store.limiter,
     config,
+    // A user's role, apps, password or session changed: their dashboard sockets end, on every admin.
+    access: { accessChanged: (change) => ui?.accessChanged(change) },
   });
 
   const admin = await services.auth.ensureAdmin(config.adminPassword);

@@ -6,6 +6,7 @@ import { startAdmin, type RunningAdmin } from '../../server/src/main.js';
 import { ApiClient } from '../helpers/api-client.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { createTestRedis, type TestRedis } from '../helpers/redis.js';
+import { connected, nextEvent, refused, signIn } from '../helpers/ui-socket.js';
 
 const PASSWORD = 'ui-live-admin-pass';
 
@@ -13,20 +14,6 @@ interface TasksMsg {
   app: string;
   changes: { id: string; status: string }[];
   more: boolean;
-}
-
-/** Resolves with the first event `name` whose payload passes `test`. */
-function nextEvent<T>(socket: Socket, name: string, test: (msg: T) => boolean, ms = 8000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no matching "${name}" within ${ms} ms`)), ms);
-    const on = (msg: T) => {
-      if (!test(msg)) return;
-      clearTimeout(timer);
-      socket.off(name, on);
-      resolve(msg);
-    };
-    socket.on(name, on);
-  });
 }
 
 describe('realtime: the /ui namespace (real socket.io-client, in-process admin and worker)', function () {
@@ -49,12 +36,6 @@ describe('realtime: the /ui namespace (real socket.io-client, in-process admin a
     sockets.push(s);
     return s;
   };
-  const connected = (s: Socket) =>
-    new Promise<void>((resolve, reject) => {
-      s.once('connect', () => resolve());
-      s.once('connect_error', (e) => reject(e));
-    });
-
   before(async function () {
     db = await createTestDatabase();
     redis = createTestRedis();
@@ -118,6 +99,15 @@ describe('realtime: the /ui namespace (real socket.io-client, in-process admin a
     expect(err2?.message).to.equal('OASIS_ERR_FORBIDDEN');
     const same = open({ cookie, origin: admin.url.replace('127.0.0.1', '127.0.0.1') });
     await connected(same);
+  });
+
+  it('refuses a malformed Origin with OASIS_ERR_FORBIDDEN (no exception) and keeps serving', async function () {
+    const { cookie } = await signIn(admin.url, 'admin', PASSWORD);
+    for (const origin of ['::::', 'http://[', 'null', 'http://', 'http://127.0.0.1:99999', '%%', 'http://[::1']) {
+      expect((await refused(open({ cookie, origin }))).message, origin).to.equal('OASIS_ERR_FORBIDDEN');
+    }
+    await connected(open({ cookie, origin: admin.url }));
+    expect((await fetch(`${admin.url}/healthz`)).status).to.equal(200);
   });
 
   it('pushes worker presence, task states (QUEUED → RUNNING → final) and live log lines of a subscribed task', async function () {

@@ -44,3 +44,32 @@ export interface HotPort {
   /** True when Redis answers. */
   ping(): Promise<boolean>;
 }
+
+/** Why a user's live access must end: what changed about the user or the session. */
+export const AccessChangeReason = {
+  /** Role, permitted apps or script grants changed (`PUT /users/:id`). */
+  USER_CHANGED: 'user-changed',
+  USER_DELETED: 'user-deleted',
+  /** A new password ends every session of the user. */
+  PASSWORD_CHANGED: 'password-changed',
+  /** One session ended (`POST /auth/logout`). */
+  SIGNED_OUT: 'signed-out',
+} as const;
+export type AccessChangeReason = (typeof AccessChangeReason)[keyof typeof AccessChangeReason];
+
+/**
+ * A change that ends live connections opened before it: every connection of a user, or those of
+ * one session (`sessionId` is the SHA-256 hex of its token, as the session store keys it).
+ */
+export type AccessChange =
+  | { reason: Exclude<AccessChangeReason, 'signed-out'>; userId: number }
+  | { reason: 'signed-out'; sessionId: string };
+
+/**
+ * What the services tell once a change of users or sessions is stored, so long-lived connections
+ * (the dashboard's `/ui` sockets, on every admin) do not keep rights from before. `main.ts` wires
+ * it to the UI gateway. Must not throw; the services do not wait for it.
+ */
+export interface AccessEvents {
+  accessChanged(change: AccessChange): void;
+}

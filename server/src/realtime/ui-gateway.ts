@@ -1,15 +1,17 @@
 import type { Namespace, Server, Socket } from 'socket.io';
 import { z } from 'zod';
+import type { ErrorCode } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
+import type { AccessChange } from '../domain/ports.js';
 import { Access, canAccessApp, isAdmin, type Principal } from '../domain/roles.js';
 import { jobIdOfTask } from '../domain/ids.js';
 import type { LogItem, TaskStatus, WorkerInfo } from '../domain/types.js';
+import { sessionIdOf } from '../services/auth-service.js';
 import type { Services } from '../services/index.js';
+import { handshakeToken } from './ui-handshake.js';
 
 /** Namespace of the dashboard's live channel. */
 export const UI_NAMESPACE = '/ui';
-/** The dashboard's session cookie (same as the REST API's). */
-const SESSION_COOKIE = 'oasis_session';
 
 /** One task state change as pushed to the dashboard. Times are epoch ms. */
 export interface UiTaskChange {
@@ -40,7 +42,8 @@ export type UiAck = { ok: true } | { ok: false; code: string; message: string };
 
 /**
  * Requests the dashboard sends on `/ui`: `subscribe-log {taskId}` (joins the task's log room when
- * the user may read its app) and `unsubscribe-log {taskId}`.
+ * the session is still live and its user may read the task's app) and `unsubscribe-log {taskId}`.
+ * Any other event sent with an ack is answered `OASIS_ERR_VALIDATION`.
  */
 export interface UiClientEvents {
   'subscribe-log': (msg: { taskId: string }, ack: (r: UiAck) => void) => void;
@@ -55,6 +58,12 @@ export interface UiGatewayDeps {
   flushMs?: number;
   /** Interval of the worker presence check (ms, default 2000). */
   workersMs?: number;
+  /**
+   * Every this often each socket's session is checked again (ms, default 30000): a socket whose
+   * session ended or whose user's rights changed is disconnected even if no event told so (one
+   * lost on the way, a session that expired).
+   */
+  recheckMs?: number;
 }
 
 const taskIdSchema = z.strictObject({ taskId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/) });
@@ -64,29 +73,37 @@ const MAX_CHANGES = 200;
 const MAX_LOG_ROOMS = 20;
 /** A watched task stays watched (log lines are published) this long after its last subscribe. */
 const WATCH_TTL_MS = 30 * 60_000;
+/** Most `subscribe-log` checks of one socket in flight at once (each reads the session and the user). */
+const MAX_PENDING = 8;
+const EVENTS = { SUBSCRIBE: 'subscribe-log', UNSUBSCRIBE: 'unsubscribe-log' } as const;
+const KNOWN_EVENTS: ReadonlySet<string> = new Set(Object.values(EVENTS));
 
 interface SocketData {
+  /** The user as of the handshake: the rooms the socket is in follow from it (a change ends the socket). */
   user: Principal;
+  /** The session's id (SHA-256 of the token): enough to check it again, useless to sign in with. */
+  session: string;
   logs: Set<string>;
+  /** `subscribe-log` checks in flight. */
+  pending: number;
 }
 
 const appRoom = (app: string) => `ui:app:${app}`;
 const ALL_ROOM = 'ui:all';
 const logRoom = (taskId: string) => `ui:log:${taskId}`;
+/** Every socket of a user, on any admin (role, apps, password or deletion ends them). */
+const userRoom = (userId: number) => `ui:user:${userId}`;
+/** Every socket of one session, on any admin (sign-out ends them). */
+const sessionRoom = (sessionId: string) => `ui:session:${sessionId}`;
 
-function cookieValue(header: string | undefined, name: string): string | null {
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(eq + 1).trim());
-      } catch {
-        return null;
-      }
-    }
-  }
-  return null;
+const refusal = (code: ErrorCode, message: string): UiAck => ({ ok: false, code, message });
+/** True when two views of a user grant the same `/ui` rooms and reads. */
+const sameRights = (a: Principal, b: Principal): boolean =>
+  a.role === b.role && a.apps.length === b.apps.length && [...a.apps].sort().join('\n') === [...b.apps].sort().join('\n');
+/** Splits a client message into its payloads and its ack (socket.io passes the ack last, when asked). */
+function payloadAndAck(args: unknown[]): { payloads: unknown[]; ack: ((r: UiAck) => void) | null } {
+  const last = args.at(-1);
+  return typeof last === 'function' ? { payloads: args.slice(0, -1), ack: last as (r: UiAck) => void } : { payloads: args, ack: null };
 }
 
 /**
@@ -95,6 +112,11 @@ function cookieValue(header: string | undefined, name: string): string | null {
  * read (`ui:all` for an ADMIN), so every push respects app permissions. With several admins the
  * Redis adapter carries task and log pushes to sockets on any admin; worker presence is checked
  * by every admin for its own sockets.
+ *
+ * Rights do not outlive a change: each socket is also in a room of its user and of its session,
+ * and {@link accessChanged} disconnects those rooms on every admin (through the adapter);
+ * `subscribe-log` checks the session again before joining a log room, and every `recheckMs`
+ * each admin checks its own sockets, so a lost event or an expired session ends them too.
  */
 export class UiGateway {
   private readonly nsp: Namespace<UiClientEvents, UiServerEvents>;
@@ -104,14 +126,20 @@ export class UiGateway {
   private readonly lastWorkers = new Map<string, string>();
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly workersTimer: NodeJS.Timeout;
+  private readonly recheckTimer: NodeJS.Timeout;
   private polling = false;
+  private rechecking = false;
 
   constructor(private readonly deps: UiGatewayDeps) {
     this.nsp = deps.io.of(UI_NAMESPACE);
     this.nsp.use((socket, next) => {
       this.authenticate(socket).then(
-        () => next(),
-        (err: Error) => next(err),
+        (code) => next(code ? new Error(code) : undefined),
+        (err: unknown) => {
+          // The session store or the database failed: say so, without its details.
+          deps.logger.warn({ err }, 'ui: handshake check failed');
+          next(new Error('OASIS_ERR_UNAVAILABLE'));
+        },
       );
     });
     this.nsp.on('connection', (socket) => this.onConnection(socket));
@@ -121,6 +149,21 @@ export class UiGateway {
     });
     this.workersTimer = setInterval(() => void this.pollWorkers(), deps.workersMs ?? 2000);
     this.workersTimer.unref();
+    this.recheckTimer = setInterval(() => void this.recheckAll(), deps.recheckMs ?? 30_000);
+    this.recheckTimer.unref();
+  }
+
+  /**
+   * A user's rights or sessions changed: their sockets (or the session's) end on every admin;
+   * the dashboard connects again with what the user has now. Never throws.
+   */
+  accessChanged(change: AccessChange): void {
+    const room = change.reason === 'signed-out' ? sessionRoom(change.sessionId) : userRoom(change.userId);
+    try {
+      this.nsp.in(room).disconnectSockets(true);
+    } catch (err) {
+      this.deps.logger.warn({ err, reason: change.reason }, 'ui: disconnecting sockets failed');
+    }
   }
 
   /** Tasks of `app` were queued (the scheduler or a trigger). */
@@ -162,6 +205,7 @@ export class UiGateway {
   /** Stops the timers (the Socket.IO server is closed by its owner). */
   close(): void {
     clearInterval(this.workersTimer);
+    clearInterval(this.recheckTimer);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
   }
@@ -185,61 +229,104 @@ export class UiGateway {
     }
   }
 
-  private async authenticate(socket: Socket): Promise<void> {
-    const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
-    let token = typeof auth['token'] === 'string' ? auth['token'] : null;
-    if (!token) {
-      token = cookieValue(socket.handshake.headers.cookie, SESSION_COOKIE);
-      // A cookie only counts from the admin's own pages (no cross-site WebSocket hijacking).
-      const origin = socket.handshake.headers.origin;
-      const host = socket.handshake.headers.host;
-      if (token && origin && host && new URL(origin).host !== host) throw new Error('OASIS_ERR_FORBIDDEN');
-    }
-    const user = token ? await this.deps.services.auth.authenticate(token) : null;
-    if (!user) throw new Error('OASIS_ERR_UNAUTHORIZED');
-    (socket.data as SocketData) = { user, logs: new Set() };
+  /** Checks a handshake; resolves with the refusal's code, or null when the socket may connect. */
+  private async authenticate(socket: Socket): Promise<ErrorCode | null> {
+    const found = handshakeToken({ auth: socket.handshake.auth, headers: socket.handshake.headers });
+    if (!found.ok) return found.code;
+    const session = sessionIdOf(found.token);
+    const user = session ? await this.deps.services.auth.authenticateSession(session) : null;
+    if (!session || !user) return 'OASIS_ERR_UNAUTHORIZED';
+    const data: SocketData = { user, session, logs: new Set(), pending: 0 };
+    (socket.data as SocketData) = data;
+    return null;
   }
 
   private onConnection(socket: Socket<UiClientEvents, UiServerEvents>): void {
     const data = socket.data as SocketData;
-    void socket.join(isAdmin(data.user) ? [ALL_ROOM] : data.user.apps.map(appRoom));
+    const rooms = isAdmin(data.user) ? [ALL_ROOM] : data.user.apps.map(appRoom);
+    void socket.join([...rooms, userRoom(data.user.id), sessionRoom(data.session)]);
     // Presence as it is now, then changes.
     void this.sendWorkersTo(socket);
 
-    socket.on('subscribe-log', (raw, ack) => {
-      const reply = typeof ack === 'function' ? ack : () => undefined;
-      const parsed = taskIdSchema.safeParse(raw);
-      if (!parsed.success) return reply({ ok: false, code: 'OASIS_ERR_VALIDATION', message: 'taskId: not a task id' });
+    // Handlers take raw arguments: a client decides how many it sends and whether the last is an ack.
+    const on = (event: string, fn: (...args: unknown[]) => void) => (socket as unknown as Socket).on(event, fn);
+    on(EVENTS.SUBSCRIBE, (...args) => {
+      const { payloads, ack } = payloadAndAck(args);
+      const reply = ack ?? (() => undefined);
+      const parsed = payloads.length === 1 ? taskIdSchema.safeParse(payloads[0]) : null;
+      if (!parsed?.success) return reply(refusal('OASIS_ERR_VALIDATION', 'Send one {taskId} (a task id)'));
       const { taskId } = parsed.data;
       if (data.logs.size >= MAX_LOG_ROOMS && !data.logs.has(taskId)) {
-        return reply({ ok: false, code: 'OASIS_ERR_RATE_LIMITED', message: `At most ${MAX_LOG_ROOMS} logs at once` });
+        return reply(refusal('OASIS_ERR_RATE_LIMITED', `At most ${MAX_LOG_ROOMS} logs at once`));
       }
-      this.appOfTask(taskId).then(
-        async (app) => {
-          if (app === null) return reply({ ok: false, code: 'OASIS_ERR_NOT_FOUND', message: `No task has id "${taskId}"` });
-          if (!canAccessApp(data.user, app, Access.READ)) {
-            return reply({ ok: false, code: 'OASIS_ERR_FORBIDDEN', message: `You may not see the app "${app}"` });
-          }
-          data.logs.add(taskId);
-          await socket.join(logRoom(taskId));
-          this.watched.set(taskId, Date.now() + WATCH_TTL_MS);
-          this.nsp.serverSideEmit('ui-watch' as never, taskId as never);
-          reply({ ok: true });
+      if (data.pending >= MAX_PENDING) return reply(refusal('OASIS_ERR_RATE_LIMITED', 'Too many subscriptions at once; wait for their answers'));
+      data.pending++;
+      this.subscribe(socket, data, taskId).then(
+        ({ ack: answer, end }) => {
+          reply(answer);
+          // After the answer, so the client reads why (packets leave in order).
+          if (end) socket.disconnect(true);
         },
         (err: unknown) => {
-          this.deps.logger.error({ err, taskId }, 'ui: subscribe-log failed');
-          reply({ ok: false, code: 'OASIS_ERR_INTERNAL', message: 'Internal error' });
+          this.deps.logger.warn({ err, taskId }, 'ui: subscribe-log failed');
+          reply(refusal('OASIS_ERR_UNAVAILABLE', 'The admin could not check this now; retry'));
         },
-      );
+      ).finally(() => data.pending--);
     });
-    socket.on('unsubscribe-log', (raw, ack) => {
-      const parsed = taskIdSchema.safeParse(raw);
-      if (parsed.success) {
-        data.logs.delete(parsed.data.taskId);
-        void socket.leave(logRoom(parsed.data.taskId));
+    on(EVENTS.UNSUBSCRIBE, (...args) => {
+      const { payloads, ack } = payloadAndAck(args);
+      const parsed = payloads.length === 1 ? taskIdSchema.safeParse(payloads[0]) : null;
+      if (!parsed?.success) return ack?.(refusal('OASIS_ERR_VALIDATION', 'Send one {taskId} (a task id)'));
+      data.logs.delete(parsed.data.taskId);
+      void socket.leave(logRoom(parsed.data.taskId));
+      ack?.({ ok: true });
+    });
+    // Anything else asked with an ack gets a clear no, rather than a client left waiting.
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      if (typeof event === 'string' && KNOWN_EVENTS.has(event)) return;
+      payloadAndAck(args).ack?.(refusal('OASIS_ERR_VALIDATION', 'Unknown event; send subscribe-log or unsubscribe-log'));
+    });
+  }
+
+  /**
+   * `subscribe-log` after the checks of its message: the session must still be live and its user
+   * (as now) may read the task's app. A socket whose user's rights changed since it joined its
+   * rooms is disconnected after the answer: its rooms are stale, the dashboard reconnects.
+   */
+  private async subscribe(socket: Socket<UiClientEvents, UiServerEvents>, data: SocketData, taskId: string): Promise<{ ack: UiAck; end: boolean }> {
+    const user = await this.deps.services.auth.authenticateSession(data.session);
+    if (!user) return { ack: refusal('OASIS_ERR_UNAUTHORIZED', 'The session has ended; sign in again'), end: true };
+    const end = !sameRights(user, data.user);
+    const app = await this.appOfTask(taskId);
+    if (app === null) return { ack: refusal('OASIS_ERR_NOT_FOUND', `No task has id "${taskId}"`), end };
+    if (!canAccessApp(user, app, Access.READ)) return { ack: refusal('OASIS_ERR_FORBIDDEN', `You may not see the app "${app}"`), end };
+    // Readable, but the socket's rooms are from older rights: it must reconnect first.
+    if (end) return { ack: refusal('OASIS_ERR_UNAUTHORIZED', 'Your rights changed; connect again'), end };
+    data.logs.add(taskId);
+    await socket.join(logRoom(taskId));
+    this.watched.set(taskId, Date.now() + WATCH_TTL_MS);
+    this.nsp.serverSideEmit('ui-watch' as never, taskId as never);
+    return { ack: { ok: true }, end: false };
+  }
+
+  /** Every `recheckMs`: this admin's sockets whose session ended or whose user's rights changed are disconnected. */
+  private async recheckAll(): Promise<void> {
+    if (this.rechecking || this.nsp.sockets.size === 0) return;
+    this.rechecking = true;
+    try {
+      // One at a time: a few reads per socket, spread out rather than a burst on the database.
+      for (const socket of [...this.nsp.sockets.values()]) {
+        const data = socket.data as Partial<SocketData>;
+        if (!socket.connected || !data.session || !data.user) continue;
+        const user = await this.deps.services.auth.authenticateSession(data.session);
+        if (!user || !sameRights(user, data.user)) socket.disconnect(true);
       }
-      if (typeof ack === 'function') ack({ ok: true });
-    });
+    } catch (err) {
+      // A store outage ends nobody's socket; the next round checks again.
+      this.deps.logger.warn({ err }, 'ui: session re-check failed');
+    } finally {
+      this.rechecking = false;
+    }
   }
 
   private async appOfTask(taskId: string): Promise<string | null> {

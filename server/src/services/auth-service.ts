@@ -3,6 +3,7 @@ import bcrypt from 'bcryptjs';
 import ipaddr from 'ipaddr.js';
 import type { OasisConfig } from '../config/schema.js';
 import { AppError } from '../domain/errors.js';
+import { AccessChangeReason, type AccessEvents } from '../domain/ports.js';
 import { isRole, Role, type Principal } from '../domain/roles.js';
 import { canonicalUsername } from '../domain/usernames.js';
 import type { UserRow, UsersRepo } from '../store/db/users-repo.js';
@@ -32,6 +33,8 @@ export interface AuthServiceDeps {
   config: Pick<OasisConfig, 'sessionTtlMs'> & Partial<Pick<OasisConfig, 'loginMaxFailures' | 'loginWindowMs'>>;
   /** bcrypt cost; default 10. */
   bcryptRounds?: number;
+  /** Told when a session ends (sign-out), so live connections of it end too. */
+  access?: AccessEvents;
 }
 
 /** What a session stores: the user id and a fingerprint of the password hash it was opened with. */
@@ -62,6 +65,11 @@ export type AuthAudit = (typeof AuthAudit)[keyof typeof AuthAudit];
 export const ADMIN_USERNAME = 'admin';
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 const sha256Hex = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
+/** The id of a token's session: the SHA-256 hex it is stored under (the token itself is never kept); null for a malformed token. */
+export function sessionIdOf(token: string): string | null {
+  return TOKEN_SHAPE.test(token) ? sha256Hex(token) : null;
+}
+const SESSION_ID_SHAPE = /^[0-9a-f]{64}$/;
 /** Changes when the password does, so a new password ends every older session. */
 const fingerprint = (passwordHash: string): string => sha256Hex(passwordHash).slice(0, 16);
 
@@ -204,8 +212,17 @@ export class AuthService {
 
   /** The user of a session token, or null when the token is unknown, expired, malformed or its user changed password or is gone. */
   async authenticate(token: string): Promise<SessionUser | null> {
-    if (!TOKEN_SHAPE.test(token)) return null;
-    const raw = await this.deps.sessions.get(sha256Hex(token));
+    const sessionId = sessionIdOf(token);
+    return sessionId ? this.authenticateSession(sessionId) : null;
+  }
+
+  /**
+   * Like {@link authenticate}, by the session's id ({@link sessionIdOf}): lets a long-lived
+   * connection check its session again without keeping the token.
+   */
+  async authenticateSession(sessionId: string): Promise<SessionUser | null> {
+    if (!SESSION_ID_SHAPE.test(sessionId)) return null;
+    const raw = await this.deps.sessions.get(sessionId);
     if (!raw) return null;
     let stored: Partial<StoredSession>;
     try {
@@ -221,7 +238,11 @@ export class AuthService {
 
   /** Ends a session (harmless when it is already gone); audited as `auth.logout` when `by` says whose. */
   async logout(token: string, by?: { user: Pick<Principal, 'id' | 'username'>; client?: string }): Promise<void> {
-    if (TOKEN_SHAPE.test(token)) await this.deps.sessions.delete(sha256Hex(token));
+    const sessionId = sessionIdOf(token);
+    if (sessionId) {
+      await this.deps.sessions.delete(sessionId);
+      this.deps.access?.accessChanged({ reason: AccessChangeReason.SIGNED_OUT, sessionId });
+    }
     if (by) await this.record(AuthAudit.LOGOUT, by.user, by.client ?? '');
   }
 

@@ -1,6 +1,6 @@
 /** The services the API and the realtime gateways call; they reach the store and the hot side. */
 import type { OasisConfig } from '../config/schema.js';
-import type { HotPort } from '../domain/ports.js';
+import type { AccessEvents, HotPort } from '../domain/ports.js';
 import type { Repositories } from '../store/db/index.js';
 import { AppService } from './app-service.js';
 import { AuditService } from './audit-service.js';
@@ -55,10 +55,13 @@ export function createServices(deps: {
   /** Makes the sign-in budgets (rate limit); omitted: no limit. */
   limiters?: AttemptLimiters;
   config: OasisConfig;
+  /** Told when users or sessions change (the live channel ends what they had); omitted: nobody. */
+  access?: AccessEvents;
 }): Services {
   const { repos, hot, sessions, config } = deps;
+  const access = deps.access && { access: deps.access };
   const audit = new AuditService({ audit: repos.audit });
-  const auth = new AuthService({ users: repos.users, sessions, config, audit, ...(deps.limiters && { limiters: deps.limiters }) });
+  const auth = new AuthService({ users: repos.users, sessions, config, audit, ...(deps.limiters && { limiters: deps.limiters }), ...access });
   return {
     apps: new AppService({ apps: repos.apps, hot }),
     jobs: new JobService({ jobs: repos.jobs, apps: repos.apps, users: repos.users, hot, config }),
@@ -66,7 +69,7 @@ export function createServices(deps: {
     reports: new ReportService({ reports: repos.reports, apps: repos.apps }),
     workers: new WorkerService({ hot }),
     auth,
-    users: new UserService({ users: repos.users, auth }),
+    users: new UserService({ users: repos.users, auth, ...access }),
     audit,
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../domain/errors.js';
+import { AccessChangeReason, type AccessEvents } from '../domain/ports.js';
 import { ROLES, Role, type Principal } from '../domain/roles.js';
 import { canonicalUsername, USERNAME_PATTERN } from '../domain/usernames.js';
 import type { UserRow, UsersRepo } from '../store/db/users-repo.js';
@@ -66,7 +67,8 @@ export function userView(u: UserRow): UserView {
 
 /** Users and roles: who may sign in and what they may do. */
 export class UserService {
-  constructor(private readonly deps: { users: UsersRepo; auth: AuthService }) {}
+  /** `access` is told of every change that ends a user's live connections (role, apps, deletion, password). */
+  constructor(private readonly deps: { users: UsersRepo; auth: AuthService; access?: AccessEvents }) {}
 
   async list(): Promise<UserView[]> {
     return (await this.deps.users.list()).map(userView);
@@ -110,6 +112,7 @@ export class UserService {
     else if (v.scriptApps !== undefined) patch.scriptApps = v.scriptApps;
     const saved = await this.deps.users.update(id, patch);
     if (!saved) throw new AppError('OASIS_ERR_NOT_FOUND', `No user has id ${id}`);
+    this.deps.access?.accessChanged({ reason: AccessChangeReason.USER_CHANGED, userId: id });
     return userView(saved);
   }
 
@@ -122,6 +125,7 @@ export class UserService {
     if (user.id === by.id) throw new AppError('OASIS_ERR_CONFLICT', 'You cannot delete yourself');
     if (user.role === Role.ADMIN) await this.keepAnAdmin(user);
     if (!(await this.deps.users.delete(id))) throw new AppError('OASIS_ERR_NOT_FOUND', `No user has id ${id}`);
+    this.deps.access?.accessChanged({ reason: AccessChangeReason.USER_DELETED, userId: id });
     return userView(user);
   }
 
@@ -139,6 +143,7 @@ export class UserService {
     }
     const hash = await this.deps.auth.hashPassword(v.password);
     if (!(await this.deps.users.setPasswordHash(id, hash))) throw new AppError('OASIS_ERR_NOT_FOUND', `No user has id ${id}`);
+    this.deps.access?.accessChanged({ reason: AccessChangeReason.PASSWORD_CHANGED, userId: id });
   }
 
   private async find(id: number): Promise<UserRow> {
