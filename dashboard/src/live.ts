@@ -40,9 +40,15 @@ class Live {
       for (const taskId of this.logs) s.emit('subscribe-log', { taskId }, () => undefined);
       this.fire('status' as keyof LiveEvents, {} as never);
     });
-    s.on('disconnect', () => {
+    s.on('disconnect', (reason) => {
       this.connected = false;
       this.fire('status' as keyof LiveEvents, {} as never);
+      // The admin ends the socket when the user's rights or session change: connect again with the
+      // rights as they are now (an ended session is refused, and the next API call signs out).
+      if (reason === 'io server disconnect') {
+        this.workers.clear();
+        setTimeout(() => this.socket === s && s.connect(), 1000);
+      }
     });
     s.on('workers', (m: LiveEvents['workers']) => {
       this.workers.set(m.app, m.workers);
