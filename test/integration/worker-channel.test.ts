@@ -121,6 +121,14 @@ describe('worker channel: holders only, and no app reaches another (real admin, 
     expect(await a1.call('progress', { taskId: id, value: 60 })).to.deep.equal({ ok: true, stored: false, verdict: 'duplicate' });
   });
 
+  it('refuses a result whose instants no Date can hold, and the task keeps running', async () => {
+    const id = await runningTask('alpha', a1);
+    const reply = await a1.call<{ ok: boolean; code?: string }>('results', { results: [{ ...result(id), startedAt: 8.64e15 + 1, finishedAt: 1 }] });
+    expect(reply).to.include({ ok: false, code: 'OASIS_ERR_BAD_MESSAGE' });
+    expect(await task(id)).to.include({ status: 'RUNNING', workerId: 'a1' });
+    expect(await a1.call('results', { results: [result(id)] })).to.deep.equal({ ok: true, verdicts: ['accepted'] });
+  });
+
   it("an alpha worker's result, log and progress for a beta task are rejected (warned with both apps); beta's task is untouched", async () => {
     const betaId = await runningTask('beta', b1);
     const alphaId = await runningTask('alpha', a1);

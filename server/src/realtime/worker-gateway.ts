@@ -6,6 +6,7 @@ import {
   WorkerErrorCode,
   type AdminToWorkerEvents,
   type AckError,
+  type WorkerToAdminEvents,
 } from '@oasis/worker-client/protocol';
 import type { OasisConfig } from '../config/schema.js';
 import type { Logger } from '../domain/logger.js';
@@ -28,6 +29,23 @@ interface SocketData {
 }
 
 type Ack = (reply: object) => void;
+
+/** The events a worker sends (see `WorkerToAdminEvents` in the protocol). */
+const WORKER_EVENTS = ['heartbeat', 'pull', 'log', 'progress', 'results'] as const satisfies readonly (keyof WorkerToAdminEvents)[];
+type WorkerEvent = (typeof WORKER_EVENTS)[number];
+
+/** Socket.IO passes the ack, when the sender asked for one, as the last argument. */
+function splitArgs(args: readonly unknown[]): { reply: Ack; payload: unknown[] } {
+  const last = args.at(-1);
+  if (typeof last !== 'function') return { reply: () => undefined, payload: [...args] };
+  return { reply: last as Ack, payload: args.slice(0, -1) };
+}
+
+const badArguments = (event: string, n: number): AckError => ({
+  ok: false,
+  code: WorkerErrorCode.BAD_MESSAGE,
+  message: `${event}: one message object expected, got ${n} arguments`,
+});
 
 const badMessage = (err: z.ZodError): AckError => ({
   ok: false,
@@ -87,17 +105,17 @@ export class WorkerGateway {
   private async onConnection(socket: Socket): Promise<void> {
     const { app, workerId } = socket.data as SocketData;
     const { dispatcher, logger } = this.deps;
-    await socket.join([`app:${app}`, `w:${app}:${workerId}`]);
-    logger.info({ app, workerId }, 'worker connected');
-
+    // Listeners first, before anything awaits: a message or a disconnect arriving meanwhile is
+    // not missed.
     const handle = <S extends z.ZodType, R extends object>(
-      event: string,
+      event: WorkerEvent,
       schema: S,
       fn: (msg: z.infer<S>) => Promise<R>,
     ) => {
-      socket.on(event, (raw: unknown, ack?: unknown) => {
-        const reply: Ack = typeof ack === 'function' ? (ack as Ack) : () => undefined;
-        const parsed = schema.safeParse(raw);
+      socket.on(event, (...args: unknown[]) => {
+        const { reply, payload } = splitArgs(args);
+        if (payload.length !== 1) return reply(badArguments(event, payload.length));
+        const parsed = schema.safeParse(payload[0]);
         if (!parsed.success) return reply(badMessage(parsed.error));
         fn(parsed.data).then(
           (r) => reply({ ok: true, ...r }),
@@ -117,11 +135,23 @@ export class WorkerGateway {
       return { stored: verdict === 'accepted', verdict };
     });
     handle('results', resultsSchema, async (m) => ({ verdicts: await dispatcher.results(app, workerId, m.results) }));
+    // An event nobody handles still gets an answer when it asks for one (no silent ack timeout).
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      if ((WORKER_EVENTS as readonly unknown[]).includes(event)) return;
+      splitArgs(args).reply({
+        ok: false,
+        code: WorkerErrorCode.BAD_MESSAGE,
+        message: `unknown event ${JSON.stringify(String(event)).slice(0, 80)}; a worker sends ${WORKER_EVENTS.join(', ')}`,
+      });
+    });
 
     socket.on('disconnect', (reason) => {
       logger.info({ app, workerId, reason }, 'worker disconnected');
       dispatcher.offline(app, workerId, socket.id).catch((err: unknown) => logger.warn({ err }, 'worker offline failed'));
     });
+
+    await socket.join([`app:${app}`, `w:${app}:${workerId}`]);
+    logger.info({ app, workerId }, 'worker connected');
 
     const welcome: Parameters<AdminToWorkerEvents['welcome']>[0] = {
       adminId: this.deps.adminId,

@@ -2,6 +2,8 @@ import { z } from 'zod';
 
 /** Validation of every message a worker may send (see worker-client/src/protocol.ts). */
 const taskId = z.string().min(1).max(64);
+/** An instant a JavaScript Date can hold (epoch ms, up to 8.64e15): later readers turn it into dates. */
+const instant = z.number().int().min(0).max(8.64e15);
 
 export const handshakeSchema = z.object({
   app: z.string().min(1).max(64),
@@ -42,8 +44,8 @@ export const resultsSchema = z.object({
         status: z.enum(['SUCCESS', 'FAILED', 'TIMEOUT', 'KILLED']),
         output: z.string().max(1024 * 1024).optional(),
         error: z.string().max(64 * 1024).optional(),
-        startedAt: z.number().int().min(0),
-        finishedAt: z.number().int().min(0),
+        startedAt: instant,
+        finishedAt: instant,
       }),
     )
     .max(1000),
