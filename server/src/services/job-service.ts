@@ -1,7 +1,7 @@
 import type { OasisConfig } from '../config/schema.js';
 import { AppError } from '../domain/errors.js';
 import type { HotPort } from '../domain/ports.js';
-import { Access, canAccessApp, type Principal } from '../domain/roles.js';
+import { Access, canAccessApp, canWriteScripts, type Principal } from '../domain/roles.js';
 import { PREVIEW_BUDGET_MS, previewFires, validateSchedule } from '../domain/schedule.js';
 import type { JobRecord } from '../domain/types.js';
 import type { AppsRepo } from '../store/db/apps-repo.js';
@@ -52,9 +52,11 @@ export class JobService {
 
   /**
    * Creates a job and schedules it when enabled (the default). `by` is the caller: its child jobs
-   * must be of the same app or of apps `by` may operate (see {@link checkChildren}).
+   * must be of the same app or of apps `by` may operate (see {@link checkChildren}); a script
+   * (GLUE) job is code execution on the app's workers and needs {@link canWriteScripts}.
    * @throws {AppError} `OASIS_ERR_VALIDATION`, `OASIS_ERR_BAD_CRON`, `OASIS_ERR_BAD_TIMEZONE`,
-   *   `OASIS_ERR_UNKNOWN_APP`, `OASIS_ERR_CONFLICT` (name taken in the app).
+   *   `OASIS_ERR_UNKNOWN_APP`, `OASIS_ERR_CONFLICT` (name taken in the app), `OASIS_ERR_FORBIDDEN`
+   *   (a script without the right to write scripts in the app).
    */
   async create(input: CreateJobInput, by: Principal): Promise<JobView> {
     const v = parseOrThrow(createJobSchema, input);
@@ -62,6 +64,7 @@ export class JobService {
     if (!script && v.handler === undefined) {
       throw new AppError('OASIS_ERR_VALIDATION', 'handler: required (only a script job may leave it out)');
     }
+    if (script) assertScriptWriter(by, v.app);
     if (v.childJobIds?.length) await this.checkChildren(null, v.app, [...new Set(v.childJobIds)], by);
     const fields = this.check({
       name: v.name,
@@ -118,6 +121,7 @@ export class JobService {
    * Changes some fields of a job (`misfire` is merged, `schedule` replaced). A child list that
    * differs from the saved one (as a set) is checked against `by` as in {@link create}, and `by`
    * becomes its authority; an unchanged list (a form sends every field) is not checked again.
+   * Any change of a job that is or becomes a script job needs {@link canWriteScripts}.
    * @throws {AppError} as {@link create}, and `OASIS_ERR_NOT_FOUND`.
    */
   async update(id: number, input: UpdateJobInput, by: Principal): Promise<JobView> {
@@ -135,8 +139,10 @@ export class JobService {
       }
     }
     // Merged inside the transaction, from the locked row: a concurrent change is not overwritten.
-    return this.change(id, (job) =>
-      this.check(
+    return this.change(id, (job) => {
+      // Checked on the locked row: a job that is or becomes a script job is an edit of a script.
+      if (job.script || patch.script) assertScriptWriter(by, job.app);
+      return this.check(
         {
           name: patch.name ?? job.name,
           handler: patch.handler ?? job.handler,
@@ -159,9 +165,8 @@ export class JobService {
           pauseNote: job.pauseNote,
         },
         job,
-      ),
-      childrenBy,
-    );
+      );
+    }, childrenBy);
   }
 
   /** Enables a job: it fires on its schedule again. @throws {AppError} `OASIS_ERR_NOT_FOUND`. */
@@ -379,6 +384,16 @@ export class JobService {
     if (size > max) {
       throw new AppError('OASIS_ERR_VALIDATION', `params is ${size} bytes; at most ${max} are allowed`);
     }
+  }
+}
+
+/** @throws {AppError} `OASIS_ERR_FORBIDDEN` unless `by` may write script jobs in `app`. */
+function assertScriptWriter(by: Principal, app: string): void {
+  if (!canWriteScripts(by, app)) {
+    throw new AppError(
+      'OASIS_ERR_FORBIDDEN',
+      `Script (GLUE) jobs run code on the workers of "${app}": creating or changing one needs ADMIN or a script grant for the app`,
+    );
   }
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
 import { appNameSchema } from '../../services/app-service.js';
@@ -30,7 +31,8 @@ export function jobJson(j: JobView) {
     childJobIds: j.childJobIds,
     childOptions: j.childOptions,
     alarm: j.alarm,
-    script: j.script,
+    // The hash names the exact code in the audit trail and in comparisons, without reading it all.
+    script: j.script && { ...j.script, sha256: createHash('sha256').update(j.script.source, 'utf8').digest('hex') },
     scriptVersion: j.scriptVersion,
     enabled: j.enabled,
     paused: j.paused,
