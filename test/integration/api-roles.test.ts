@@ -82,11 +82,6 @@ describe('API: users, roles, permissions and the audit trail', function () {
 
     for (const [method, path, body] of [
       ['POST', '/api/v1/jobs', { app: 'beta', name: 'nope', handler: 'h', schedule: { type: 'NONE' } }],
-      ['GET', `/api/v1/jobs/${jobB.id}`, undefined],
-      ['PUT', `/api/v1/jobs/${jobB.id}`, { params: 'x' }],
-      ['DELETE', `/api/v1/jobs/${jobB.id}`, undefined],
-      ['POST', `/api/v1/jobs/${jobB.id}/start`, {}],
-      ['POST', `/api/v1/jobs/${jobB.id}/trigger`, {}],
       ['GET', '/api/v1/jobs?app=beta', undefined],
       ['GET', '/api/v1/logs?app=beta', undefined],
       ['GET', '/api/v1/workers?app=beta', undefined],
@@ -102,6 +97,18 @@ describe('API: users, roles, permissions and the audit trail', function () {
       expect(r.status, `${method} ${path}`).to.equal(403);
       expect(r.body).to.include({ code: 'OASIS_ERR_FORBIDDEN', error: 'Forbidden' });
     }
+    // Another app's jobs do not exist for it (same answer as an unknown id).
+    for (const [method, path, body] of [
+      ['GET', `/api/v1/jobs/${jobB.id}`, undefined],
+      ['PUT', `/api/v1/jobs/${jobB.id}`, { params: 'x' }],
+      ['DELETE', `/api/v1/jobs/${jobB.id}`, undefined],
+      ['POST', `/api/v1/jobs/${jobB.id}/start`, {}],
+      ['POST', `/api/v1/jobs/${jobB.id}/trigger`, {}],
+    ] as const) {
+      const r = await operator.call(method, path, body);
+      expect(r.status, `${method} ${path}`).to.equal(404);
+      expect(r.body).to.include({ code: 'OASIS_ERR_NOT_FOUND' });
+    }
   });
 
   it('VIEWER reads its apps and changes nothing', async function () {
@@ -116,16 +123,30 @@ describe('API: users, roles, permissions and the audit trail', function () {
       ['POST', `/api/v1/jobs/${jobA.id}/start`, {}],
       ['POST', `/api/v1/jobs/${jobA.id}/stop`, {}],
       ['POST', `/api/v1/jobs/${jobA.id}/trigger`, {}],
-      ['GET', `/api/v1/jobs/${jobB.id}`, undefined],
       ['GET', '/api/v1/users', undefined],
     ] as const) {
       const r = await viewer.call(method, path, body);
       expect(r.status, `${method} ${path}`).to.equal(403);
     }
+    expect((await viewer.call('GET', `/api/v1/jobs/${jobB.id}`)).status).to.equal(404);
   });
 
   it('a non-admin cannot tell an unknown job from a forbidden one by probing ids', async function () {
-    expect((await viewer.call('GET', '/api/v1/jobs/999999')).status).to.equal(404);
+    const missing = await viewer.call('GET', '/api/v1/jobs/999999');
+    expect(missing.status).to.equal(404);
+    // A job of an app the user may not even read answers exactly like one that does not exist.
+    for (const [method, path] of [['GET', `/api/v1/jobs/${jobB.id}`], ['POST', `/api/v1/jobs/${jobB.id}/trigger`], ['GET', `/api/v1/jobs/${jobB.id}/next-fires`]] as const) {
+      const theirs = await operator.call(method, path, method === 'POST' ? {} : undefined);
+      expect(theirs.status, path).to.equal(404);
+      expect(JSON.stringify(theirs.body).replace(String(jobB.id), 'N')).to.equal(JSON.stringify(missing.body).replace('999999', 'N'));
+    }
+    const { taskId } = await admin.ok<{ taskId: string }>('POST', `/api/v1/jobs/${jobB.id}/trigger`, {});
+    const task = await operator.call('GET', `/api/v1/logs/${taskId}`);
+    const noTask = await operator.call('GET', `/api/v1/logs/${jobA.id}-nosuchtask`);
+    expect([task.status, noTask.status]).to.deep.equal([404, 404]);
+    expect(JSON.stringify(task.body).replace(taskId, 'N')).to.equal(JSON.stringify(noTask.body).replace(`${jobA.id}-nosuchtask`, 'N'));
+    // A job the user may read but not change: 403, it may know the job exists.
+    expect((await viewer.call('POST', `/api/v1/jobs/${jobA.id}/trigger`, {})).status).to.equal(403);
   });
 
   it('a role or app change applies to the next request of an open session', async function () {

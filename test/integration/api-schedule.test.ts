@@ -120,7 +120,7 @@ describe('API: schedule previews (next-fires, preview)', function () {
       expect(r.fires).to.have.length(2);
     });
 
-    it('answers 400 for a bad count, 404 for an unknown job, 403 to a user who may not read the job', async () => {
+    it('answers 400 for a bad count, 404 for an unknown job, the same 404 to a user who may not read the job', async () => {
       const job = await createJob('guarded', { type: 'NONE' });
       for (const q of ['count=0', 'count=101', 'count=abc', 'count=5&x=1']) {
         const r = await admin.call('GET', `/api/v1/jobs/${job.id}/next-fires?${q}`);
@@ -128,9 +128,10 @@ describe('API: schedule previews (next-fires, preview)', function () {
         expect(r.body, q).to.include({ code: 'OASIS_ERR_VALIDATION' });
       }
       expect((await admin.call('GET', '/api/v1/jobs/999999/next-fires')).status).to.equal(404);
-      const forbidden = await other.call('GET', `/api/v1/jobs/${job.id}/next-fires`);
-      expect(forbidden.status).to.equal(403);
-      expect(forbidden.body).to.include({ code: 'OASIS_ERR_FORBIDDEN' });
+      // Another app's job does not exist for this user: the same 404 as an unknown id.
+      const hidden = await other.call('GET', `/api/v1/jobs/${job.id}/next-fires`);
+      expect(hidden.status).to.equal(404);
+      expect(hidden.body).to.include({ code: 'OASIS_ERR_NOT_FOUND' });
       expect(await admin.ok<Fires>('GET', `/api/v1/jobs/${job.id}/next-fires`)).to.deep.equal({ fires: [], basis: 'now', skipNext: 0, complete: true });
     });
   });

@@ -237,7 +237,7 @@ describe('realtime: /ui re-checks the session itself (no access hook wired)', fu
       const gone = disconnected(s);
       await w.stack.services.users.update(u.id, { apps: ['beta'] });
       const ack = await subscribe(s, taskId);
-      expect(ack).to.include({ ok: false, code: 'OASIS_ERR_FORBIDDEN' });
+      expect(ack).to.include({ ok: false, code: 'OASIS_ERR_NOT_FOUND' });
       expect(ack['message']).to.be.a('string');
       expect(await gone).to.equal(SERVER_DISCONNECT);
     });

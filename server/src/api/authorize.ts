@@ -10,7 +10,8 @@
  * r.get('/users', guard.admin, h);                       // ADMIN only
  * r.post('/schedule/preview', guard.any, h);             // any signed-in user
  * ```
- * The rules themselves live in `domain/roles.ts`. A refusal is 403 `OASIS_ERR_FORBIDDEN`. Guards
+ * The rules themselves live in `domain/roles.ts`. A refusal is 403 `OASIS_ERR_FORBIDDEN`, but a job
+ * or task of an app the user may not even read answers 404 like one that does not exist. Guards
  * that load the target (job, task, app) keep it as the audit trail's "before" of a change.
  */
 import type { RequestHandler, Response } from 'express';
@@ -27,6 +28,15 @@ type AccessName = Access | 'read' | 'operate';
 /** The signed-in user of a request (after `requireAuth`). */
 export function principal(res: Response): Principal {
   return authOf(res).user;
+}
+
+/**
+ * Throws unless the user may `access` the thing `what` of `app`: 404 with `notFound` when the user
+ * may not even read the app (its things do not exist for them: no probing of ids), else 403.
+ */
+function assertThing(res: Response, app: string, access: AccessName, notFound: string): void {
+  if (!canAccessApp(principal(res), app, Access.READ)) throw new AppError('OASIS_ERR_NOT_FOUND', notFound);
+  assertApp(res, app, access);
 }
 
 /** Throws 403 unless the user may `access` `app`. */
@@ -119,7 +129,7 @@ export function createGuard(services: Pick<Services, 'jobs' | 'logs' | 'apps'>):
         if (id !== null && (!admin || CHANGES.has(req.method))) {
           const job = await services.jobs.get(id).catch(() => null);
           if (job) {
-            assertApp(res, job.app, access);
+            assertThing(res, job.app, access, `No job has id ${id}`);
             setAuditTarget(res, { app: job.app, before: job });
           } else if (!admin) {
             throw new AppError('OASIS_ERR_NOT_FOUND', `No job has id ${id}`);
@@ -135,7 +145,7 @@ export function createGuard(services: Pick<Services, 'jobs' | 'logs' | 'apps'>):
         if (id !== undefined && /^[A-Za-z0-9_.:-]{1,64}$/.test(id) && (!admin || CHANGES.has(req.method))) {
           const found = await appOfTask(id);
           if (found) {
-            assertApp(res, found.app, access);
+            assertThing(res, found.app, access, `No task has id "${id}"`);
             setAuditTarget(res, { app: found.app, before: found.item });
           } else if (!admin) {
             throw new AppError('OASIS_ERR_NOT_FOUND', `No task has id "${id}"`);

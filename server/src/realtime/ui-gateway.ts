@@ -299,7 +299,8 @@ export class UiGateway {
     const end = !sameRights(user, data.user);
     const app = await this.appOfTask(taskId);
     if (app === null) return { ack: refusal('OASIS_ERR_NOT_FOUND', `No task has id "${taskId}"`), end };
-    if (!canAccessApp(user, app, Access.READ)) return { ack: refusal('OASIS_ERR_FORBIDDEN', `You may not see the app "${app}"`), end };
+    // A task of an app the user may not read does not exist for them: the same answer as an unknown id.
+    if (!canAccessApp(user, app, Access.READ)) return { ack: refusal('OASIS_ERR_NOT_FOUND', `No task has id "${taskId}"`), end };
     // Readable, but the socket's rooms are from older rights: it must reconnect first.
     if (end) return { ack: refusal('OASIS_ERR_UNAUTHORIZED', 'Your rights changed; connect again'), end };
     data.logs.add(taskId);
