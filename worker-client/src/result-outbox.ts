@@ -104,7 +104,7 @@ export class ResultOutbox {
       if (this.singles > 0) this.singles--;
       batch.forEach((r, i) => {
         if (verdicts[i] === 'rejected') {
-          this.logger.warn(`admin rejected the result of task ${r.taskId} attempt ${r.attempt}: it is no longer this worker's`);
+          this.logger.warn(`admin rejected the result of task ${r.taskId} attempt ${r.attempt}: it is not this worker's (held by another worker or attempt, or another app's task)`);
         }
       });
     } catch (err) {
