@@ -61,6 +61,27 @@ describe('API limits: no answer is unbounded work or unbounded size', function (
     });
   });
 
+  describe('previews are rate-limited per user', () => {
+    it('past 60 a minute (previews and next-fires together) → 429 with Retry-After; other users unaffected', async () => {
+      await admin.ok('POST', '/api/v1/users', { username: 'previewer', password: 'previewer-pw', role: 'VIEWER', apps: ['lim'] });
+      const v = new ApiClient(s.baseUrl);
+      await v.login('previewer', 'previewer-pw');
+      const body = { schedule: { type: 'FIXED_RATE', everyMs: 1000 } };
+      for (let i = 0; i < 59; i++) expect((await v.call('POST', '/api/v1/schedule/preview', body)).status, `preview ${i}`).to.equal(200);
+      expect((await v.call('GET', `/api/v1/jobs/${jobId}/next-fires`)).status).to.equal(200);
+      const res = await fetch(`${s.baseUrl}/api/v1/schedule/preview`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${(v as unknown as { token: string }).token}` },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).to.equal(429);
+      expect(Number(res.headers.get('retry-after'))).to.be.within(1, 60);
+      expect(await res.json()).to.include({ code: 'OASIS_ERR_RATE_LIMITED' });
+      expect((await v.call('GET', `/api/v1/jobs/${jobId}/next-fires`)).status).to.equal(429);
+      expect((await admin.call('POST', '/api/v1/schedule/preview', body)).status).to.equal(200);
+    });
+  });
+
   describe('GET /logs/:id/text is paged', () => {
     const line = (i: number) => `${String(i).padStart(6, '0')} ${'x'.repeat(1017)}`; // 1 KiB + newline
     const LINES = 3000;

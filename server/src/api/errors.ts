@@ -65,7 +65,8 @@ export const notFoundHandler: RequestHandler = (req, res) => {
 };
 
 /**
- * The one error middleware: an {@link AppError} answers with its own status and code; a client's
+ * The one error middleware: an {@link AppError} answers with its own status and code (and a
+ * `Retry-After` when its details carry `retryAfterMs`, as rate limits do); a client's
  * HTTP-level mistake (malformed JSON → 400 `OASIS_ERR_BAD_JSON`, an oversized body → 413, an
  * unknown content encoding → 415, a malformed path or an undecodable body → 400) with its 4xx,
  * logged at debug level only; everything else is logged and answers 500 `OASIS_ERR_INTERNAL`.
@@ -77,6 +78,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (err instanceof AppError) {
+      const retryAfterMs = (err.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+      if (typeof retryAfterMs === 'number' && retryAfterMs > 0) res.set('Retry-After', String(Math.ceil(retryAfterMs / 1000)));
       sendError(res, errorBody(err.code, err.message));
       return;
     }

@@ -6,7 +6,7 @@ import { AppService } from './app-service.js';
 import { AuditService } from './audit-service.js';
 import { AuthService } from './auth-service.js';
 import type { AttemptLimiters } from './attempt-limiter.js';
-import { JobService } from './job-service.js';
+import { JobService, PREVIEW_RATE } from './job-service.js';
 import { LogService } from './log-service.js';
 import { ReportService } from './report-service.js';
 import type { SessionStore } from './session-store.js';
@@ -64,7 +64,14 @@ export function createServices(deps: {
   const auth = new AuthService({ users: repos.users, sessions, config, audit, ...(deps.limiters && { limiters: deps.limiters }), ...access });
   return {
     apps: new AppService({ apps: repos.apps, hot }),
-    jobs: new JobService({ jobs: repos.jobs, apps: repos.apps, users: repos.users, hot, config }),
+    jobs: new JobService({
+      jobs: repos.jobs,
+      apps: repos.apps,
+      users: repos.users,
+      hot,
+      config,
+      ...(deps.limiters && { previewLimit: deps.limiters('preview', PREVIEW_RATE) }),
+    }),
     logs: new LogService({ logs: repos.logs, hot }),
     reports: new ReportService({ reports: repos.reports, apps: repos.apps }),
     workers: new WorkerService({ hot }),

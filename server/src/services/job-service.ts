@@ -21,6 +21,7 @@ import {
   type TriggerJobInput,
   type UpdateJobInput,
 } from './job-input.js';
+import type { AttemptLimiter } from './attempt-limiter.js';
 import { principalOf } from './auth-service.js';
 import { parseOrThrow } from './validation.js';
 
@@ -41,7 +42,12 @@ export interface JobServiceDeps {
   users: UsersRepo;
   hot: HotPort;
   config: Pick<OasisConfig, 'maxParamsBytes' | 'misfireThresholdMs'>;
+  /** Previews of fire times a user may ask for, shared by every admin ({@link PREVIEW_RATE}); omitted: no limit. */
+  previewLimit?: AttemptLimiter;
 }
+
+/** Previews of fire times one user may ask for (`POST /schedule/preview` and `GET /jobs/:id/next-fires` together). */
+export const PREVIEW_RATE = { points: 60, windowMs: 60_000 } as const;
 
 /**
  * Job definitions: validation, persistence (the database is the system of record), then the hot
@@ -237,7 +243,8 @@ export class JobService {
   }
 
   /**
-   * The job's next `count` (1-100, default 5) scheduled fires, epoch ms. `basis` says where they
+   * The job's next `count` (1-100, default 5) scheduled fires, epoch ms; rate-limited per user
+   * with {@link previewSchedule} ({@link PREVIEW_RATE}: `OASIS_ERR_RATE_LIMITED`). `basis` says where they
    * start: `next` = the job's real pending fire (then its plan), `now` = the plan's fires from now
    * when the job has no pending fire (stopped, paused, a FIXED_DELAY run under way, finished).
    * With `maxRuns`, the list stops where the runs left (and the `skipNext` fires) run out; the
@@ -245,8 +252,9 @@ export class JobService {
    * ({@link PREVIEW_BUDGET_MS}): `complete` is false when the list was cut short.
    * @throws {AppError} `OASIS_ERR_NOT_FOUND`, `OASIS_ERR_VALIDATION` (count).
    */
-  async nextFires(id: number, count = 5): Promise<{ fires: number[]; basis: 'next' | 'now'; skipNext: number; complete: boolean }> {
+  async nextFires(id: number, count: number | undefined, by: Principal): Promise<{ fires: number[]; basis: 'next' | 'now'; skipNext: number; complete: boolean }> {
     parseOrThrow(previewScheduleSchema.shape.count, count, 'count');
+    await this.limitPreview(by);
     const job = await this.find(id);
     const hot = await this.deps.hot.jobState(job.app, job.id);
     const s = job.schedule;
@@ -256,7 +264,7 @@ export class JobService {
       ...(limit !== undefined && { limit }),
       budgetMs: PREVIEW_BUDGET_MS,
     };
-    const { fires, complete } = previewFires(s, Date.now(), count, opts);
+    const { fires, complete } = previewFires(s, Date.now(), count ?? 5, opts);
     return { fires, basis: hot.nextFireAt !== null ? 'next' : 'now', skipNext: hot.skipNext, complete };
   }
 
@@ -266,8 +274,9 @@ export class JobService {
    * @throws {AppError} as {@link create} for a bad schedule: `OASIS_ERR_VALIDATION`,
    *   `OASIS_ERR_BAD_CRON`, `OASIS_ERR_BAD_TIMEZONE`.
    */
-  previewSchedule(input: PreviewScheduleInput): { fires: number[]; complete: boolean } {
+  async previewSchedule(input: PreviewScheduleInput, by: Principal): Promise<{ fires: number[]; complete: boolean }> {
     const v = parseOrThrow(previewScheduleSchema, input);
+    await this.limitPreview(by);
     const now = Date.now();
     return previewFires(validateSchedule(v.schedule, { now }), now, v.count ?? 5, { budgetMs: PREVIEW_BUDGET_MS });
   }
@@ -296,6 +305,14 @@ export class JobService {
       restored.push(id);
     }
     return restored;
+  }
+
+  /** @throws {AppError} `OASIS_ERR_RATE_LIMITED` (details `{retryAfterMs}`) past {@link PREVIEW_RATE}. */
+  private async limitPreview(by: Principal): Promise<void> {
+    const wait = (await this.deps.previewLimit?.consume(`u${by.id}`)) ?? 0;
+    if (wait > 0) {
+      throw new AppError('OASIS_ERR_RATE_LIMITED', 'Too many fire-time previews; wait a moment', { retryAfterMs: wait });
+    }
   }
 
   private async find(id: number): Promise<JobRecord> {

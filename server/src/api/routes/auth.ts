@@ -1,7 +1,6 @@
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
-import { AppError } from '../../domain/errors.js';
-import type { AuthService, RateLimitDetails } from '../../services/auth-service.js';
+import type { AuthService } from '../../services/auth-service.js';
 import { authOf, cookieSecure, requireAuth, sessionCookie } from '../auth.js';
 import { validate } from '../validate.js';
 
@@ -9,17 +8,6 @@ const loginBody = z.strictObject({
   username: z.string().min(1).max(64),
   password: z.string().min(1).max(256),
 });
-
-/** Rethrows `err`; a refused (rate-limited) sign-in first gets its `Retry-After` (whole seconds, rounded up). */
-function withRetryAfter(res: Response): (err: unknown) => never {
-  return (err) => {
-    if (err instanceof AppError && err.code === 'OASIS_ERR_RATE_LIMITED') {
-      const ms = (err.details as Partial<RateLimitDetails> | undefined)?.retryAfterMs;
-      if (typeof ms === 'number' && ms > 0) res.set('Retry-After', String(Math.ceil(ms / 1000)));
-    }
-    throw err;
-  };
-}
 
 /**
  * `POST /auth/login` (open; answers the bearer token and sets the dashboard's session cookie),
@@ -29,7 +17,8 @@ export function authRoutes(auth: AuthService, config: { sessionTtlMs: number; co
   const r = Router();
   r.post('/auth/login', async (req, res) => {
     const { username, password } = validate.body(req, loginBody);
-    const result = await auth.login(username, password, req.ip ?? '').catch(withRetryAfter(res));
+    // A refused (rate-limited) sign-in gets its `Retry-After` from the error middleware.
+    const result = await auth.login(username, password, req.ip ?? '');
     res.set('Set-Cookie', sessionCookie(result.token, config.sessionTtlMs, cookieSecure(req, config.cookieSecure)));
     res.set('Cache-Control', 'no-store');
     res.json(result);
