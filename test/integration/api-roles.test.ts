@@ -225,6 +225,27 @@ describe('API: users, roles, permissions and the audit trail', function () {
     expect((await admin.call('GET', '/api/v1/audit?target=Bad Target')).status).to.equal(400);
   });
 
+  it('records refusals: a 403, and another app’s job answered as 404, each as <action>.denied with the app', async function () {
+    await viewer.call('POST', `/api/v1/jobs/${jobA.id}/trigger`, {});
+    await viewer.call('GET', '/api/v1/users');
+    await operator.call('POST', `/api/v1/jobs/${jobB.id}/trigger`, {});
+    const page = await eventually(async () => {
+      const p = await admin.ok<AuditPage>('GET', '/api/v1/audit?limit=200');
+      const denied = p.items.filter((i) => i.action.endsWith('.denied'));
+      return denied.length >= 3 ? denied : null;
+    });
+    expect(page.find((i) => i.action === 'job.trigger.denied' && i.username === 'vic')).to.include({ app: 'alpha', targetId: String(jobA.id) });
+    expect(page.find((i) => i.action === 'user.get.denied' && i.username === 'vic')).to.not.equal(undefined);
+    const hidden = page.find((i) => i.action === 'job.trigger.denied' && i.username === 'olga');
+    expect(hidden).to.include({ app: 'beta', targetId: String(jobB.id) });
+    expect(hidden?.after).to.include({ code: 'OASIS_ERR_NOT_FOUND' });
+    // A missing job is not a refusal.
+    await operator.call('GET', '/api/v1/jobs/999998');
+    await new Promise((r) => setTimeout(r, 200));
+    const again = await admin.ok<AuditPage>('GET', '/api/v1/audit?limit=200');
+    expect(again.items.filter((i) => i.action === 'job.get.denied' && i.targetId === '999998')).to.have.length(0);
+  });
+
   it('the dashboard cookie authenticates; changes with it need X-Oasis-CSRF', async function () {
     const login = await fetch(`${s.baseUrl}/api/v1/auth/login`, {
       method: 'POST',

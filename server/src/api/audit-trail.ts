@@ -8,6 +8,10 @@
  * - `before`: what the route's guard loaded (job, task, app) or {@link setAuditTarget};
  *   `after`: the JSON answer. Secrets (`token`, `password`, …) are redacted by the service.
  * Routes that change nothing although they are POST (a preview) use {@link skipAudit}.
+ *
+ * Refusals are recorded too, whatever the method: a 403 answer, and a refusal a guard answered as
+ * 404 so the user cannot tell it from a missing thing ({@link markDenied}). Their action is the
+ * route's with `.denied` (`job.trigger.denied`, `job.get.denied`), `after` the error answered.
  */
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../domain/logger.js';
@@ -16,6 +20,9 @@ import type { AuthLocals } from './auth.js';
 
 interface AuditLocals {
   auditSkip?: boolean;
+  auditDenied?: boolean;
+  /** Target id a guard saw (path parameters are gone once the route is left by an error). */
+  auditTargetId?: string;
   auditApp?: string;
   auditBefore?: unknown;
   auditAction?: string;
@@ -25,11 +32,17 @@ interface AuditLocals {
 const CHANGES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const DEFAULT_VERB: Record<string, string> = { POST: 'create', PUT: 'update', PATCH: 'update', DELETE: 'delete' };
 
-/** Tells the trail the app and the state before the change (guards call it). */
-export function setAuditTarget(res: Response, t: { app?: string; before?: unknown }): void {
+/** Tells the trail the app, the target id and the state before the change (guards call it). */
+export function setAuditTarget(res: Response, t: { app?: string; id?: string | number; before?: unknown }): void {
   const l = res.locals as AuditLocals;
   if (t.app !== undefined) l.auditApp = t.app;
+  if (t.id !== undefined) l.auditTargetId = String(t.id);
   if (t.before !== undefined && t.before !== null) l.auditBefore = t.before;
+}
+
+/** Tells the trail this request was refused, although it answers 404 (guards hide other apps' things). */
+export function markDenied(res: Response): void {
+  (res.locals as AuditLocals).auditDenied = true;
 }
 
 /** Overrides the derived action name (`<type>.<verb>`). */
@@ -67,10 +80,9 @@ function targetIdOf(req: Request, body: unknown, targetType: string): string | n
   return null;
 }
 
-/** Middleware (after `requireAuth`) recording every successful change through `audit`. */
+/** Middleware (after `requireAuth`) recording every successful change, and every refusal, through `audit`. */
 export function auditTrail(audit: AuditService, logger: Logger): RequestHandler {
   return (req, res, next) => {
-    if (!CHANGES.has(req.method)) return next();
     const json = res.json.bind(res);
     res.json = (body: unknown) => {
       (res.locals as AuditLocals).auditBody = body;
@@ -78,7 +90,9 @@ export function auditTrail(audit: AuditService, logger: Logger): RequestHandler 
     };
     res.once('finish', () => {
       const l = res.locals as AuditLocals & Partial<AuthLocals>;
-      if (l.auditSkip || !l.user || res.statusCode >= 400) return;
+      if (!l.user) return;
+      const denied = res.statusCode === 403 || (l.auditDenied === true && res.statusCode === 404);
+      if (!denied && (!CHANGES.has(req.method) || l.auditSkip || res.statusCode >= 400)) return;
       const routePath = typeof req.route?.path === 'string' ? (req.route.path as string) : req.path;
       const derived = actionOf(req.method, routePath);
       const reqBody = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
@@ -86,11 +100,11 @@ export function auditTrail(audit: AuditService, logger: Logger): RequestHandler 
       audit
         .record({
           by: l.user,
-          action: l.auditAction ?? derived.action,
+          action: denied ? `${derived.action}.denied` : (l.auditAction ?? derived.action),
           targetType: derived.targetType,
-          targetId: targetIdOf(req, l.auditBody, derived.targetType),
+          targetId: denied ? (l.auditTargetId ?? targetIdOf(req, null, derived.targetType)) : targetIdOf(req, l.auditBody, derived.targetType),
           app,
-          before: l.auditBefore ?? null,
+          before: denied ? null : (l.auditBefore ?? null),
           after: l.auditBody ?? (Object.keys(reqBody).length ? reqBody : null),
           ip: req.ip ?? null,
         })

@@ -20,7 +20,7 @@ import { jobIdOfTask } from '../domain/ids.js';
 import { Access, canAccessApp, isAdmin, readableApps, type Principal } from '../domain/roles.js';
 import type { Services } from '../services/index.js';
 import { authOf } from './auth.js';
-import { setAuditTarget } from './audit-trail.js';
+import { markDenied, setAuditTarget } from './audit-trail.js';
 
 export { Access };
 type AccessName = Access | 'read' | 'operate';
@@ -35,13 +35,18 @@ export function principal(res: Response): Principal {
  * may not even read the app (its things do not exist for them: no probing of ids), else 403.
  */
 function assertThing(res: Response, app: string, access: AccessName, notFound: string): void {
-  if (!canAccessApp(principal(res), app, Access.READ)) throw new AppError('OASIS_ERR_NOT_FOUND', notFound);
+  if (!canAccessApp(principal(res), app, Access.READ)) {
+    markDenied(res);
+    setAuditTarget(res, { app });
+    throw new AppError('OASIS_ERR_NOT_FOUND', notFound);
+  }
   assertApp(res, app, access);
 }
 
 /** Throws 403 unless the user may `access` `app`. */
 export function assertApp(res: Response, app: string, access: AccessName): void {
   if (!canAccessApp(principal(res), app, access)) {
+    setAuditTarget(res, { app });
     throw new AppError('OASIS_ERR_FORBIDDEN', `You may not ${access === 'read' ? 'see' : 'change'} the app "${app}"`);
   }
 }
@@ -125,6 +130,7 @@ export function createGuard(services: Pick<Services, 'jobs' | 'logs' | 'apps'>):
         const raw = str(req.params['id']);
         const id = raw !== undefined && /^[1-9][0-9]{0,9}$/.test(raw) ? Number(raw) : null;
         const admin = isAdmin(principal(res));
+        if (id !== null) setAuditTarget(res, { id });
         // ADMINs read without a lookup; a change loads the job anyway for the audit trail.
         if (id !== null && (!admin || CHANGES.has(req.method))) {
           const job = await services.jobs.get(id).catch(() => null);
@@ -142,6 +148,7 @@ export function createGuard(services: Pick<Services, 'jobs' | 'logs' | 'apps'>):
       return async (req, res, next) => {
         const id = str(req.params['id']);
         const admin = isAdmin(principal(res));
+        if (id !== undefined) setAuditTarget(res, { id });
         if (id !== undefined && /^[A-Za-z0-9_.:-]{1,64}$/.test(id) && (!admin || CHANGES.has(req.method))) {
           const found = await appOfTask(id);
           if (found) {
