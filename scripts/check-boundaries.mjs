@@ -6,8 +6,8 @@
 // Exit 0 when clean; exit 1 listing every violation as `path:line  message`.
 //
 // Rules
-//   - Only server/src/store/ imports ioredis, sequelize, mysql2, sqlite3, redlock.
-//   - Only server/src/api/ imports express.
+//   - Only server/src/store/ imports ioredis, sequelize, mysql2, sqlite3, redlock, rate-limiter-flexible.
+//   - Only server/src/api/ imports express and helmet.
 //   - Only server/src/realtime/ imports socket.io and @socket.io/redis-adapter.
 //   - server/src/main.ts may import anything: it is the one place that wires everything.
 //   - worker-client/src never imports server/ or dashboard/, nor any relative path leaving worker-client/.
@@ -31,7 +31,9 @@ const PACKAGE_OWNERS = new Map([
   ['mysql2', 'server/src/store/'],
   ['sqlite3', 'server/src/store/'],
   ['redlock', 'server/src/store/'],
+  ['rate-limiter-flexible', 'server/src/store/'],
   ['express', 'server/src/api/'],
+  ['helmet', 'server/src/api/'],
   ['socket.io', 'server/src/realtime/'],
   ['@socket.io/redis-adapter', 'server/src/realtime/'],
 ]);

@@ -28,7 +28,7 @@ function raw(base: string, method: string, path: string, headers: Record<string,
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: Record<string, unknown> | null = null;
+        let parsed: Record<string, unknown> | null;
         try {
           parsed = JSON.parse(text) as Record<string, unknown>;
         } catch {

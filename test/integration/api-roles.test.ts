@@ -269,7 +269,7 @@ describe('API: users, roles, permissions and the audit trail', function () {
     expect((await fetch(`${s.baseUrl}/api/v1/auth/me`, { headers: { cookie } })).status).to.equal(401);
   });
 
-  it('rate-limits failed sign-ins per username and address with 429 OASIS_ERR_RATE_LIMITED', async function () {
+  it('rate-limits failed sign-ins per user and per address with 429 OASIS_ERR_RATE_LIMITED', async function () {
     const c = new ApiClient(s.baseUrl);
     for (let i = 0; i < 3; i++) expect((await c.call('POST', '/api/v1/auth/login', { username: 'vic', password: 'wrong-one' })).status).to.equal(401);
     const limited = await c.call('POST', '/api/v1/auth/login', { username: 'vic', password: 'viewer-pass' });

@@ -55,6 +55,7 @@ describe('config: loadConfig', () => {
     const d = loadConfig({});
     expect([d.trustProxy, d.cookieSecure, d.webhookAllow]).to.deep.equal([false, 'auto', []]);
     expect(() => loadConfig({ OASIS_COOKIE_SECURE: 'yes' })).to.throw(ConfigError, /OASIS_COOKIE_SECURE/);
+    expect(() => loadConfig({ OASIS_WEBHOOK_ALLOW: '10.0.0.0/33, *.example.com' })).to.throw(ConfigError, /OASIS_WEBHOOK_ALLOW/);
   });
 
   it('ignores empty values (unset) and unrelated variables', () => {

@@ -1,3 +1,4 @@
+import { WebhookDestinationPolicy } from '../alarm/webhook-destination.js';
 import { configSchema, type OasisConfig } from './schema.js';
 
 /** Thrown when the environment holds bad settings; lists every problem at once. */
@@ -33,6 +34,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (c.OASIS_SMTP_URL && !c.OASIS_SMTP_FROM) {
     problems.push('OASIS_SMTP_FROM: required when OASIS_SMTP_URL is set');
+  }
+  try {
+    // Parsed here too, so a bad entry is reported with every other problem at start.
+    new WebhookDestinationPolicy(list(c.OASIS_WEBHOOK_ALLOW));
+  } catch (err) {
+    problems.push((err as Error).message);
   }
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze({

@@ -38,7 +38,7 @@ export const configSchema = z.object({
   OASIS_MISFIRE_CATCHUP_MAX: int(100, 1),
   /** How long an API bearer token lives. */
   OASIS_SESSION_TTL_MS: int(12 * 3600 * 1000, 60000),
-  /** Failed sign-ins allowed per username and client address within the window; then 429. */
+  /** Sign-in attempts allowed per user (any address) within the window, and five times as many per client address; then 429. */
   OASIS_LOGIN_MAX_FAILURES: int(10, 1),
   /** Window of the sign-in limit; it starts at the first failure. */
   OASIS_LOGIN_WINDOW_MS: int(15 * 60 * 1000, 1000),
