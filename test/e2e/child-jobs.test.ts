@@ -48,7 +48,8 @@ describe('e2e: child jobs and alarms (admin process + SDK workers)', function ()
 
     world = await createE2eWorld();
     // One writer loop: batches are handled in order, so "nothing fired" can be checked after a later fire.
-    const admin = await startAdminProcess(world.adminEnv({ OASIS_WRITERS: '1', OASIS_ALARM_RETRY_MS: '50' }));
+    // The alarm receiver listens on loopback, which webhooks may reach only when allowed.
+    const admin = await startAdminProcess(world.adminEnv({ OASIS_WRITERS: '1', OASIS_ALARM_RETRY_MS: '50', OASIS_WEBHOOK_ALLOW: '127.0.0.1' }));
     world.procs.push(admin);
     let token: string;
     ({ api, token } = await createAppOn(admin.url, 'kids'));
