@@ -8,16 +8,24 @@ export const MAX_ERROR_BYTES = 8 * 1024;
 /** Stack frames kept in an error report. */
 const STACK_FRAMES = 8;
 
-const TRUNCATED = '…[truncated]';
+/** What {@link capUtf8} appends where it cut, unless told otherwise. */
+export const TRUNCATED = '…[truncated]';
 
-/** Cuts `text` to at most `maxBytes` UTF-8 bytes (whole characters), marking the cut. */
-export function capUtf8(text: string, maxBytes: number): string {
-  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
-  const room = maxBytes - Buffer.byteLength(TRUNCATED, 'utf8');
-  let cut = Buffer.from(text, 'utf8').subarray(0, Math.max(0, room)).toString('utf8');
-  // A multi-byte character cut in half decodes as U+FFFD: drop it.
-  if (cut.endsWith('\uFFFD')) cut = cut.slice(0, -1);
-  return cut + TRUNCATED;
+/**
+ * Cuts `text` to at most `maxBytes` UTF-8 bytes, on a character boundary, and appends `marker`
+ * (within the limit) where it cut; text that fits is returned as it is. The admin uses it too
+ * (`@oasis/worker-client/encode`): with `marker` `''` for database columns, so an oversized value
+ * never makes a strict-mode MySQL refuse a whole batch.
+ */
+export function capUtf8(text: string, maxBytes: number, marker: string = TRUNCATED): string {
+  // A UTF-16 unit is at most 3 bytes of UTF-8: most texts are judged without being encoded.
+  if (text.length * 3 <= maxBytes) return text;
+  const buf = Buffer.from(text, 'utf8');
+  if (buf.length <= maxBytes) return text;
+  let end = Math.max(0, maxBytes - Buffer.byteLength(marker, 'utf8'));
+  // Back up to the first byte of a character (continuation bytes are 10xxxxxx): none is cut in half.
+  while (end > 0 && ((buf[end] ?? 0) & 0xc0) === 0x80) end--;
+  return buf.subarray(0, end).toString('utf8') + marker;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { exponentialDelay } from '@oasis/worker-client/backoff';
 import type { Logger } from '../domain/logger.js';
 import type { JobRecord } from '../domain/types.js';
 import type { WrittenRecord } from '../maintenance/final-writer.js';
@@ -126,7 +127,7 @@ export class AlarmService {
     const sleep = this.deps.delivery.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     let error = '';
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      if (attempt > 1) await sleep(retryMs * 2 ** (attempt - 2));
+      if (attempt > 1) await sleep(exponentialDelay(attempt - 2, retryMs, Infinity));
       try {
         await this.deps.email!.send(mail);
         return { ok: true, tries: attempt };

@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { exponentialDelay } from '@oasis/worker-client/backoff';
 import { systemResolver, webhookTarget, type Resolver, type WebhookTarget } from './webhook-connect.js';
 import { destinationPolicy, WebhookRefusedError } from './webhook-destination.js';
 
@@ -60,7 +61,7 @@ export async function postWebhook(url: string, body: unknown, deliveryId: string
   const sleep = opts.sleep ?? sleepMs;
   let error = '';
   for (let attempt = 1; attempt <= opts.attempts; attempt++) {
-    if (attempt > 1) await sleep(opts.retryMs * 2 ** (attempt - 2));
+    if (attempt > 1) await sleep(exponentialDelay(attempt - 2, opts.retryMs, Infinity));
     try {
       const status = await postOnce(target, json, deliveryId, opts.timeoutMs);
       if (status >= 200 && status < 300) return { ok: true, tries: attempt };

@@ -1,3 +1,4 @@
+import { exponentialDelay } from '@oasis/worker-client/backoff';
 import type { TaskStatus, TriggerType } from '@oasis/worker-client/protocol';
 import type { Logger } from '../domain/logger.js';
 import type { FinalRecord, FinalText } from '../store/db/logs-repo.js';
@@ -114,7 +115,7 @@ export class FinalWriter {
         })
         .then((more) => {
           this.running = null;
-          const backoff = Math.min(10_000, 250 * 2 ** Math.min(this.failures, 6));
+          const backoff = exponentialDelay(this.failures, 250, 10_000);
           const kicked = this.kick;
           this.kick = false;
           this.schedule(this.failures ? backoff : more || kicked ? 0 : (this.deps.idleMs ?? 200));

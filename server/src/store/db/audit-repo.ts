@@ -1,7 +1,7 @@
+import { capUtf8 } from '@oasis/worker-client/encode';
 import { Op, type WhereOptions } from 'sequelize';
 import type { AuditModel } from './access-models.js';
 import type { Models } from './models.js';
-import { capUtf8 } from './errors.js';
 
 /** One audit entry. `before` / `after` are the JSON texts as stored (null when none). */
 export interface AuditEntry {
@@ -61,8 +61,8 @@ export class AuditRepo {
       targetType: e.targetType,
       targetId: e.targetId,
       app: e.app,
-      beforeJson: e.before === null ? null : capUtf8(e.before, JSON_BYTES),
-      afterJson: e.after === null ? null : capUtf8(e.after, JSON_BYTES),
+      beforeJson: e.before === null ? null : capUtf8(e.before, JSON_BYTES, ''),
+      afterJson: e.after === null ? null : capUtf8(e.after, JSON_BYTES, ''),
       ip: e.ip,
     });
   }

@@ -19,15 +19,3 @@ export async function mapConstraintErrors<T>(
   }
 }
 
-/**
- * Cuts `text` to at most `maxBytes` bytes of UTF-8 without splitting a character, so an oversized
- * value never makes a strict-mode MySQL refuse a whole batch.
- */
-export function capUtf8(text: string, maxBytes: number): string {
-  if (text.length * 3 <= maxBytes) return text;
-  const buf = Buffer.from(text, 'utf8');
-  if (buf.length <= maxBytes) return text;
-  let end = maxBytes;
-  while (end > 0 && ((buf[end] ?? 0) & 0xc0) === 0x80) end--;
-  return buf.subarray(0, end).toString('utf8');
-}

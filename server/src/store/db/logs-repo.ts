@@ -1,7 +1,7 @@
+import { capUtf8 } from '@oasis/worker-client/encode';
 import { Op, QueryTypes, type WhereOptions } from 'sequelize';
 import { utcDay } from '../../domain/days.js';
 import type { LogItem, TaskStatus, TriggerType } from '../../domain/types.js';
-import { capUtf8 } from './errors.js';
 import type { JobLogModel, Models } from './models.js';
 import { inTransaction } from './transaction.js';
 import { upsertRows } from './upsert.js';
@@ -30,7 +30,10 @@ export interface LogQuery {
   offset: number;
 }
 
-/** Cap of MEDIUMTEXT values: half the column, so one row always fits MariaDB's default 16 MiB packet. */
+/**
+ * Cap of MEDIUMTEXT values: half the column, so one row always fits MariaDB's default 16 MiB packet.
+ * Values over a cap are cut on a character boundary without a marker (`capUtf8(…, '')`).
+ */
 const BIG_TEXT_BYTES = 8 * 1024 * 1024;
 const TEXT_BYTES = 65_535;
 /** Columns of `oasis_job_log` in the order {@link LogsRepo.writeFinals} binds them. */
@@ -103,14 +106,14 @@ export class LogsRepo {
         }
         const rows = records.map((r) => [
           r.id, r.jobId, r.appId, r.handler, r.scheduledAt, r.startedAt, r.finishedAt, r.status, r.triggerType,
-          r.workerId, r.shardIndex, r.shardTotal, r.attempt, capUtf8(r.params, BIG_TEXT_BYTES),
-          r.result === null ? null : capUtf8(r.result, BIG_TEXT_BYTES),
-          r.error === null ? null : capUtf8(r.error, TEXT_BYTES),
+          r.workerId, r.shardIndex, r.shardTotal, r.attempt, capUtf8(r.params, BIG_TEXT_BYTES, ''),
+          r.result === null ? null : capUtf8(r.result, BIG_TEXT_BYTES, ''),
+          r.error === null ? null : capUtf8(r.error, TEXT_BYTES, ''),
         ]);
         await upsertRows(sequelize, transaction, 'oasis_job_log', LOG_COLUMNS, 'id', rows);
       }
       if (texts.length) {
-        const rows = texts.map((t) => [t.logId, capUtf8(t.text, BIG_TEXT_BYTES), t.lineCount, t.truncated ? 1 : 0]);
+        const rows = texts.map((t) => [t.logId, capUtf8(t.text, BIG_TEXT_BYTES, ''), t.lineCount, t.truncated ? 1 : 0]);
         await upsertRows(sequelize, transaction, 'oasis_job_log_text', TEXT_COLUMNS, 'log_id', rows);
       }
     });
