@@ -17,7 +17,8 @@ import mysql from 'mysql2/promise';
 import { Redis } from 'ioredis';
 import { ApiClient } from '../test/helpers/api-client.js';
 import { createTestDatabase } from '../test/helpers/db.js';
-import { runTs, startAdminProcess, waitFor } from '../test/helpers/processes.js';
+import { runTs, startAdminProcess } from '../test/helpers/processes.js';
+import { waitFor } from '../test/helpers/wait.js';
 import { parseExecutions } from '../test/helpers/records.js';
 import { deleteByPrefix, TEST_REDIS_URL, testPrefix } from '../test/helpers/redis.js';
 

@@ -7,7 +7,8 @@
 import { expect } from 'chai';
 import { OasisWorker, type TaskResult } from '@oasis/worker-client';
 import { createAppOn, createE2eWorld, type E2eWorld } from '../helpers/e2e-env.js';
-import { freePort, startAdminProcess, waitFor } from '../helpers/processes.js';
+import { freePort, startAdminProcess } from '../helpers/processes.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface LogRecord {
   id: string;

@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { OasisWorker } from '@oasis/worker-client';
 import type { ApiClient } from '../helpers/api-client.js';
 import { createAppOn, createE2eWorld, type E2eWorld } from '../helpers/e2e-env.js';
-import { startAdminProcess, waitFor } from '../helpers/processes.js';
+import { startAdminProcess } from '../helpers/processes.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface LogRecord {
   id: string;

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { ApiClient } from '../helpers/api-client.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { runTs, startAdminProcess, waitFor, type Proc } from '../helpers/processes.js';
+import { runTs, startAdminProcess, type Proc } from '../helpers/processes.js';
+import { waitFor } from '../helpers/wait.js';
 import { analyse, parseExecutions } from '../helpers/records.js';
 import { deleteByPrefix, TEST_REDIS_URL, testPrefix } from '../helpers/redis.js';
 

@@ -6,7 +6,8 @@
 import { expect } from 'chai';
 import { OasisWorker } from '@oasis/worker-client';
 import { createAppOn, createE2eWorld, type E2eWorld } from '../helpers/e2e-env.js';
-import { startAdminProcess, waitFor } from '../helpers/processes.js';
+import { startAdminProcess } from '../helpers/processes.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface LogText {
   lines: string[];

@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { createAppOn, createE2eWorld, type E2eWorld } from '../helpers/e2e-env.js';
-import { startAdminProcess, waitFor } from '../helpers/processes.js';
+import { startAdminProcess } from '../helpers/processes.js';
+import { waitFor } from '../helpers/wait.js';
 
 const run = promisify(execFile);
 const PACKAGE_DIR = resolve(import.meta.dirname, '../../worker-client');

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { freePort } from '../../server/src/store/redis/connection.js';
+import { waitFor } from './wait.js';
 
 export { freePort };
 
@@ -37,22 +38,6 @@ export function runTs(entry: string, env: Record<string, string>, nodeArgs: stri
       clearTimeout(t);
     },
   };
-}
-
-/** Polls `fn` until it returns a truthy value or the time runs out. */
-export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
 /** Starts an admin process on a free port (or `env.OASIS_PORT`) and waits until /healthz answers 200. */

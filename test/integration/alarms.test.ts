@@ -12,7 +12,7 @@ import { FinalWriter, type WrittenRecord } from '../../server/src/maintenance/fi
 import type { FinalsStore } from '../../server/src/store/redis/finals-store.js';
 import { createHotStore } from '../../server/src/store/redis/hot-store.js';
 import { OnceStore } from '../../server/src/store/redis/once-store.js';
-import { waitFor } from '../helpers/processes.js';
+import { waitFor } from '../helpers/wait.js';
 import { createTestRedis, type TestRedis } from '../helpers/redis.js';
 
 /** A job definition with alarm settings (the rest does not matter to alarms). */

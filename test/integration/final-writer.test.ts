@@ -3,7 +3,7 @@ import { silentLogger } from '../../server/src/domain/logger.js';
 import { FinalWriter } from '../../server/src/maintenance/final-writer.js';
 import type { FinalRecord, FinalText } from '../../server/src/store/db/index.js';
 import { createAdminStack, type AdminStack } from '../helpers/admin-stack.js';
-import { waitFor } from '../helpers/processes.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('final writer: Redis stream → MySQL, through a database outage', function () {
   this.timeout(30_000);

@@ -9,7 +9,7 @@ import { createHotStore } from '../../server/src/store/redis/hot-store.js';
 import { LeaderLock } from '../../server/src/store/redis/leader-lock.js';
 import { createAdminStack, TEST_ADMIN_PASSWORD, type AdminStack } from '../helpers/admin-stack.js';
 import { ApiClient } from '../helpers/api-client.js';
-import { waitFor } from '../helpers/processes.js';
+import { waitFor } from '../helpers/wait.js';
 
 const DAY = 24 * 3600 * 1000;
 let seq = 0;

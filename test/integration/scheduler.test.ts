@@ -4,7 +4,7 @@ import { planJson } from '../../server/src/domain/schedule.js';
 import type { MisfirePolicy, Schedule } from '../../server/src/domain/types.js';
 import { Scheduler, type MisfireCapEvent, type SchedulerDeps } from '../../server/src/scheduler/scheduler.js';
 import { createHotStore, type HotStore } from '../../server/src/store/redis/hot-store.js';
-import { waitFor } from '../helpers/processes.js';
+import { waitFor } from '../helpers/wait.js';
 import { createTestRedis, type TestRedis } from '../helpers/redis.js';
 
 const APP = 'sched';

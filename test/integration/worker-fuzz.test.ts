@@ -24,7 +24,7 @@ import { handshakeSchema } from '../../server/src/realtime/worker-messages.js';
 import { silentLogger } from '../../server/src/domain/logger.js';
 import { ApiClient } from '../helpers/api-client.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { waitFor } from '../helpers/processes.js';
+import { waitFor } from '../helpers/wait.js';
 import { createTestRedis, type TestRedis } from '../helpers/redis.js';
 import { connected, openWorkerSocket, rawWorker, type RawWorker } from '../helpers/raw-worker.js';
 

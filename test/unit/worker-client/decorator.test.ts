@@ -4,7 +4,8 @@
  */
 import { expect } from 'chai';
 import { OasisJob, OasisWorker, type JobContext } from '@oasis/worker-client';
-import { FakeAdmin, makeTask, waitFor } from './fake-admin.js';
+import { FakeAdmin, makeTask } from '../../helpers/fake-admin.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const quiet = { warn: () => {}, error: () => {} };
 const newWorker = (url = 'http://127.0.0.1:1') =>
@@ -49,10 +50,10 @@ describe('worker-client: @OasisJob decorator and register()', function () {
       admin.enqueue(a, b);
       await w.start();
       expect(admin.handshakes[0]?.handlers).to.have.members(['dailyReport', 'weeklyReport']);
-      await waitFor(() => admin.accepted.size === 2, 'two results');
+      await waitFor(() => admin.accepted.size === 2, 3000, 'two results', 5);
       expect(admin.accepted.get(a.id)).to.include({ status: 'SUCCESS', output: '{"rows":42,"shard":2}' });
       expect(admin.accepted.get(b.id)).to.include({ status: 'SUCCESS', output: 'weekly 42' });
-      await waitFor(() => admin.logs.some((l) => l.taskId === a.id), 'the log line');
+      await waitFor(() => admin.logs.some((l) => l.taskId === a.id), 3000, 'the log line', 5);
       expect(admin.logs.find((l) => l.taskId === a.id)?.lines[0]).to.match(/building$/);
     } finally {
       await w.stop({ timeoutMs: 0 });

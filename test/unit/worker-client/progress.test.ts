@@ -6,7 +6,8 @@ import { expect } from 'chai';
 import { OasisWorker, type JobContext } from '@oasis/worker-client';
 import { normaliseProgress, ProgressReporter } from '../../../worker-client/src/progress.js';
 import type { ProgressMessage } from '@oasis/worker-client/protocol';
-import { FakeAdmin, makeTask, sleep, waitFor } from './fake-admin.js';
+import { FakeAdmin, makeTask } from '../../helpers/fake-admin.js';
+import { sleep, waitFor } from '../../helpers/wait.js';
 
 describe('worker-client: progress', function () {
   this.timeout(5000);
@@ -66,13 +67,13 @@ describe('worker-client: progress', function () {
       const task = makeTask('steps');
       admin.enqueue(task);
       await worker.start();
-      await waitFor(() => admin.progress.length >= 1, 'a progress message');
+      await waitFor(() => admin.progress.length >= 1, 3000, 'a progress message', 5);
       await sleep(300);
       expect(admin.progress.map((p) => p.value)).to.deep.equal([100]);
       expect(admin.progress[0]?.taskId).to.equal(task.id);
       expect(badValueError).to.be.instanceOf(TypeError);
       release();
-      await waitFor(() => admin.accepted.has(task.id), 'the result');
+      await waitFor(() => admin.accepted.has(task.id), 3000, 'the result', 5);
       await sleep(350);
       expect(admin.progress, 'a repeat value and values after the end are not sent').to.have.length(1);
     } finally {
@@ -96,7 +97,7 @@ describe('worker-client: progress', function () {
       const task = makeTask('slow');
       admin.enqueue(task);
       await worker.start();
-      await waitFor(() => admin.accepted.has(task.id), 'the result', 4000);
+      await waitFor(() => admin.accepted.has(task.id), 4000, 'the result', 5);
       const values = admin.progress.map((p) => p.value);
       // ~600 ms of reporting: a handful of messages, increasing, not 60.
       expect(values.length).to.be.within(1, 6);

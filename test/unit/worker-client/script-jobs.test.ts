@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { expect } from 'chai';
 import { OasisWorker, type WorkerOptions } from '@oasis/worker-client';
 import type { TaskPayload, TaskResult, TaskScript } from '@oasis/worker-client/protocol';
-import { FakeAdmin, makeTask, waitFor } from './fake-admin.js';
+import { FakeAdmin, makeTask } from '../../helpers/fake-admin.js';
+import { waitFor } from '../../helpers/wait.js';
 
 function hasPython(): boolean {
   try {
@@ -66,7 +67,7 @@ describe('worker-client: script jobs', function () {
   async function run(task: TaskPayload, timeoutMs = 5000): Promise<TaskResult> {
     admin.enqueue(task);
     admin.wake();
-    await waitFor(() => admin.accepted.has(task.id), `result of ${task.id}`, timeoutMs);
+    await waitFor(() => admin.accepted.has(task.id), timeoutMs, `result of ${task.id}`, 5);
     return admin.accepted.get(task.id) as TaskResult;
   }
 
@@ -96,7 +97,7 @@ describe('worker-client: script jobs', function () {
     );
     const result = await run(task);
     expect(result).to.include({ status: 'SUCCESS', output: 'done 42' });
-    await waitFor(() => logLines(task.id).some((l) => l.startsWith('[oasis] script exited')), 'the last log line');
+    await waitFor(() => logLines(task.id).some((l) => l.startsWith('[oasis] script exited')), 3000, 'the last log line', 5);
     const lines = logLines(task.id);
     expect(lines[0]).to.match(/^\[oasis\] running shell script v3 \(pid \d+\)$/);
     expect(lines).to.include('args: a b|1|4');
@@ -137,7 +138,7 @@ describe('worker-client: script jobs', function () {
     const task = scriptTask('python', source, { params: 'hello', shard: { index: 2, total: 3 } });
     const result = await run(task);
     expect(result).to.include({ status: 'SUCCESS', output: 'HELLO' });
-    await waitFor(() => logLines(task.id).includes('shard 2 of 3'), 'the python log line');
+    await waitFor(() => logLines(task.id).includes('shard 2 of 3'), 3000, 'the python log line', 5);
   });
 
   it('fails script tasks with a non-retryable error unless started with allowScripts', async () => {
@@ -160,14 +161,14 @@ describe('worker-client: script jobs', function () {
     const task = scriptTask('shell', 'echo "pid $$"\nsleep 30\necho never\n');
     admin.enqueue(task);
     admin.wake();
-    await waitFor(() => logLines(task.id).some((l) => l.startsWith('pid ')), 'the script to start');
+    await waitFor(() => logLines(task.id).some((l) => l.startsWith('pid ')), 3000, 'the script to start', 5);
     const pid = Number(logLines(task.id).find((l) => l.startsWith('pid '))?.slice(4));
     admin.kill(task.id, 'user pressed stop');
-    await waitFor(() => admin.accepted.has(task.id), 'the result');
+    await waitFor(() => admin.accepted.has(task.id), 3000, 'the result', 5);
     expect(admin.accepted.get(task.id)).to.include({ status: 'KILLED' });
     expect(admin.accepted.get(task.id)?.error).to.include('user pressed stop');
     expect(alive(pid)).to.equal(false);
-    await waitFor(() => logLines(task.id).some((l) => l.startsWith('[oasis] script exited')), 'the exit line');
+    await waitFor(() => logLines(task.id).some((l) => l.startsWith('[oasis] script exited')), 3000, 'the exit line', 5);
     const lines = logLines(task.id);
     expect(lines.some((l) => /sending SIGTERM/.test(l))).to.equal(true);
     expect(lines).to.not.include('never');
@@ -179,14 +180,14 @@ describe('worker-client: script jobs', function () {
     const task = scriptTask('shell', 'trap "" TERM\necho "pid $$"\nwhile true; do sleep 0.05; done\n', { timeoutMs: 400 });
     admin.enqueue(task);
     admin.wake();
-    await waitFor(() => logLines(task.id).some((l) => l.startsWith('pid ')), 'the script to start');
+    await waitFor(() => logLines(task.id).some((l) => l.startsWith('pid ')), 3000, 'the script to start', 5);
     const pid = Number(logLines(task.id).find((l) => l.startsWith('pid '))?.slice(4));
-    await waitFor(() => admin.accepted.has(task.id), 'the result', 4000);
+    await waitFor(() => admin.accepted.has(task.id), 4000, 'the result', 5);
     const result = admin.accepted.get(task.id) as TaskResult;
     expect(result.status).to.equal('TIMEOUT');
     expect(result.finishedAt - result.startedAt, 'reported after the SIGKILL grace').to.be.at.least(650);
     expect(alive(pid)).to.equal(false);
-    await waitFor(() => logLines(task.id).some((l) => l.startsWith('[oasis] script exited')), 'the exit line');
+    await waitFor(() => logLines(task.id).some((l) => l.startsWith('[oasis] script exited')), 3000, 'the exit line', 5);
     const lines = logLines(task.id);
     expect(lines).to.include('[oasis] the script did not exit after SIGTERM: SIGKILL');
     expect(lines.at(-1)).to.equal('[oasis] script exited with signal SIGKILL');
@@ -258,7 +259,7 @@ describe('worker-client: script jobs', function () {
     const task = scriptTask('shell', 'echo "pid $$"\nsleep 30\n');
     admin.enqueue(task);
     admin.wake();
-    await waitFor(() => logLines(task.id).some((l) => l.startsWith('pid ')), 'the script to start');
+    await waitFor(() => logLines(task.id).some((l) => l.startsWith('pid ')), 3000, 'the script to start', 5);
     const pid = Number(logLines(task.id).find((l) => l.startsWith('pid '))?.slice(4));
     await w.stop({ timeoutMs: 100 });
     expect(admin.accepted.get(task.id)).to.include({ status: 'KILLED' });

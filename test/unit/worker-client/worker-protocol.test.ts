@@ -1,8 +1,6 @@
 /**
- * The worker SDK against a real Socket.IO server playing the admin (see fake-admin.ts).
+ * The worker SDK against a real Socket.IO server playing the admin (see test/helpers/fake-admin.ts).
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import {
   OasisWorker,
@@ -13,7 +11,9 @@ import {
   type WorkerOptions,
 } from '@oasis/worker-client';
 import { PROTOCOL_VERSION } from '@oasis/worker-client/protocol';
-import { FakeAdmin, makeTask, sleep, waitFor } from './fake-admin.js';
+import { FakeAdmin, makeTask } from '../../helpers/fake-admin.js';
+import { freePort } from '../../helpers/processes.js';
+import { sleep, waitFor } from '../../helpers/wait.js';
 
 describe('worker-client: protocol against a real Socket.IO admin', function () {
   this.timeout(5000);
@@ -91,7 +91,7 @@ describe('worker-client: protocol against a real Socket.IO admin', function () {
   });
 
   it('fails over to the next URL and reports the failed attempt as an error event', async () => {
-    const deadUrl = await unusedUrl();
+    const deadUrl = `http://127.0.0.1:${await freePort()}`;
     const w = newWorker({ url: undefined, urls: [deadUrl, admin.url] });
     const errors: Error[] = [];
     w.on('error', (e) => errors.push(e));
@@ -121,7 +121,7 @@ describe('worker-client: protocol against a real Socket.IO admin', function () {
     };
     for (let i = 0; i < 20; i++) admin.enqueue(makeTask('work'));
     await w.start();
-    await waitFor(() => admin.accepted.size === 20, '20 results');
+    await waitFor(() => admin.accepted.size === 20, 3000, '20 results', 5);
     expect(peak).to.equal(3);
     expect(overAsks, 'pulls asked for more than the free slots').to.deep.equal([]);
     expect(admin.maxPullsInFlight).to.equal(1);
@@ -141,7 +141,7 @@ describe('worker-client: protocol against a real Socket.IO admin', function () {
     });
     for (let i = 0; i < 6; i++) admin.enqueue(makeTask('work'));
     await w.start();
-    await waitFor(() => admin.accepted.size === 6, '6 results');
+    await waitFor(() => admin.accepted.size === 6, 3000, '6 results', 5);
     expect(peak).to.equal(2);
     expect([...admin.accepted.values()].every((r) => r.status === 'SUCCESS' && r.output === undefined)).to.equal(true);
   });
@@ -151,7 +151,7 @@ describe('worker-client: protocol against a real Socket.IO admin', function () {
     w.handle('echo', (ctx) => ctx.paramsJson<{ v: unknown }>()?.v);
     for (let i = 0; i < 50; i++) admin.enqueue(makeTask('echo', { params: JSON.stringify({ v: i % 2 ? `s${i}` : { n: i } }) }));
     await w.start();
-    await waitFor(() => admin.accepted.size === 50, '50 results');
+    await waitFor(() => admin.accepted.size === 50, 3000, '50 results', 5);
     expect(admin.resultBatches.length, 'batches').to.be.at.most(5);
     const outputs = [...admin.accepted.values()].map((r) => r.output);
     expect(outputs).to.include('s1');
@@ -171,7 +171,7 @@ describe('worker-client: protocol against a real Socket.IO admin', function () {
     admin.enqueue(makeTask('x'));
     await w.start();
     await disconnected;
-    await waitFor(() => admin.accepted.size === 1, 'result accepted after reconnect');
+    await waitFor(() => admin.accepted.size === 1, 3000, 'result accepted after reconnect', 5);
     expect(admin.handshakes.length).to.equal(2);
     expect(admin.allResults.map((r) => r.status)).to.deep.equal(['SUCCESS', 'SUCCESS']);
   });
@@ -191,7 +191,7 @@ describe('worker-client: protocol against a real Socket.IO admin', function () {
     await w.start();
     await started;
     admin.kill(task.id, 'user pressed stop');
-    await waitFor(() => admin.accepted.has(task.id), 'killed result');
+    await waitFor(() => admin.accepted.has(task.id), 3000, 'killed result', 5);
     expect(admin.accepted.get(task.id)).to.include({ status: 'KILLED' });
     expect(admin.accepted.get(task.id)?.error).to.include('user pressed stop');
     expect(reason).to.be.instanceOf(TaskAbortError);
@@ -204,9 +204,9 @@ describe('worker-client: protocol against a real Socket.IO admin', function () {
     const task = makeTask('stubborn');
     admin.enqueue(task);
     await w.start();
-    await waitFor(() => w.activeTasks === 1, 'task running');
+    await waitFor(() => w.activeTasks === 1, 3000, 'task running', 5);
     admin.kill(task.id);
-    await waitFor(() => admin.accepted.has(task.id), 'result', 1000);
+    await waitFor(() => admin.accepted.has(task.id), 1000, 'result', 5);
     expect(admin.accepted.get(task.id)?.status).to.equal('KILLED');
     expect(w.activeTasks, 'slot freed').to.equal(0);
   });
@@ -217,7 +217,7 @@ describe('worker-client: protocol against a real Socket.IO admin', function () {
     const task = makeTask('slow', { timeoutMs: 80 });
     admin.enqueue(task);
     await w.start();
-    await waitFor(() => admin.accepted.has(task.id), 'timeout result');
+    await waitFor(() => admin.accepted.has(task.id), 3000, 'timeout result', 5);
     const r = admin.accepted.get(task.id);
     expect(r?.status).to.equal('TIMEOUT');
     expect(r!.finishedAt - r!.startedAt).to.be.within(75, 1500);
@@ -238,7 +238,7 @@ describe('worker-client: protocol against a real Socket.IO admin', function () {
     const unknown = makeTask('nope');
     admin.enqueue(boom, final, badJson, unknown);
     await w.start();
-    await waitFor(() => admin.accepted.size === 4, '4 results');
+    await waitFor(() => admin.accepted.size === 4, 3000, '4 results', 5);
     const err = (id: string): string => admin.accepted.get(id)?.error ?? '';
     for (const t of [boom, final, badJson, unknown]) expect(admin.accepted.get(t.id)?.status).to.equal('FAILED');
     expect(err(boom.id)).to.match(/^Error: kaput\n\s+at /);
@@ -259,7 +259,7 @@ describe('worker-client: protocol against a real Socket.IO admin', function () {
     const task = makeTask('chatty');
     admin.enqueue(task);
     await w.start();
-    await waitFor(() => admin.accepted.has(task.id), 'result');
+    await waitFor(() => admin.accepted.has(task.id), 3000, 'result', 5);
     const batches = admin.logs.filter((l) => l.taskId === task.id);
     expect(linesSeenMidway, 'full batches sent at once').to.be.at.least(200);
     expect(batches.map((b) => b.seq)).to.deep.equal([0, 100, 200]);
@@ -274,9 +274,9 @@ describe('worker-client: protocol against a real Socket.IO admin', function () {
     const task = makeTask('long');
     admin.enqueue(task);
     await w.start();
-    await waitFor(() => admin.heartbeats.some((h) => h.running.includes(task.id)), 'heartbeat listing the task');
+    await waitFor(() => admin.heartbeats.some((h) => h.running.includes(task.id)), 3000, 'heartbeat listing the task', 5);
     admin.abortOnHeartbeat = [task.id];
-    await waitFor(() => admin.accepted.has(task.id), 'aborted result');
+    await waitFor(() => admin.accepted.has(task.id), 3000, 'aborted result', 5);
     expect(admin.accepted.get(task.id)?.status).to.equal('KILLED');
   });
 
@@ -284,13 +284,13 @@ describe('worker-client: protocol against a real Socket.IO admin', function () {
     const w = newWorker({ pollMs: 60_000 });
     w.handle('x', () => 'ok');
     await w.start();
-    await waitFor(() => admin.pullsAnswered === 1, 'pull on connect answered');
+    await waitFor(() => admin.pullsAnswered === 1, 3000, 'pull on connect answered', 5);
     const first = makeTask('x');
     admin.enqueue(first);
     await sleep(50);
     expect(admin.accepted.size, 'no pull without wake').to.equal(0);
     admin.wake();
-    await waitFor(() => admin.accepted.has(first.id), 'task pulled after wake');
+    await waitFor(() => admin.accepted.has(first.id), 3000, 'task pulled after wake', 5);
     admin.drain();
     await sleep(30);
     const pulls = admin.pulls.length;
@@ -306,14 +306,14 @@ describe('worker-client: protocol against a real Socket.IO admin', function () {
     const tasks = [makeTask('work'), makeTask('work')];
     admin.enqueue(...tasks);
     await w.start();
-    await waitFor(() => w.activeTasks === 2, 'both tasks running');
+    await waitFor(() => w.activeTasks === 2, 3000, 'both tasks running', 5);
     admin.enqueue(makeTask('work'));
     const pullsAtStop = admin.pulls.length;
     await w.stop({ timeoutMs: 2000 });
     expect(w.state).to.equal('stopped');
     expect(admin.pulls.length, 'no pull while draining').to.equal(pullsAtStop);
     for (const t of tasks) expect(admin.accepted.get(t.id)).to.include({ status: 'SUCCESS', output: 'finished' });
-    await waitFor(() => admin.sockets.length === 0, 'disconnected');
+    await waitFor(() => admin.sockets.length === 0, 3000, 'disconnected', 5);
   });
 
   it('stop() runs the tasks of a pull that was in flight', async () => {
@@ -321,11 +321,11 @@ describe('worker-client: protocol against a real Socket.IO admin', function () {
     const w = newWorker({ pollMs: 60_000 });
     w.handle('x', () => 'ran');
     await w.start();
-    await waitFor(() => admin.pullsAnswered === 1, 'first pull answered');
+    await waitFor(() => admin.pullsAnswered === 1, 3000, 'first pull answered', 5);
     const task = makeTask('x');
     admin.enqueue(task);
     admin.wake();
-    await waitFor(() => admin.pulls.length === 2, 'second pull in flight');
+    await waitFor(() => admin.pulls.length === 2, 3000, 'second pull in flight', 5);
     await w.stop({ timeoutMs: 1000 });
     expect(admin.accepted.get(task.id)).to.include({ status: 'SUCCESS', output: 'ran' });
   });
@@ -340,21 +340,13 @@ describe('worker-client: protocol against a real Socket.IO admin', function () {
     const task = makeTask('forever');
     admin.enqueue(task);
     await w.start();
-    await waitFor(() => w.activeTasks === 1, 'task running');
+    await waitFor(() => w.activeTasks === 1, 3000, 'task running', 5);
     const t0 = Date.now();
     await w.stop({ timeoutMs: 50 });
     expect(Date.now() - t0).to.be.below(1000);
     expect((aborted as TaskAbortError).kind).to.equal('SHUTDOWN');
     expect(admin.accepted.get(task.id)?.status).to.equal('KILLED');
   });
-
-  async function unusedUrl(): Promise<string> {
-    const srv = createServer();
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    const { port } = srv.address() as AddressInfo;
-    await new Promise((r) => srv.close(r));
-    return `http://127.0.0.1:${port}`;
-  }
 
   async function restartAdmin(options: Parameters<typeof FakeAdmin.start>[0]): Promise<FakeAdmin> {
     await admin.close();
