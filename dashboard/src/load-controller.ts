@@ -1,6 +1,16 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { errorText } from './api.js';
 
+/** How a {@link LoadController} starts. */
+export interface LoadOptions {
+  /**
+   * Load when the host connects (default true). False for a host that must learn something
+   * first (the logs page picks a non-admin's app before it asks for logs): it calls
+   * {@link LoadController.reload} itself.
+   */
+  auto?: boolean;
+}
+
 /**
  * Loads one thing for an element: on connect, and again on {@link reload}. Keeps the last value
  * (so a failed refresh still shows the previous list), a loading flag and one error line.
@@ -11,16 +21,19 @@ export class LoadController<T> implements ReactiveController {
   loading = false;
   error = '';
   private generation = 0;
+  private readonly auto: boolean;
 
   constructor(
     private readonly host: ReactiveControllerHost,
     private readonly load: () => Promise<T>,
+    options: LoadOptions = {},
   ) {
+    this.auto = options.auto ?? true;
     host.addController(this);
   }
 
   hostConnected(): void {
-    void this.reload();
+    if (this.auto) void this.reload();
   }
 
   hostDisconnected(): void {

@@ -2,7 +2,7 @@ import { LitElement, html } from 'lit';
 import { api, errorText, type AppSummary, type Me } from './api.js';
 import { formatTime } from './format.js';
 import { LangController, t } from './i18n.js';
-import { LoadController } from './load-controller.js';
+import { ListController } from './list-controller.js';
 import { pageStyles, sharedStyles } from './styles.js';
 
 /**
@@ -16,7 +16,7 @@ export class OasisAppList extends LitElement {
   declare shown: { app: string; token: string } | null;
   declare error: string;
   private readonly i18n = new LangController(this);
-  private readonly apps = new LoadController<AppSummary[]>(this, () => api.apps());
+  private readonly apps = new ListController<AppSummary>(this, { fetch: () => api.apps() });
 
   constructor() {
     super();
@@ -25,15 +25,14 @@ export class OasisAppList extends LitElement {
   }
 
   override render() {
-    const { value, loading, error } = this.apps;
     const admin = this.me?.role === 'ADMIN';
     return html`
       <section aria-labelledby="apps-title">
         <div class="bar">
           <h2 id="apps-title">${t('nav.apps')}</h2>
-          <button class="secondary" type="button" @click=${() => this.apps.reload()} ?disabled=${loading}>${t('common.refresh')}</button>
+          ${this.apps.refreshButton()}
         </div>
-        <p class="error" role="alert">${error || this.error}</p>
+        <p class="error" role="alert">${this.error}</p>
         ${this.shown
           ? html`<p class="notice" role="status">${t('apps.token', { app: this.shown.app })} <code id="token">${this.shown.token}</code></p>`
           : ''}
@@ -44,38 +43,29 @@ export class OasisAppList extends LitElement {
               <button type="submit">${t('apps.new')}</button>
             </form>`
           : ''}
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">${t('common.name')}</th>
-                <th scope="col">${t('common.title')}</th>
-                <th scope="col">${t('common.created')}</th>
-                <th scope="col">${t('common.actions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${(value ?? []).map(
-                (app) => html`<tr>
-                  <th scope="row"><code>${app.name}</code></th>
-                  <td>${app.title}</td>
-                  <td>${formatTime(app.createdAt)}</td>
-                  <td class="actions">
-                    <a href="#/workers/${app.name}">${t('nav.workers')}</a>
-                    <a href="#/jobs">${t('nav.jobs')}</a>
-                    ${admin
-                      ? html`<button class="secondary" type="button" @click=${() => this.onEdit(app)}>${t('common.edit')}</button>
-                          <button class="secondary" type="button" @click=${() => this.onRotate(app)}>${t('apps.rotate')}</button>`
-                      : ''}
-                  </td>
-                </tr>`,
-              )}
-            </tbody>
-          </table>
-        </div>
-        ${value?.length === 0 ? html`<p class="muted">${t('common.none')}</p>` : ''}
+        ${this.apps.render({
+          columns: [t('common.name'), t('common.title'), t('common.created'), t('common.actions')],
+          row: (app) => this.row(app, admin),
+          empty: t('common.none'),
+        })}
       </section>
     `;
+  }
+
+  private row(app: AppSummary, admin: boolean) {
+    return html`<tr>
+      <th scope="row"><code>${app.name}</code></th>
+      <td>${app.title}</td>
+      <td>${formatTime(app.createdAt)}</td>
+      <td class="actions">
+        <a href="#/workers/${app.name}">${t('nav.workers')}</a>
+        <a href="#/jobs">${t('nav.jobs')}</a>
+        ${admin
+          ? html`<button class="secondary" type="button" @click=${() => this.onEdit(app)}>${t('common.edit')}</button>
+              <button class="secondary" type="button" @click=${() => this.onRotate(app)}>${t('apps.rotate')}</button>`
+          : ''}
+      </td>
+    </tr>`;
   }
 
   private async onCreate(e: SubmitEvent): Promise<void> {

@@ -3,7 +3,7 @@ import { api, errorText, type Job, type Me } from './api.js';
 import { formatSchedule, formatTime } from './format.js';
 import { LangController, t } from './i18n.js';
 import { LiveController } from './live.js';
-import { LoadController } from './load-controller.js';
+import { ListController } from './list-controller.js';
 import { pageStyles, sharedStyles } from './styles.js';
 
 const stateOf = (j: Job): 'enabled' | 'paused' | 'stopped' => (!j.enabled ? 'stopped' : j.paused ? 'paused' : 'enabled');
@@ -22,14 +22,8 @@ export class OasisJobList extends LitElement {
   declare text: string;
   declare message: string;
   private readonly i18n = new LangController(this);
-  private readonly jobs = new LoadController<Job[]>(this, () => api.jobs());
-  private timer: number | undefined;
-  private readonly liveCtl = new LiveController(this, {
-    tasks: () => {
-      window.clearTimeout(this.timer);
-      this.timer = window.setTimeout(() => void this.jobs.reload(), 2000);
-    },
-  });
+  private readonly jobs = new ListController<Job>(this, { fetch: () => api.jobs() });
+  private readonly liveCtl = new LiveController(this, { tasks: () => this.jobs.reloadSoon(2000) });
 
   constructor() {
     super();
@@ -40,7 +34,7 @@ export class OasisJobList extends LitElement {
   }
 
   override render() {
-    const { value, loading, error } = this.jobs;
+    const value = this.jobs.items;
     const canChange = this.me?.role !== 'VIEWER';
     const text = this.text.trim().toLowerCase();
     const rows = (value ?? []).filter(
@@ -56,7 +50,7 @@ export class OasisJobList extends LitElement {
           <h2 id="jobs-title">${t('nav.jobs')}</h2>
           <div class="actions">
             ${canChange ? html`<a href="#/jobs/new"><button type="button" tabindex="-1" id="new-job">${t('jobs.new')}</button></a>` : ''}
-            <button class="secondary" type="button" @click=${() => this.jobs.reload()} ?disabled=${loading}>${t('common.refresh')}</button>
+            ${this.jobs.refreshButton()}
           </div>
         </div>
         <div class="filters" role="search">
@@ -76,28 +70,13 @@ export class OasisJobList extends LitElement {
             </select></label
           >
         </div>
-        <p class="error" role="alert">${error}</p>
         <p class="muted" role="status">${this.message}</p>
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">ID</th>
-                <th scope="col">${t('common.name')}</th>
-                <th scope="col">${t('common.app')}</th>
-                <th scope="col">${t('jobs.handler')}</th>
-                <th scope="col">${t('jobs.schedule')}</th>
-                <th scope="col">${t('jobs.state')}</th>
-                <th scope="col">${t('jobs.next')}</th>
-                <th scope="col">${t('common.actions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${rows.map((j) => this.row(j, canChange))}
-            </tbody>
-          </table>
-        </div>
-        ${value && rows.length === 0 ? html`<p class="muted">${t('common.none')}</p>` : ''}
+        ${this.jobs.render({
+          columns: ['ID', t('common.name'), t('common.app'), t('jobs.handler'), t('jobs.schedule'), t('jobs.state'), t('jobs.next'), t('common.actions')],
+          rows,
+          row: (j) => this.row(j, canChange),
+          empty: t('common.none'),
+        })}
       </section>
     `;
   }

@@ -2,7 +2,7 @@ import { LitElement, html } from 'lit';
 import { api, errorText, type AppSummary, type LogItem, type Me } from './api.js';
 import { formatDuration, formatTime, fromLocalInput, statusClass } from './format.js';
 import { LangController, t } from './i18n.js';
-import './oasis-pager.js';
+import { ListController } from './list-controller.js';
 import { LiveController } from './live.js';
 import { pageStyles, sharedStyles } from './styles.js';
 
@@ -16,7 +16,7 @@ const PAGE = 50;
 export class OasisLogList extends LitElement {
   static override properties = {
     me: { attribute: false }, apps: { state: true }, app: { state: true }, jobId: { state: true }, status: { state: true },
-    from: { state: true }, to: { state: true }, offset: { state: true }, items: { state: true }, total: { state: true }, error: { state: true },
+    from: { state: true }, to: { state: true }, appsError: { state: true },
   };
   static override styles = [sharedStyles, pageStyles];
   declare me: Me;
@@ -26,17 +26,18 @@ export class OasisLogList extends LitElement {
   declare status: string;
   declare from: string;
   declare to: string;
-  declare offset: number;
-  declare items: LogItem[];
-  declare total: number;
-  declare error: string;
+  declare appsError: string;
   private readonly i18n = new LangController(this);
-  private timer: number | undefined;
+  /** Logs wait for the app list: a non-admin's logs are asked for by app. */
+  private readonly logs = new ListController<LogItem>(this, {
+    pageSize: PAGE,
+    auto: false,
+    fetch: ({ limit, offset }) =>
+      api.logs({ app: this.app || undefined, jobId: this.jobId ? Number(this.jobId) : undefined, status: this.status || undefined, limit, offset }),
+  });
   private readonly liveCtl = new LiveController(this, {
     tasks: (m) => {
-      if (this.app && m.app !== this.app) return;
-      window.clearTimeout(this.timer);
-      this.timer = window.setTimeout(() => void this.load(), 800);
+      if (!this.app || m.app === this.app) this.logs.reloadSoon(800);
     },
   });
 
@@ -48,10 +49,7 @@ export class OasisLogList extends LitElement {
     this.status = '';
     this.from = '';
     this.to = '';
-    this.offset = 0;
-    this.items = [];
-    this.total = 0;
-    this.error = '';
+    this.appsError = '';
     const preset = sessionStorage.getItem('oasis.logs.filter');
     if (preset) {
       sessionStorage.removeItem('oasis.logs.filter');
@@ -67,44 +65,27 @@ export class OasisLogList extends LitElement {
       this.apps = await api.apps();
       if (!this.app && this.me.role !== 'ADMIN') this.app = this.apps[0]?.name ?? '';
     } catch (err) {
-      this.error = errorText(err);
+      this.appsError = errorText(err);
     }
-    await this.load();
+    await this.logs.reload();
   }
 
-  private async load(): Promise<void> {
-    try {
-      const page = await api.logs({
-        app: this.app || undefined,
-        jobId: this.jobId ? Number(this.jobId) : undefined,
-        status: this.status || undefined,
-        limit: PAGE,
-        offset: this.offset,
-      });
-      this.items = page.items;
-      this.total = page.total;
-      this.error = '';
-    } catch (err) {
-      this.error = errorText(err);
-    }
-  }
-
+  /** From and to filter the page shown; the others ask the admin again, from the first page. */
   private set(field: 'app' | 'jobId' | 'status' | 'from' | 'to', value: string): void {
     this[field] = value;
-    this.offset = 0;
-    if (field !== 'from' && field !== 'to') void this.load();
+    if (field !== 'from' && field !== 'to') void this.logs.restart();
   }
 
   override render() {
     const from = fromLocalInput(this.from);
     const to = fromLocalInput(this.to);
-    const rows = this.items.filter((i) => (from === undefined || i.scheduledAt >= from) && (to === undefined || i.scheduledAt <= to));
+    const rows = (this.logs.items ?? []).filter((i) => (from === undefined || i.scheduledAt >= from) && (to === undefined || i.scheduledAt <= to));
     const val = (e: Event) => (e.target as HTMLInputElement).value;
     return html`
       <section aria-labelledby="logs-title">
         <div class="bar">
           <h2 id="logs-title">${t('nav.logs')}</h2>
-          <button class="secondary" type="button" @click=${() => this.load()}>${t('common.refresh')}</button>
+          ${this.logs.refreshButton()}
         </div>
         <div class="filters" role="search">
           <label
@@ -123,45 +104,22 @@ export class OasisLogList extends LitElement {
           <label>${t('logs.from')}<input id="log-from" type="datetime-local" .value=${this.from} @change=${(e: Event) => this.set('from', val(e))} /></label>
           <label>${t('logs.to')}<input id="log-to" type="datetime-local" .value=${this.to} @change=${(e: Event) => this.set('to', val(e))} /></label>
         </div>
-        <p class="error" role="alert">${this.error}</p>
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">ID</th>
-                <th scope="col">${t('common.app')}</th>
-                <th scope="col">${t('logs.job')}</th>
-                <th scope="col">${t('common.status')}</th>
-                <th scope="col">${t('logs.trigger')}</th>
-                <th scope="col">${t('logs.scheduled')}</th>
-                <th scope="col">${t('logs.duration')}</th>
-                <th scope="col">${t('logs.worker')}</th>
-                <th scope="col">${t('logs.attempt')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${rows.map(
-                (l) => html`<tr>
-                  <th scope="row"><a href="#/logs/${encodeURIComponent(l.id)}"><code>${l.id}</code></a></th>
-                  <td>${l.app}</td>
-                  <td>${l.jobId}</td>
-                  <td><span class=${statusClass(l.status)}>${l.status}</span></td>
-                  <td>${l.triggerType}</td>
-                  <td>${formatTime(l.scheduledAt)}</td>
-                  <td>${l.startedAt && l.finishedAt ? formatDuration(l.finishedAt - l.startedAt) : '—'}</td>
-                  <td>${l.workerId ?? '—'}</td>
-                  <td>${l.attempt}</td>
-                </tr>`,
-              )}
-            </tbody>
-          </table>
-        </div>
-        <oasis-pager
-          .total=${this.total}
-          .offset=${this.offset}
-          .page=${PAGE}
-          @page=${(e: CustomEvent<{ offset: number }>) => ((this.offset = e.detail.offset), this.load())}
-        ></oasis-pager>
+        <p class="error" role="alert">${this.appsError}</p>
+        ${this.logs.render({
+          columns: ['ID', t('common.app'), t('logs.job'), t('common.status'), t('logs.trigger'), t('logs.scheduled'), t('logs.duration'), t('logs.worker'), t('logs.attempt')],
+          rows,
+          row: (l) => html`<tr>
+            <th scope="row"><a href="#/logs/${encodeURIComponent(l.id)}"><code>${l.id}</code></a></th>
+            <td>${l.app}</td>
+            <td>${l.jobId}</td>
+            <td><span class=${statusClass(l.status)}>${l.status}</span></td>
+            <td>${l.triggerType}</td>
+            <td>${formatTime(l.scheduledAt)}</td>
+            <td>${l.startedAt && l.finishedAt ? formatDuration(l.finishedAt - l.startedAt) : '—'}</td>
+            <td>${l.workerId ?? '—'}</td>
+            <td>${l.attempt}</td>
+          </tr>`,
+        })}
       </section>
     `;
   }

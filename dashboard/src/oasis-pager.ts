@@ -28,7 +28,7 @@ export class OasisPager extends LitElement {
   override render() {
     return html`
       <div class="bar">
-        <span class="muted">${t('logs.total', { n: this.total })}</span>
+        <span class="muted">${t('common.total', { n: this.total })}</span>
         <span class="actions">
           <button class="secondary" type="button" ?disabled=${this.offset === 0} @click=${() => this.go(Math.max(0, this.offset - this.page))}>
             ${t('common.prev')}

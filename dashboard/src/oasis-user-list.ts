@@ -2,6 +2,7 @@ import { LitElement, html } from 'lit';
 import { api, errorText, type AppSummary, type Me, type Role, type User } from './api.js';
 import { formatTime } from './format.js';
 import { LangController, t } from './i18n.js';
+import { ListController } from './list-controller.js';
 import { pageStyles, sharedStyles } from './styles.js';
 
 const ROLES: Role[] = ['ADMIN', 'OPERATOR', 'VIEWER'];
@@ -18,7 +19,6 @@ const picked = (e: Event): string[] => [...(e.target as HTMLSelectElement).selec
 export class OasisUserList extends LitElement {
   static override properties = {
     me: { attribute: false },
-    users: { state: true },
     apps: { state: true },
     error: { state: true },
     message: { state: true },
@@ -26,34 +26,28 @@ export class OasisUserList extends LitElement {
   };
   static override styles = [sharedStyles, pageStyles];
   declare me: Me;
-  declare users: User[];
   declare apps: AppSummary[];
   declare error: string;
   declare message: string;
   /** Role picked in the New user form (script grants are an OPERATOR's only). */
   declare newRole: Role;
   private readonly i18n = new LangController(this);
+  /** Only an ADMIN sees users; the apps (for the pickers) come with them, in one go. */
+  private readonly users = new ListController<User>(this, {
+    fetch: async () => {
+      if (this.me.role !== 'ADMIN') return [];
+      const [users, apps] = await Promise.all([api.users(), api.apps()]);
+      this.apps = apps;
+      return users;
+    },
+  });
 
   constructor() {
     super();
-    this.users = [];
     this.apps = [];
     this.error = '';
     this.message = '';
     this.newRole = NEW_USER_ROLE;
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.load();
-  }
-
-  private async load(): Promise<void> {
-    try {
-      if (this.me.role === 'ADMIN') [this.users, this.apps] = await Promise.all([api.users(), api.apps()]);
-    } catch (err) {
-      this.error = errorText(err);
-    }
   }
 
   override render() {
@@ -90,23 +84,10 @@ export class OasisUserList extends LitElement {
                 <button type="submit">${t('users.new')}</button>
               </form>
               <p class="muted">${t('users.scriptHint')}</p>
-              <div class="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">${t('login.username')}</th>
-                      <th scope="col">${t('users.role')}</th>
-                      <th scope="col">${t('users.apps')}</th>
-                      <th scope="col">${t('users.scriptApps')}</th>
-                      <th scope="col">${t('common.created')}</th>
-                      <th scope="col">${t('common.actions')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${this.users.map((u) => this.row(u))}
-                  </tbody>
-                </table>
-              </div>`
+              ${this.users.render({
+                columns: [t('login.username'), t('users.role'), t('users.apps'), t('users.scriptApps'), t('common.created'), t('common.actions')],
+                row: (u) => this.row(u),
+              })}`
           : ''}
       </section>
     `;
@@ -152,7 +133,7 @@ export class OasisUserList extends LitElement {
       await fn();
       this.error = '';
       this.message = t('common.saved');
-      await this.load();
+      await this.users.reload();
     } catch (err) {
       this.error = errorText(err);
     }
