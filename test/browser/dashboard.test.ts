@@ -10,21 +10,18 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { OasisWorker } from '@oasis/worker-client';
-import { silentLogger } from '../../server/src/domain/logger.js';
-import { startAdmin, type RunningAdmin } from '../../server/src/main.js';
+import type { RunningAdmin } from '../../server/src/main.js';
 import { ApiClient } from '../helpers/api-client.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { createTestRedis, type TestRedis } from '../helpers/redis.js';
+import { startInProcessAdmin, type InProcessAdmin } from '../helpers/in-process-admin.js';
+import { TEST_ADMIN_PASSWORD as PASSWORD } from '../helpers/stores.js';
 
 const CHROMIUM = process.env.OASIS_CHROMIUM ?? '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ARTIFACTS = `${ROOT}test/artifacts`;
-const PASSWORD = 'browser-admin-pass';
 
 describe('dashboard in Chromium', function () {
   this.timeout(120_000);
-  let db: TestDatabase;
-  let redis: TestRedis;
+  let world: InProcessAdmin;
   let admin: RunningAdmin;
   let browser: Browser;
   let page: Page;
@@ -43,20 +40,8 @@ describe('dashboard in Chromium', function () {
     }
     mkdirSync(ARTIFACTS, { recursive: true });
     execFileSync(process.execPath, [`${ROOT}scripts/build-dashboard.mjs`], { stdio: 'ignore' });
-    db = await createTestDatabase();
-    redis = createTestRedis();
-    admin = await startAdmin(
-      {
-        OASIS_PORT: '0',
-        OASIS_HOST: '127.0.0.1',
-        OASIS_DATABASE_URL: db.url,
-        OASIS_REDIS_URL: 'redis://127.0.0.1:6379',
-        OASIS_REDIS_PREFIX: redis.prefix,
-        OASIS_ADMIN_PASSWORD: PASSWORD,
-        OASIS_HEARTBEAT_MS: '500',
-      },
-      silentLogger,
-    );
+    world = await startInProcessAdmin({ env: { OASIS_HEARTBEAT_MS: '500' } });
+    admin = world.admin;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
     page = await context.newPage();
@@ -70,9 +55,7 @@ describe('dashboard in Chromium', function () {
   after(async function () {
     await worker?.stop({ timeoutMs: 2000 }).catch(() => undefined);
     await browser?.close();
-    await admin?.stop();
-    await redis?.cleanup();
-    await db?.drop();
+    await world?.close();
   });
 
   it('signs in', async function () {

@@ -11,11 +11,12 @@ import { ADMIN_USERNAME, principalOf } from '../../server/src/services/auth-serv
 import { ChildJobFirer } from '../../server/src/services/child-jobs.js';
 import { createRepositories, openDatabase, type Database, type Repositories } from '../../server/src/store/db/index.js';
 import { createServices, type Services } from '../../server/src/services/index.js';
-import { createTestDatabase, type TestDatabase } from './db.js';
-import { createTestRedis, type TestRedis } from './redis.js';
+import { ApiClient } from './api-client.js';
+import type { TestDatabase } from './db.js';
+import type { TestRedis } from './redis.js';
+import { createTestStores, TEST_ADMIN_PASSWORD } from './stores.js';
 
-/** The admin's password in every stack. */
-export const TEST_ADMIN_PASSWORD = 'correct-horse-battery';
+export { TEST_ADMIN_PASSWORD };
 
 /** The admin minus its loops: a fresh MariaDB database, a fresh Redis prefix, services and the API on port 0. */
 export interface AdminStack {
@@ -36,6 +37,8 @@ export interface AdminStack {
   onlineWorker(app: string, workerId?: string): Promise<void>;
   /** The built-in `admin` user as the services see a caller (ADMIN: every app). */
   adminUser: Principal;
+  /** A REST client of this stack signed in as `username` (default: the built-in admin). */
+  signIn(username?: string, password?: string): Promise<ApiClient>;
   /** The child-job firer as the admin builds it (reading job definitions straight from the database). */
   childFirer(logger: Logger): ChildJobFirer;
   /** Stops the server, closes connections, drops the database and the Redis keys. */
@@ -44,14 +47,9 @@ export interface AdminStack {
 
 /** Builds an {@link AdminStack}; `env` adds settings (as environment variables). */
 export async function createAdminStack(env: Record<string, string> = {}): Promise<AdminStack> {
-  const testDb = await createTestDatabase();
-  const redis = createTestRedis();
-  const config = loadConfig({
-    OASIS_DATABASE_URL: testDb.url,
-    OASIS_REDIS_PREFIX: redis.prefix,
-    OASIS_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-    ...env,
-  });
+  const stores = await createTestStores();
+  const { db: testDb, redis } = stores;
+  const config = loadConfig({ ...stores.env, ...env });
   const db = await openDatabase(config.databaseUrl);
   await db.sync();
   const repos = createRepositories(db);
@@ -64,7 +62,7 @@ export async function createAdminStack(env: Record<string, string> = {}): Promis
   const api = createApi({ config, services, hot, dbPing: () => db.ping(), logger: silentLogger });
   const server = createServer(api).listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     config,
     testDb,
@@ -80,6 +78,7 @@ export async function createAdminStack(env: Record<string, string> = {}): Promis
       );
     },
     adminUser,
+    signIn: (username = 'admin', password = TEST_ADMIN_PASSWORD) => ApiClient.signedIn(baseUrl, username, password),
     childFirer(logger) {
       return new ChildJobFirer({
         job: (id) => repos.jobs.get(id),
@@ -92,13 +91,12 @@ export async function createAdminStack(env: Record<string, string> = {}): Promis
     },
     services,
     server,
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.close();
-      await testDb.drop();
-      await redis.cleanup();
+      await stores.drop();
     },
   };
 }

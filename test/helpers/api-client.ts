@@ -1,12 +1,20 @@
-/** A tiny REST client for tests: logs in once, then sends JSON with the bearer token. */
+/** A tiny REST client for tests: signs in once, then sends JSON with the bearer token. */
 export class ApiClient {
-  private token = '';
-  constructor(public baseUrl: string) {}
+  /** `token`: a bearer token to send from the start (else none until {@link login}). */
+  constructor(
+    public baseUrl: string,
+    private token = '',
+  ) {}
+
+  /** A client of `baseUrl` signed in as `username`. */
+  static async signedIn(baseUrl: string, username: string, password: string): Promise<ApiClient> {
+    const client = new ApiClient(baseUrl);
+    await client.login(username, password);
+    return client;
+  }
 
   async login(username: string, password: string): Promise<void> {
-    const r = await this.call('POST', '/api/v1/auth/login', { username, password });
-    if (r.status !== 200) throw new Error(`login failed: ${r.status} ${JSON.stringify(r.body)}`);
-    this.token = (r.body as { token: string }).token;
+    this.token = (await signIn(this.baseUrl, username, password)).token;
   }
 
   async call(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
@@ -34,4 +42,19 @@ export class ApiClient {
     if (r.status < 200 || r.status >= 300) throw new Error(`${method} ${path} → ${r.status} ${JSON.stringify(r.body)}`);
     return r.body as T;
   }
+}
+
+/**
+ * Signs in over REST (`POST /api/v1/auth/login`); returns the bearer token and the
+ * `oasis_session=…` cookie pair. Throws unless the answer is 200.
+ */
+export async function signIn(baseUrl: string, username: string, password: string): Promise<{ token: string; cookie: string }> {
+  const res = await fetch(`${baseUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (res.status !== 200) throw new Error(`sign-in of ${username} failed: ${res.status} ${await res.text()}`);
+  const { token } = (await res.json()) as { token: string };
+  return { token, cookie: (res.headers.get('set-cookie') ?? '').split(';')[0]! };
 }

@@ -79,14 +79,3 @@ export function nextEvent<T>(s: Socket, name: string, test: (msg: T) => boolean,
   });
 }
 
-/** Signs in over REST; returns the bearer token and the `oasis_session=…` cookie pair. */
-export async function signIn(baseUrl: string, username: string, password: string): Promise<{ token: string; cookie: string }> {
-  const res = await fetch(`${baseUrl}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
-  });
-  if (res.status !== 200) throw new Error(`sign-in of ${username} failed: ${res.status} ${await res.text()}`);
-  const { token } = (await res.json()) as { token: string };
-  return { token, cookie: (res.headers.get('set-cookie') ?? '').split(';')[0]! };
-}

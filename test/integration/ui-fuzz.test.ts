@@ -2,15 +2,12 @@ import { expect } from 'chai';
 import type { Socket } from 'socket.io-client';
 import { OasisWorker } from '@oasis/worker-client';
 import { ErrorCatalogue } from '../../server/src/domain/errors.js';
-import { silentLogger } from '../../server/src/domain/logger.js';
-import { startAdmin, type RunningAdmin } from '../../server/src/main.js';
-import { ApiClient } from '../helpers/api-client.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import type { RunningAdmin } from '../../server/src/main.js';
+import { signIn, type ApiClient } from '../helpers/api-client.js';
 import { fuzzObject, fuzzString, fuzzValue, HOSTILE_STRINGS, int, pick, seededRng, withOwnKeys, type Rng } from '../helpers/fuzz-values.js';
-import { createTestRedis, type TestRedis } from '../helpers/redis.js';
-import { connected, nextEvent, refused, signIn, UiSockets } from '../helpers/ui-socket.js';
-
-const PASSWORD = 'ui-fuzz-admin-pass';
+import { startInProcessAdmin, type InProcessAdmin } from '../helpers/in-process-admin.js';
+import { TEST_ADMIN_PASSWORD as PASSWORD } from '../helpers/stores.js';
+import { connected, nextEvent, refused, UiSockets } from '../helpers/ui-socket.js';
 /** Fixed, so a failure replays; printed with every failure. */
 const SEED = 0x5eed_0009;
 const MESSAGES = 400;
@@ -63,8 +60,7 @@ const headerSafe = (s: string) => s.replace(/[^\x20-\x7e]/g, '').slice(0, 4000);
 
 describe('realtime: /ui fuzzer (seeded, bounded; real admin, worker and sockets)', function () {
   this.timeout(180_000);
-  let db: TestDatabase;
-  let redis: TestRedis;
+  let world: InProcessAdmin;
   let admin: RunningAdmin;
   let api: ApiClient;
   let worker: OasisWorker;
@@ -76,22 +72,8 @@ describe('realtime: /ui fuzzer (seeded, bounded; real admin, worker and sockets)
   let vera: { token: string; cookie: string };
 
   before(async function () {
-    db = await createTestDatabase();
-    redis = createTestRedis();
-    admin = await startAdmin(
-      {
-        OASIS_PORT: '0',
-        OASIS_HOST: '127.0.0.1',
-        OASIS_DATABASE_URL: db.url,
-        OASIS_REDIS_URL: 'redis://127.0.0.1:6379',
-        OASIS_REDIS_PREFIX: redis.prefix,
-        OASIS_ADMIN_PASSWORD: PASSWORD,
-        OASIS_HEARTBEAT_MS: '300',
-      },
-      silentLogger,
-    );
-    api = new ApiClient(admin.url);
-    await api.login('admin', PASSWORD);
+    world = await startInProcessAdmin({ env: { OASIS_HEARTBEAT_MS: '300' } });
+    ({ admin, api } = world);
     adminToken = (await signIn(admin.url, 'admin', PASSWORD)).token;
     const { token } = await api.ok<{ token: string }>('POST', '/api/v1/apps', { name: 'alpha' });
     await api.ok('POST', '/api/v1/apps', { name: 'beta' });
@@ -121,9 +103,7 @@ describe('realtime: /ui fuzzer (seeded, bounded; real admin, worker and sockets)
     sockets.closeAll();
     release();
     await worker?.stop({ timeoutMs: 2000 }).catch(() => undefined);
-    await admin?.stop();
-    await redis?.cleanup();
-    await db?.drop();
+    await world?.close();
   });
 
   /** Arguments of one fuzzed message: usually a `{taskId}`-like object, else anything. */

@@ -1,14 +1,10 @@
 import { expect } from 'chai';
-import { io as connect, type Socket } from 'socket.io-client';
 import { OasisWorker } from '@oasis/worker-client';
-import { silentLogger } from '../../server/src/domain/logger.js';
-import { startAdmin, type RunningAdmin } from '../../server/src/main.js';
-import { ApiClient } from '../helpers/api-client.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { createTestRedis, type TestRedis } from '../helpers/redis.js';
-import { connected, nextEvent, refused, signIn } from '../helpers/ui-socket.js';
-
-const PASSWORD = 'ui-live-admin-pass';
+import type { RunningAdmin } from '../../server/src/main.js';
+import { signIn, type ApiClient } from '../helpers/api-client.js';
+import { startInProcessAdmin, type InProcessAdmin } from '../helpers/in-process-admin.js';
+import { TEST_ADMIN_PASSWORD as PASSWORD } from '../helpers/stores.js';
+import { connected, nextEvent, refused, UiSockets, type UiSocketOptions } from '../helpers/ui-socket.js';
 
 interface TasksMsg {
   app: string;
@@ -18,42 +14,17 @@ interface TasksMsg {
 
 describe('realtime: the /ui namespace (real socket.io-client, in-process admin and worker)', function () {
   this.timeout(60_000);
-  let db: TestDatabase;
-  let redis: TestRedis;
+  let world: InProcessAdmin;
   let admin: RunningAdmin;
   let api: ApiClient;
   let worker: OasisWorker;
-  const sockets: Socket[] = [];
+  const sockets = new UiSockets();
   let release: () => void = () => undefined;
 
-  const open = (opts: { token?: string; cookie?: string; origin?: string }) => {
-    const s = connect(`${admin.url}/ui`, {
-      transports: ['websocket'],
-      reconnection: false,
-      ...(opts.token && { auth: { token: opts.token } }),
-      extraHeaders: { ...(opts.cookie && { cookie: opts.cookie }), ...(opts.origin && { origin: opts.origin }) },
-    });
-    sockets.push(s);
-    return s;
-  };
+  const open = (opts: UiSocketOptions) => sockets.open(admin.url, opts);
   before(async function () {
-    db = await createTestDatabase();
-    redis = createTestRedis();
-    admin = await startAdmin(
-      {
-        OASIS_PORT: '0',
-        OASIS_HOST: '127.0.0.1',
-        OASIS_DATABASE_URL: db.url,
-        OASIS_REDIS_URL: 'redis://127.0.0.1:6379',
-        OASIS_REDIS_PREFIX: redis.prefix,
-        OASIS_ADMIN_PASSWORD: PASSWORD,
-        OASIS_HEARTBEAT_MS: '300',
-        OASIS_TASK_LEASE_MS: '4000',
-      },
-      silentLogger,
-    );
-    api = new ApiClient(admin.url);
-    await api.login('admin', PASSWORD);
+    world = await startInProcessAdmin({ env: { OASIS_HEARTBEAT_MS: '300', OASIS_TASK_LEASE_MS: '4000' } });
+    ({ admin, api } = world);
     const { token } = await api.ok<{ token: string }>('POST', '/api/v1/apps', { name: 'live' });
     await api.ok('POST', '/api/v1/apps', { name: 'other' });
     await api.ok('POST', '/api/v1/users', { username: 'otto', password: 'other-pass', role: 'VIEWER', apps: ['other'] });
@@ -70,12 +41,10 @@ describe('realtime: the /ui namespace (real socket.io-client, in-process admin a
     await worker.start();
   });
   after(async function () {
-    for (const s of sockets) s.disconnect();
+    sockets.closeAll();
     release();
     await worker?.stop({ timeoutMs: 2000 }).catch(() => undefined);
-    await admin?.stop();
-    await redis?.cleanup();
-    await db?.drop();
+    await world?.close();
   });
 
   it('refuses a handshake without a session, and a cookie from another origin', async function () {

@@ -1,30 +1,21 @@
 import { expect } from 'chai';
 import type { Socket } from 'socket.io-client';
 import { silentLogger } from '../../server/src/domain/logger.js';
-import { startAdmin, type RunningAdmin } from '../../server/src/main.js';
+import type { RunningAdmin } from '../../server/src/main.js';
 import { createIoServer } from '../../server/src/realtime/io-server.js';
 import { UiGateway } from '../../server/src/realtime/ui-gateway.js';
-import { createAdminStack, TEST_ADMIN_PASSWORD, type AdminStack } from '../helpers/admin-stack.js';
-import { ApiClient } from '../helpers/api-client.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { createTestRedis, type TestRedis } from '../helpers/redis.js';
-import { connected, disconnected, nextEvent, refused, signIn, UiSockets } from '../helpers/ui-socket.js';
+import { createAdminStack, type AdminStack } from '../helpers/admin-stack.js';
+import { ApiClient, signIn } from '../helpers/api-client.js';
+import { startInProcessAdmin, type InProcessAdmin } from '../helpers/in-process-admin.js';
+import { connected, disconnected, nextEvent, refused, UiSockets } from '../helpers/ui-socket.js';
 
-const PASSWORD = 'ui-revoke-admin-pass';
 const USER_PASSWORD = 'user-pass-1234';
 /** What socket.io-client reports when the server ended the socket. */
 const SERVER_DISCONNECT = 'io server disconnect';
 
 /** A REST call with a user's bearer token; returns the status. */
-async function callAs(baseUrl: string, token: string, method: string, path: string, body?: unknown): Promise<number> {
-  const res = await fetch(baseUrl + path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
+const callAs = async (baseUrl: string, token: string, method: string, path: string, body?: unknown): Promise<number> =>
+  (await new ApiClient(baseUrl, token).call(method, path, body)).status;
 
 /** True when `s` is still connected after `ms` (no disconnect in between). */
 async function staysConnected(s: Socket, ms = 1200): Promise<boolean> {
@@ -34,8 +25,7 @@ async function staysConnected(s: Socket, ms = 1200): Promise<boolean> {
 
 describe('realtime: /ui sockets lose their rights at once, on every admin (issue 9)', function () {
   this.timeout(90_000);
-  let db: TestDatabase;
-  let redis: TestRedis;
+  let world: InProcessAdmin;
   let admin1: RunningAdmin;
   let admin2: RunningAdmin;
   let api: ApiClient;
@@ -58,31 +48,17 @@ describe('realtime: /ui sockets lose their rights at once, on every admin (issue
   }
 
   before(async function () {
-    db = await createTestDatabase();
-    redis = createTestRedis();
-    const env = {
-      OASIS_PORT: '0',
-      OASIS_HOST: '127.0.0.1',
-      OASIS_DATABASE_URL: db.url,
-      OASIS_REDIS_URL: 'redis://127.0.0.1:6379',
-      OASIS_REDIS_PREFIX: redis.prefix,
-      OASIS_ADMIN_PASSWORD: PASSWORD,
-    };
     // Two admins on one Redis prefix and one database: a change through one must reach the other's sockets.
-    admin1 = await startAdmin(env, silentLogger);
-    admin2 = await startAdmin(env, silentLogger);
-    api = new ApiClient(admin1.url);
-    await api.login('admin', PASSWORD);
+    world = await startInProcessAdmin();
+    ({ admin: admin1, api } = world);
+    admin2 = await world.another();
     await api.ok('POST', '/api/v1/apps', { name: 'alpha' });
     await api.ok('POST', '/api/v1/apps', { name: 'beta' });
   });
   afterEach(() => sockets.closeAll());
   after(async function () {
     sockets.closeAll();
-    await admin1?.stop();
-    await admin2?.stop();
-    await redis?.cleanup();
-    await db?.drop();
+    await world?.close();
   });
 
   it('apps changed (PUT /users/:id through admin 1): the sockets on both admins end; a reconnect joins only the new app', async function () {
@@ -188,8 +164,7 @@ describe('realtime: /ui re-checks the session itself (no access hook wired)', fu
     const stack = await createAdminStack();
     const io = createIoServer(stack.server, stack.redis.connect(), stack.redis.connect());
     const gateway = new UiGateway({ io, services: stack.services, logger: silentLogger, ...(recheckMs !== undefined && { recheckMs }) });
-    const api = new ApiClient(stack.baseUrl);
-    await api.login('admin', TEST_ADMIN_PASSWORD);
+    const api = await stack.signIn();
     await api.ok('POST', '/api/v1/apps', { name: 'alpha' });
     await api.ok('POST', '/api/v1/apps', { name: 'beta' });
     return {

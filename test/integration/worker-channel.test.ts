@@ -5,30 +5,12 @@
  * logs a warning naming both apps), and the other app's task is left as it was.
  */
 import { expect } from 'chai';
-import { startAdmin, type RunningAdmin } from '../../server/src/main.js';
+import type { RunningAdmin } from '../../server/src/main.js';
 import { newTaskId } from '../../server/src/domain/ids.js';
-import type { Logger } from '../../server/src/domain/logger.js';
-import { ApiClient } from '../helpers/api-client.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { createTestRedis, type TestRedis } from '../helpers/redis.js';
-import { rawWorker, type RawWorker } from '../helpers/raw-worker.js';
-
-const PASSWORD = 'worker-channel-pass';
-
-interface Warning {
-  obj: Record<string, unknown>;
-  msg: string | undefined;
-}
-
-/** Keeps warnings (the assertions read them), drops the rest. */
-function capturingLogger(warnings: Warning[]): Logger {
-  return {
-    debug() {},
-    info() {},
-    warn: (obj, msg) => warnings.push({ obj: obj as Record<string, unknown>, msg }),
-    error() {},
-  };
-}
+import type { ApiClient } from '../helpers/api-client.js';
+import { startInProcessAdmin, type InProcessAdmin } from '../helpers/in-process-admin.js';
+import { recordingLogger, type LoggedLine as Warning } from '../helpers/loggers.js';
+import { RAW_WORKER_ENV, rawWorker, type RawWorker } from '../helpers/raw-worker.js';
 
 interface TaskView {
   status: string;
@@ -38,35 +20,20 @@ interface TaskView {
 
 describe('worker channel: holders only, and no app reaches another (real admin, raw sockets)', function () {
   this.timeout(60_000);
-  let db: TestDatabase;
-  let redis: TestRedis;
+  let world: InProcessAdmin;
   let admin: RunningAdmin;
   let api: ApiClient;
-  const warnings: Warning[] = [];
+  // Keeps warnings (the assertions read them), drops the rest.
+  const logger = recordingLogger(['warn']);
+  const warnings: Warning[] = logger.lines;
   const jobs: Record<'alpha' | 'beta', number> = { alpha: 0, beta: 0 };
   let a1: RawWorker;
   let a2: RawWorker;
   let b1: RawWorker;
 
   before(async () => {
-    db = await createTestDatabase();
-    redis = createTestRedis();
-    admin = await startAdmin(
-      {
-        OASIS_PORT: '0',
-        OASIS_HOST: '127.0.0.1',
-        OASIS_DATABASE_URL: db.url,
-        OASIS_REDIS_URL: 'redis://127.0.0.1:6379',
-        OASIS_REDIS_PREFIX: redis.prefix,
-        OASIS_ADMIN_PASSWORD: PASSWORD,
-        // Raw workers send no heartbeats: keep them and their leases alive for the whole file.
-        OASIS_WORKER_TTL_MS: '600000',
-        OASIS_TASK_LEASE_MS: '600000',
-      },
-      capturingLogger(warnings),
-    );
-    api = new ApiClient(admin.url);
-    await api.login('admin', PASSWORD);
+    world = await startInProcessAdmin({ env: RAW_WORKER_ENV, logger });
+    ({ admin, api } = world);
     const tokens: Record<string, string> = {};
     for (const app of ['alpha', 'beta'] as const) {
       tokens[app] = (await api.ok<{ token: string }>('POST', '/api/v1/apps', { name: app })).token;
@@ -78,9 +45,7 @@ describe('worker channel: holders only, and no app reaches another (real admin, 
   });
   after(async () => {
     for (const w of [a1, a2, b1]) w?.close();
-    await admin?.stop();
-    await redis?.cleanup();
-    await db?.drop();
+    await world?.close();
   });
 
   /** Triggers the app's job and has `w` pull the task: it runs under `w` now. */
