@@ -1,0 +1,82 @@
+/**
+ * What the REST API answers about runs and workers: task logs (`/api/v1/logs…`), workers
+ * (`/api/v1/workers`, also pushed on `/ui`) and the daily report (`/api/v1/reports/daily`). The
+ * admin's builders `satisfies` these types; `test/integration/api-contracts.test.ts` parses real
+ * answers with the schemas.
+ */
+import { z } from 'zod';
+import { TaskStatus, TriggerType } from './enums.js';
+import { closedSet } from './kit.js';
+
+const epochMs = z.number().int();
+
+/** One task attempt, in flight (from Redis) or final (from the database). Times are epoch ms. */
+export const logJsonSchema = z.strictObject({
+  id: z.string(),
+  jobId: z.number().int(),
+  app: z.string(),
+  handler: z.string(),
+  scheduledAt: epochMs,
+  startedAt: epochMs.nullable(),
+  finishedAt: epochMs.nullable(),
+  status: closedSet(TaskStatus),
+  triggerType: closedSet(TriggerType),
+  workerId: z.string().nullable(),
+  attempt: z.number().int(),
+  shardIndex: z.number().int(),
+  shardTotal: z.number().int(),
+  params: z.string(),
+  result: z.string().nullable(),
+  error: z.string().nullable(),
+  /** Latest progress (0..100) reported while the task runs; null when none or final. */
+  progress: z.number().nullable(),
+});
+export type LogJson = z.infer<typeof logJsonSchema>;
+
+/** Answer of `GET /logs`: a page (in flight first) and how many match. */
+export const logPageSchema = z.strictObject({ items: z.array(logJsonSchema), total: z.number().int() });
+export type LogPage = z.infer<typeof logPageSchema>;
+
+/** Answer of `GET /logs/:id/text`: a slice of a task's execution log. */
+export const logTextSchema = z.strictObject({
+  lines: z.array(z.string()),
+  /** Index of the first line returned (0-based). */
+  from: z.number().int(),
+  /** Where to ask from next time. */
+  next: z.number().int(),
+  /** More lines than this page are there already: ask again from `next` at once. */
+  more: z.boolean(),
+  /** The task is final and its whole log has been returned (no `more`). */
+  done: z.boolean(),
+});
+export type LogText = z.infer<typeof logTextSchema>;
+
+/** A worker as the registry knows it (`GET /workers`, and the `/ui` `workers` push). Times are epoch ms. */
+export const workerJsonSchema = z.strictObject({
+  workerId: z.string(),
+  app: z.string(),
+  online: z.boolean(),
+  concurrency: z.number().int(),
+  running: z.number().int(),
+  free: z.number().int(),
+  handlers: z.array(z.string()),
+  lastHeartbeat: epochMs,
+  connectedAt: epochMs,
+  host: z.string().nullable(),
+  pid: z.number().int().nullable(),
+});
+export type WorkerJson = z.infer<typeof workerJsonSchema>;
+
+/** Answer of `GET /reports/daily`: final records per UTC day and status, oldest first, zero-filled. */
+export const dailyReportSchema = z.strictObject({
+  days: z.array(
+    z.strictObject({
+      /** `YYYY-MM-DD` (UTC). */
+      day: z.string(),
+      /** Final status → count; every final status is listed, zero when none. */
+      counts: z.record(z.string(), z.number().int()),
+      total: z.number().int(),
+    }),
+  ),
+});
+export type DailyReportJson = z.infer<typeof dailyReportSchema>;
