@@ -1,9 +1,20 @@
 import { LitElement, html } from 'lit';
+import { APP_NAME_PATTERN } from '@oasis/worker-client/contracts';
 import { api, errorText, type AppSummary, type Me } from './api.js';
 import { formatTime } from './format.js';
 import { LangController, t } from './i18n.js';
 import { ListController } from './list-controller.js';
 import { pageStyles, sharedStyles } from './styles.js';
+
+/**
+ * Checks a typed app name against the admin's rule as the user types. Not a `pattern` attribute:
+ * browsers compile that with the `v` flag, where the rule's `[a-z0-9-]` is a syntax error, and an
+ * invalid pattern is silently ignored (the old literal checked nothing).
+ */
+function checkAppName(e: Event): void {
+  const input = e.target as HTMLInputElement;
+  input.setCustomValidity(input.value === '' || APP_NAME_PATTERN.test(input.value) ? '' : t('apps.nameRule'));
+}
 
 /**
  * `<oasis-app-list>`: the apps (executor groups). ADMINs create apps, edit titles and rotate the
@@ -38,7 +49,7 @@ export class OasisAppList extends LitElement {
           : ''}
         ${admin
           ? html`<form class="filters" @submit=${this.onCreate} aria-label=${t('apps.new')}>
-              <label>${t('common.name')}<input name="name" id="new-app-name" required pattern="[a-z][a-z0-9-]{1,63}" /></label>
+              <label>${t('common.name')}<input name="name" id="new-app-name" required @input=${checkAppName} /></label>
               <label>${t('common.title')}<input name="title" id="new-app-title" /></label>
               <button type="submit">${t('apps.new')}</button>
             </form>`
