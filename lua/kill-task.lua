@@ -3,15 +3,19 @@
   ends too and its worker is told to abort (a later result of it is a harmless duplicate).
   The final status is KILLED, never retried.
 
-  ARGV[1] now (epoch ms)
-  ARGV[2] app key base
-  ARGV[3] worker TTL (ms)
-  ARGV[4] taskId
-  ARGV[5] reason (kept as the record's error)
+  KEYS[1] task: the task HASH
+  ARGV[1] base: app key base ("<prefix>{<app>}:")
+  ARGV[2] now: epoch ms
+  ARGV[3] workerTtl: ms; workers silent longer are not routed to (a released buffered fire)
+  ARGV[4] seed: seeds math.random (routing of a released buffered fire)
+  ARGV[5] taskId: the task
+  ARGV[6] reason: kept as the record's error
 
-  Output: JSON {r, wake, kill, resched} (see include/task.lua); r = 1 killed, 0 not in flight
+  Output: JSON object with effects
+    code: OK|NOT_IN_FLIGHT  OK killed; NOT_IN_FLIGHT the task is not in flight
 ]]
--- @include task
+-- @include lifecycle
 
-local C = oasis_ctx(ARGV[2], ARGV[1], ARGV[3], '')
-return oasis_effects(C, oasis_kill(C, ARGV[4], ARGV[5]) and 1 or 0)
+local C = oasis_ctx()
+oasis_check_key(KEYS[1], KEY.task(C.base, ARGV[5]))
+return oasis_reply(C, { code = oasis_kill(C, ARGV[5], ARGV[6]) and CODE.OK or CODE.NOT_IN_FLIGHT })

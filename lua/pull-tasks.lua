@@ -5,32 +5,39 @@
   with a timeout also gets a watchdog deadline (timeout + grace): past it the admin ends the task
   TIMEOUT itself when the worker never answered.
 
-  KEYS[1] the worker's own queue LIST
-  KEYS[2] shared queue LIST
-  KEYS[3] running ZSET (taskId -> lease deadline)
-  KEYS[4] the worker's running SET
-  KEYS[5] the worker HASH (holds `concurrency`)
-  KEYS[6] deadlines ZSET (taskId -> watchdog deadline)
-  ARGV[1] workerId
-  ARGV[2] max tasks asked for
-  ARGV[3] now (epoch ms)
-  ARGV[4] task lease (ms)
-  ARGV[5] app key base
-  ARGV[6] timeout grace (ms) added to a task's timeout for the admin's watchdog
+  KEYS[1] workerQueue: the worker's own queue LIST
+  KEYS[2] sharedQueue: the app's shared queue LIST
+  KEYS[3] running: the app's running ZSET (taskId -> lease deadline)
+  KEYS[4] workerRunning: the worker's running SET
+  KEYS[5] worker: the worker HASH (holds `concurrency`)
+  KEYS[6] deadlines: the app's deadlines ZSET (taskId -> watchdog deadline)
+  ARGV[1] base: app key base ("<prefix>{<app>}:")
+  ARGV[2] now: epoch ms
+  ARGV[3] workerTtl: unused
+  ARGV[4] seed: unused
+  ARGV[5] workerId: the worker pulling
+  ARGV[6] max: most tasks asked for
+  ARGV[7] lease: task lease (ms)
+  ARGV[8] timeoutGrace: ms added to a task's timeout for the admin's watchdog
 
-  Output: a JSON array of tasks, each the array [id, jobId, handler, params, scheduledAt,
-  attempt, trigger, shardIndex, shardTotal, timeoutMs, script] (script: JSON text or false; one
-  string: cheap to decode); -1 when the worker is not registered (it must register again)
+  Output: JSON object
+    code: OK|NOT_REGISTERED  NOT_REGISTERED the worker is not registered (it must register again)
+    tasks: PulledTaskRow[]  the tasks handed out ("" for a field the task lacks, e.g. script)
 ]]
-local conc = tonumber(redis.call('HGET', KEYS[5], 'concurrency'))
-if not conc or redis.call('HGET', KEYS[5], 'online') ~= '1' then return -1 end
-local max = math.min(tonumber(ARGV[2]), conc - redis.call('SCARD', KEYS[4]))
-local now = tonumber(ARGV[3])
-local deadline = now + tonumber(ARGV[4])
-local grace = tonumber(ARGV[6])
-local out = {}
+-- @include task-read
+
+local read = oasis_task_reader(PULLED_TASK_FIELDS)
+local conc = tonumber(redis.call('HGET', KEYS[5], F.worker.concurrency))
+if not conc or redis.call('HGET', KEYS[5], F.worker.online) ~= '1' then
+  return cjson.encode({ code = CODE.NOT_REGISTERED, tasks = {} })
+end
+local max = math.min(tonumber(ARGV[6]), conc - redis.call('SCARD', KEYS[4]))
+local now = tonumber(ARGV[2])
+local deadline = now + tonumber(ARGV[7])
+local grace = tonumber(ARGV[8])
+local tasks = {}
 local ownEmpty = false
-while #out < max do
+while #tasks < max do
   local id = false
   if not ownEmpty then
     id = redis.call('RPOP', KEYS[1])
@@ -38,17 +45,15 @@ while #out < max do
   end
   if not id then id = redis.call('RPOP', KEYS[2]) end
   if not id then break end
-  local taskKey = ARGV[5] .. 'task:' .. id
-  local t = redis.call('HMGET', taskKey, 'id', 'jobId', 'handler', 'params', 'scheduledAt',
-    'attempt', 'trigger', 'shardIndex', 'shardTotal', 'timeoutMs', 'script')
-  if t[1] then
-    redis.call('HSET', taskKey, 'status', 'RUNNING', 'worker', ARGV[1], 'startedAt', now)
+  local taskKey = KEY.task(ARGV[1], id)
+  local t = read(taskKey)
+  if t and t.id ~= '' then
+    redis.call('HSET', taskKey, F.task.status, 'RUNNING', F.task.workerId, ARGV[5], F.task.startedAt, now)
     redis.call('ZADD', KEYS[3], deadline, id)
     redis.call('SADD', KEYS[4], id)
-    local timeout = tonumber(t[10] or '0') or 0
+    local timeout = tonumber(t.timeoutMs) or 0
     if timeout > 0 then redis.call('ZADD', KEYS[6], now + timeout + grace, id) end
-    out[#out + 1] = t
+    tasks[#tasks + 1] = t
   end
 end
-if #out == 0 then return '[]' end
-return cjson.encode(out)
+return cjson.encode({ code = CODE.OK, tasks = tasks })

@@ -4,35 +4,45 @@
   at pull) becomes TIMEOUT and its worker is told to abort. Either may be retried by the job's
   policy. Safe to run from any number of admins at once.
 
-  ARGV[1] now (epoch ms)
-  ARGV[2] app key base
-  ARGV[3] limit per call
-  ARGV[4] worker TTL (ms)
-  ARGV[5] random seed
+  KEYS[1] running: the app's running ZSET (taskId -> lease deadline)
+  KEYS[2] deadlines: the app's deadlines ZSET (taskId -> watchdog deadline)
+  ARGV[1] base: app key base ("<prefix>{<app>}:")
+  ARGV[2] now: epoch ms
+  ARGV[3] workerTtl: ms; workers silent longer are not routed to (retries, released fires)
+  ARGV[4] seed: seeds math.random (routing, retry jitter)
+  ARGV[5] limit: at most this many tasks of each kind per call
 
-  Output: JSON {r, wake, kill, resched} (see include/task.lua); r = {lost ids, timed-out ids}
+  Output: JSON object with effects
+    code: OK
+    lost: string[]  tasks ended LOST
+    timedOut: string[]  tasks ended TIMEOUT
 ]]
--- @include task
+-- @include lifecycle
 
-local C = oasis_ctx(ARGV[2], ARGV[1], ARGV[4], ARGV[5])
+local C = oasis_ctx()
+oasis_check_key(KEYS[1], C.k.running)
+oasis_check_key(KEYS[2], C.k.deadlines)
+local limit = tonumber(ARGV[5])
 local lost, timedOut = {}, {}
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', C.k.running, '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))) do
-  local worker = redis.call('HGET', C.base .. 'task:' .. id, 'worker') or '?'
-  if oasis_finalize(C, id, 'LOST', '', 'lease expired: worker ' .. worker .. ' stopped renewing it', '', C.now) then
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, limit)) do
+  local t = oasis_read_task(C, id)
+  if t then
+    local worker = t.workerId ~= '' and t.workerId or '?'
+    oasis_finalize(C, t, oasis_outcome(C, 'LOST', 'lease expired: worker ' .. worker .. ' stopped renewing it'))
     lost[#lost + 1] = id
   else
-    redis.call('ZREM', C.k.running, id)
+    redis.call('ZREM', KEYS[1], id)
   end
 end
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', C.k.deadlines, '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))) do
-  local t = redis.call('HMGET', C.base .. 'task:' .. id, 'worker', 'timeoutMs')
-  if t[1] then
-    C.kill[#C.kill + 1] = { id, t[1] }
-    oasis_finalize(C, id, 'TIMEOUT', '',
-      'admin watchdog: no result within the ' .. (t[2] or '?') .. ' ms timeout (and grace)', '', C.now)
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', 0, limit)) do
+  local t = oasis_read_task(C, id)
+  if t and t.workerId ~= '' then
+    C.kill[#C.kill + 1] = { taskId = id, workerId = t.workerId }
+    local timeout = t.timeoutMs ~= '' and t.timeoutMs or '?'
+    oasis_finalize(C, t, oasis_outcome(C, 'TIMEOUT', 'admin watchdog: no result within the ' .. timeout .. ' ms timeout (and grace)'))
     timedOut[#timedOut + 1] = id
   else
-    redis.call('ZREM', C.k.deadlines, id)
+    redis.call('ZREM', KEYS[2], id)
   end
 end
-return oasis_effects(C, { lost, timedOut })
+return oasis_reply(C, { code = CODE.OK, lost = lost, timedOut = timedOut })

@@ -3,15 +3,23 @@
   RUNNING and held by that worker: a late or foreign report (the task ended, was reaped as LOST,
   or is another worker's now) changes nothing.
 
-  KEYS[1] the task HASH
-  ARGV[1] workerId reporting
-  ARGV[2] progress, 0..100
+  KEYS[1] task: the task HASH
+  ARGV[1] base: app key base ("<prefix>{<app>}:")
+  ARGV[2] now: epoch ms
+  ARGV[3] workerTtl: unused
+  ARGV[4] seed: unused
+  ARGV[5] workerId: the worker reporting
+  ARGV[6] value: progress, 0..100
 
-  Output: 1 when stored; 0 when the task is not in flight; -1 when it is not running under this
-    worker (another worker holds it, or it is still queued) — the codes of complete-tasks.lua
+  Output: JSON object
+    code: OK|NOT_IN_FLIGHT|NOT_HELD  the codes of complete-tasks.lua: OK stored; NOT_IN_FLIGHT the
+      task is not in flight; NOT_HELD it is not running under this worker (another worker holds
+      it, or it is still queued)
 ]]
-local h = redis.call('HMGET', KEYS[1], 'status', 'worker')
-if not h[1] then return 0 end
-if h[1] ~= 'RUNNING' or h[2] ~= ARGV[1] then return -1 end
-redis.call('HSET', KEYS[1], 'progress', ARGV[2])
-return 1
+-- @include task-read
+
+local t = oasis_task_reader({ F.task.status, F.task.workerId })(KEYS[1])
+if not t or t.status == '' then return cjson.encode({ code = CODE.NOT_IN_FLIGHT }) end
+if t.status ~= 'RUNNING' or t.workerId ~= ARGV[5] then return cjson.encode({ code = CODE.NOT_HELD }) end
+redis.call('HSET', KEYS[1], F.task.progress, ARGV[6])
+return cjson.encode({ code = CODE.OK })

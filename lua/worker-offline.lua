@@ -3,17 +3,24 @@
   tasks move to the shared queue. Running tasks keep their leases: if the worker comes back in
   time it reports them; if not they become LOST.
 
-  KEYS[1] workers ZSET
-  KEYS[2] shared queue LIST
-  KEYS[3] the worker HASH
-  ARGV[1] app key base
-  ARGV[2] workerId
-  ARGV[3] connection id that went away: only retire the worker when it is still the one on record
-          (a worker that already reconnected elsewhere stays), "" = unconditionally
+  KEYS[1] workers: the app's workers ZSET
+  KEYS[2] sharedQueue: the app's shared queue LIST
+  KEYS[3] worker: the worker HASH
+  ARGV[1] base: app key base ("<prefix>{<app>}:")
+  ARGV[2] now: epoch ms
+  ARGV[3] workerTtl: unused
+  ARGV[4] seed: unused
+  ARGV[5] workerId: the worker
+  ARGV[6] conn: connection id that went away: only retire the worker when it is still the one on
+      record (a worker that already reconnected elsewhere stays); "" = unconditionally
 
-  Output: number of re-routed tasks, or -1 when a newer connection holds the worker
+  Output: JSON object
+    code: OK|SUPERSEDED  SUPERSEDED a newer connection holds the worker (nothing changed)
+    moved: number  queued tasks moved to the shared queue
 ]]
 -- @include offline
 
-if ARGV[3] ~= '' and redis.call('HGET', KEYS[3], 'conn') ~= ARGV[3] then return -1 end
-return oasis_worker_offline(ARGV[1], KEYS[1], KEYS[2], ARGV[2])
+if ARGV[6] ~= '' and redis.call('HGET', KEYS[3], F.worker.conn) ~= ARGV[6] then
+  return cjson.encode({ code = CODE.SUPERSEDED, moved = 0 })
+end
+return cjson.encode({ code = CODE.OK, moved = oasis_worker_offline(ARGV[1], KEYS[1], KEYS[2], ARGV[5]) })

@@ -33,7 +33,7 @@ describe('scheduler: misfires and recovered claims (real Redis)', function () {
     scheduler = new Scheduler({
       ...more,
       store: hot.schedule,
-      config: { lookaheadMs: 200, claimLeaseMs, workerTtlMs: 15_000, misfireCatchupMax: more.misfireCatchupMax ?? 100 },
+      config: { lookaheadMs: 200, claimLeaseMs, workerTtlMs: 15_000, overlapBufferMax: 1000, misfireCatchupMax: more.misfireCatchupMax ?? 100 },
       logger: silentLogger,
       onEffects: (app, e) => {
         if (e.wake.length) queued.push(app);
@@ -74,7 +74,7 @@ describe('scheduler: misfires and recovered claims (real Redis)', function () {
     await new Promise((r) => setTimeout(r, 300));
     const list = (await tasks()).filter((x) => Number(x.scheduledAt) === late);
     expect(list).to.have.length(1);
-    expect(list[0]?.trigger).to.equal('MISFIRE');
+    expect(list[0]?.triggerType).to.equal('MISFIRE');
     expect(queued).to.include(APP);
   });
 
@@ -89,7 +89,7 @@ describe('scheduler: misfires and recovered claims (real Redis)', function () {
     await waitFor(async () => (await tasks()).length >= 1, 5000, 'the recovered fire');
     const [task] = await tasks();
     expect(Number(task?.scheduledAt)).to.equal(due);
-    expect(task?.trigger).to.equal('FIXED');
+    expect(task?.triggerType).to.equal('FIXED');
   });
 
   describe('FIRE_ALL', () => {
@@ -103,7 +103,7 @@ describe('scheduler: misfires and recovered claims (real Redis)', function () {
       await waitFor(async () => (await hot.schedule.nextFireAt(APP, 1)) === late + 6 * MIN, 10_000, 'the catch-up to end');
       const list = await tasks();
       expect(list.map((x) => Number(x.scheduledAt)).sort((a, b) => a - b)).to.deep.equal([0, 1, 2, 3, 4, 5].map((k) => late + k * MIN));
-      expect(new Set(list.map((x) => x.trigger))).to.deep.equal(new Set(['MISFIRE']));
+      expect(new Set(list.map((x) => x.triggerType))).to.deep.equal(new Set(['MISFIRE']));
     });
 
     it('past the cap, refuses the catch-up: no task, the first fire after now, the misfire-cap hook told', async () => {
@@ -124,7 +124,7 @@ describe('scheduler: misfires and recovered claims (real Redis)', function () {
       expect(await hot.schedule.nextFireAt(APP, 3)).to.equal(null);
       const [task] = await tasks();
       expect(Number(task?.scheduledAt)).to.equal(late);
-      expect(task?.trigger).to.equal('MISFIRE');
+      expect(task?.triggerType).to.equal('MISFIRE');
     });
   });
 });

@@ -6,6 +6,7 @@ import { createTestRedis, type TestRedis } from '../helpers/redis.js';
 
 const APP = 'race';
 const PLAN = planJson({ schedule: { type: 'FIXED_RATE', everyMs: 60_000 }, misfire: { policy: 'SKIP', thresholdMs: 10_000 } });
+const SETTINGS = { workerTtlMs: 15_000, overlapBufferMax: 1000 };
 
 async function addJobs(hot: HotStore, count: number, next: number) {
   for (let i = 1; i <= count; i += 500) {
@@ -26,11 +27,11 @@ async function commitAll(hot: HotStore, fires: ClaimedFire[], now: number) {
   return hot.schedule.commitFires(
     APP,
     now,
-    15_000,
+    SETTINGS,
     fires.map((f) => ({
       jobId: f.jobId,
       scheduledAt: f.scheduledAt,
-      ver: f.ver,
+      planVersion: f.planVersion,
       following: f.scheduledAt + 60_000,
       taskId: `${f.jobId}-T${f.scheduledAt}-${Math.random().toString(36).slice(2)}`,
       triggerType: 'FIXED',
@@ -64,7 +65,7 @@ describe('lua: claim-due + commit-fire', function () {
           const { fires } = await hot.schedule.claimDue(APP, now, now + 1000, 5000, 50);
           if (fires.length === 0) break;
           for (const r of (await commitAll(hot, fires, now)).statuses) {
-            if (r === 1) committed++;
+            if (r === 'OK') committed++;
             else stale++;
           }
         }
@@ -93,8 +94,8 @@ describe('lua: claim-due + commit-fire', function () {
     expect(b.fires.map((f) => f.jobId).sort()).to.deep.equal(a.fires.map((f) => f.jobId).sort());
     const rb = await commitAll(other, b.fires, base + 2500);
     const ra = await commitAll(hot, a.fires, base + 2600);
-    expect(rb.statuses.every((r) => r === 1)).to.equal(true);
-    expect(ra.statuses.every((r) => r === 0)).to.equal(true);
+    expect(rb.statuses.every((r) => r === 'OK')).to.equal(true);
+    expect(ra.statuses.every((r) => r === 'STALE')).to.equal(true);
     expect(await t.redis.llen(t.keys.app(APP).sharedQueue)).to.equal(10);
   });
 
@@ -113,7 +114,7 @@ describe('lua: claim-due + commit-fire', function () {
     expect(again.fires).to.have.length(5);
     expect(again.fires.every((f) => f.lateMs === -200 && f.scheduledAt === base)).to.equal(true);
     const res = await commitAll(hot, again.fires, base + 5000);
-    expect(res.statuses.every((r) => r === 1)).to.equal(true);
+    expect(res.statuses.every((r) => r === 'OK')).to.equal(true);
   });
 
   it('a plan change makes outstanding claims stale; an edit that keeps the plan keeps the claimed fire', async () => {
@@ -130,8 +131,8 @@ describe('lua: claim-due + commit-fire', function () {
     expect(await hot.schedule.syncJob(APP, 2, otherPlan, base + 5000, true, {})).to.equal(base + 5000);
     const res = await commitAll(hot, c.fires, base);
     const byJob = new Map(c.fires.map((f, i) => [f.jobId, res.statuses[i]]));
-    expect(byJob.get(1)).to.equal(1);
-    expect(byJob.get(2)).to.equal(0);
+    expect(byJob.get(1)).to.equal('OK');
+    expect(byJob.get(2)).to.equal('STALE');
     const task = await t.redis.hgetall(t.keys.app(APP).task((await t.redis.lrange(t.keys.app(APP).sharedQueue, 0, -1))[0] ?? ''));
     expect(task.params).to.equal('new');
   });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createHotStore, type HotStore } from '../../server/src/store/redis/hot-store.js';
 import { planJson } from '../../server/src/domain/schedule.js';
+import { Verdict } from '../../server/src/store/redis/reply-codes.js';
 import { createTestRedis, type TestRedis } from '../helpers/redis.js';
 
 const APP = 'disp';
@@ -82,10 +83,10 @@ describe('lua: pull, complete, leases, reaping', function () {
     expect(got?.[0]?.id).to.equal(id);
     expect(got?.[0]?.params).to.equal('p');
     const r = { taskId: id as string, attempt: 1, status: 'SUCCESS' as const, output: '"x"', startedAt: NOW, finishedAt: NOW + 5 };
-    expect((await hot.tasks.complete(APP, 'w2', [r], NOW, 15_000)).codes).to.deep.equal([-1]);
-    expect((await hot.tasks.complete(APP, 'w1', [{ ...r, attempt: 2 }], NOW, 15_000)).codes).to.deep.equal([-1]);
-    expect((await hot.tasks.complete(APP, 'w1', [r], NOW, 15_000)).codes).to.deep.equal([1]);
-    expect((await hot.tasks.complete(APP, 'w1', [r], NOW, 15_000)).codes).to.deep.equal([0]);
+    expect((await hot.tasks.complete(APP, 'w2', [r], NOW, 15_000)).verdicts).to.deep.equal([Verdict.REJECTED]);
+    expect((await hot.tasks.complete(APP, 'w1', [{ ...r, attempt: 2 }], NOW, 15_000)).verdicts).to.deep.equal([Verdict.REJECTED]);
+    expect((await hot.tasks.complete(APP, 'w1', [r], NOW, 15_000)).verdicts).to.deep.equal([Verdict.ACCEPTED]);
+    expect((await hot.tasks.complete(APP, 'w1', [r], NOW, 15_000)).verdicts).to.deep.equal([Verdict.DUPLICATE]);
     const entries = await t.redis.xrange(t.keys.app(APP).finals, '-', '+');
     expect(entries).to.have.length(1);
     expect(await t.redis.exists(t.keys.app(APP).task(id as string))).to.equal(0);
@@ -132,13 +133,13 @@ describe('lua: pull, complete, leases, reaping', function () {
     await worker(hot, 'w1', 1);
     const [id] = await enqueue(hot, 1, 1);
     expect(await hot.tasks.pull(APP, 'w1', 1, NOW, 30_000, 5000)).to.have.length(1);
-    expect(await hot.tasks.appendLog(APP, 'w1', id as string, ['a', 'b', 'c'], 4)).to.equal(3);
-    expect(await hot.tasks.appendLog(APP, 'w1', id as string, ['d', 'e', 'f'], 4)).to.equal(5);
-    expect(await hot.tasks.appendLog(APP, 'w1', id as string, ['g'], 4)).to.equal(5);
+    expect(await hot.tasks.appendLog(APP, 'w1', id as string, ['a', 'b', 'c'], 4)).to.deep.equal({ verdict: Verdict.ACCEPTED, stored: 3 });
+    expect(await hot.tasks.appendLog(APP, 'w1', id as string, ['d', 'e', 'f'], 4)).to.deep.equal({ verdict: Verdict.ACCEPTED, stored: 5 });
+    expect(await hot.tasks.appendLog(APP, 'w1', id as string, ['g'], 4)).to.deep.equal({ verdict: Verdict.ACCEPTED, stored: 5 });
     const lines = await hot.tasks.readLog(APP, id as string, 0);
     expect(lines.slice(0, 4)).to.deep.equal(['a', 'b', 'c', 'd']);
     expect(lines[4]).to.match(/log capped at 4 lines/);
-    expect(await hot.tasks.appendLog(APP, 'w1', '1-GONE', ['x'], 4)).to.equal(-1);
+    expect(await hot.tasks.appendLog(APP, 'w1', '1-GONE', ['x'], 4)).to.deep.equal({ verdict: Verdict.DUPLICATE, stored: 0 });
     expect(await t.redis.exists(t.keys.app(APP).log('1-GONE'))).to.equal(0);
   });
 

@@ -2,23 +2,28 @@ import { expect } from 'chai';
 import { planJson } from '../../server/src/domain/schedule.js';
 import type { Effects } from '../../server/src/store/redis/effects.js';
 import { createHotStore, type HotStore } from '../../server/src/store/redis/hot-store.js';
+import { Verdict } from '../../server/src/store/redis/reply-codes.js';
+import type { CommitStatus } from '../../server/src/store/redis/schedule-store.js';
+import { F } from '../../server/src/store/redis/schema.js';
 import { createTestRedis, type TestRedis } from '../helpers/redis.js';
 
 const APP = 'pol';
 const NOW = 1_700_000_000_000;
 const TTL = 15_000;
+/** OASIS_OVERLAP_BUFFER_MAX's default. */
+const BUFFER_MAX = 1000;
 const PLAN = planJson({ schedule: { type: 'FIXED_RATE', everyMs: 60_000 }, misfire: { policy: 'SKIP', thresholdMs: 10_000 } });
 
 interface Rec {
   id: string;
   status: string;
-  trigger: string;
+  triggerType: string;
   attempt: string;
   shardIndex: string;
   shardTotal: string;
   error: string;
   retryTaskId: string;
-  worker: string;
+  workerId: string;
 }
 
 describe('lua: scheduling policies (overlap, routing, retries, timeouts, kill, FIXED_DELAY)', function () {
@@ -43,17 +48,17 @@ describe('lua: scheduling policies (overlap, routing, retries, timeouts, kill, F
     hot.workers.register(APP, { workerId: id, concurrency, handlers: ['h'], host: null, pid: null, adminId: 'a', conn: `c-${id}` }, beat);
 
   /** Makes `at` the job's next fire, claims and commits it; returns the commit status and effects. */
-  async function fire(jobId: number, at = NOW, now = at): Promise<{ status: number; effects: Effects; taskId: string }> {
-    await t.redis.hset(k().job(jobId), 'next', String(at));
+  async function fire(jobId: number, at = NOW, now = at, bufferMax = BUFFER_MAX): Promise<{ status: CommitStatus; effects: Effects; taskId: string }> {
+    await t.redis.hset(k().job(jobId), F.job.nextFireAt, String(at));
     await t.redis.zadd(k().schedule, at, String(jobId));
     const { fires } = await hot.schedule.claimDue(APP, now, now + 1000, 5000, 100);
     const f = fires.find((x) => x.jobId === jobId);
     if (!f) throw new Error(`fire of job ${jobId} not claimed`);
     const taskId = `${jobId}-${String(++seq).padStart(26, '0')}`;
-    const { statuses, effects } = await hot.schedule.commitFires(APP, now, TTL, [
-      { jobId, scheduledAt: at, ver: f.ver, following: null, taskId, triggerType: 'FIXED' },
+    const { statuses, effects } = await hot.schedule.commitFires(APP, now, { workerTtlMs: TTL, overlapBufferMax: bufferMax }, [
+      { jobId, scheduledAt: at, planVersion: f.planVersion, following: null, taskId, triggerType: 'FIXED' },
     ]);
-    return { status: statuses[0] as number, effects, taskId };
+    return { status: statuses[0] as CommitStatus, effects, taskId };
   }
 
   async function records(): Promise<Rec[]> {
@@ -69,9 +74,9 @@ describe('lua: scheduling policies (overlap, routing, retries, timeouts, kill, F
     it('no worker online: the fire ends NO_WORKER at once', async () => {
       await job(1);
       const { status } = await fire(1);
-      expect(status).to.equal(1);
+      expect(status).to.equal('OK');
       const [r] = await records();
-      expect(r).to.include({ status: 'NO_WORKER', trigger: 'FIXED', retryTaskId: '' });
+      expect(r).to.include({ status: 'NO_WORKER', triggerType: 'FIXED', retryTaskId: '' });
       expect(await t.redis.zcard(k().inflight)).to.equal(0);
     });
 
@@ -174,9 +179,9 @@ describe('lua: scheduling policies (overlap, routing, retries, timeouts, kill, F
 
     it('BUFFER_ALL keeps fires in order up to the bound', async () => {
       await worker('w');
-      await job(1, { overlap: 'BUFFER_ALL', bufMax: 2 });
+      await job(1, { overlap: 'BUFFER_ALL' });
       const ids = [];
-      for (let i = 0; i < 4; i++) ids.push((await fire(1, NOW + i)).taskId);
+      for (let i = 0; i < 4; i++) ids.push((await fire(1, NOW + i, NOW + i, 2)).taskId);
       expect(await t.redis.lrange(k().buffer(1), 0, -1)).to.deep.equal([ids[1], ids[2]]);
       expect((await records()).map((r) => [r.id, r.status])).to.deep.equal([[ids[3], 'DISCARDED']]);
       await pull('w', 1);
@@ -197,7 +202,7 @@ describe('lua: scheduling policies (overlap, routing, retries, timeouts, kill, F
       expect(r).to.include({ id: a.taskId, status: 'KILLED' });
       expect(r?.error).to.match(/CANCEL_OTHER/);
       // The late result of the killed task is a harmless duplicate.
-      expect((await done('w', a.taskId, 'SUCCESS')).codes).to.deep.equal([0]);
+      expect((await done('w', a.taskId, 'SUCCESS')).verdicts).to.deep.equal([Verdict.DUPLICATE]);
       expect((await pull('w', 1))?.[0]?.id).to.equal(b.taskId);
     });
   });
@@ -223,8 +228,24 @@ describe('lua: scheduling policies (overlap, routing, retries, timeouts, kill, F
       expect(task).to.include({ id: retryId, attempt: 2, triggerType: 'RETRY' });
       await done('w', retryId, 'FAILED', 2, 'NonRetryableError: bad input', NOW + 700);
       const recs = await records();
-      expect(recs[1]).to.include({ id: retryId, attempt: '2', trigger: 'RETRY', status: 'FAILED', retryTaskId: '' });
+      expect(recs[1]).to.include({ id: retryId, attempt: '2', triggerType: 'RETRY', status: 'FAILED', retryTaskId: '' });
       expect(await t.redis.zcard(k().inflight)).to.equal(0);
+    });
+
+    it('a result marked nonRetryable ends its retries whatever its error text; the next failure without it is retried', async () => {
+      await worker('w');
+      await job(1, { retryCount: 3, retryBackoff: 'FIXED', retryDelay: 0, retryMaxDelay: 0, retryJitter: 0 });
+      const a = await fire(1);
+      await pull('w');
+      const fail = (taskId: string, nonRetryable: boolean) =>
+        hot.tasks.complete(APP, 'w', [{ taskId, attempt: 1, status: 'FAILED', error: 'Error: bad input', nonRetryable, startedAt: NOW, finishedAt: NOW }], NOW, TTL);
+      expect((await fail(a.taskId, true)).verdicts).to.deep.equal([Verdict.ACCEPTED]);
+      expect((await records())[0]).to.include({ id: a.taskId, status: 'FAILED', retryTaskId: '' });
+      expect(await t.redis.zcard(k().delayed)).to.equal(0);
+      const b = await fire(1, NOW + 1);
+      await pull('w');
+      await fail(b.taskId, false);
+      expect((await records())[1]).to.include({ id: b.taskId, status: 'FAILED', retryTaskId: `${b.taskId}-a2` });
     });
 
     it('EXPONENTIAL backoff doubles up to its cap; jitter only shortens', async () => {
@@ -323,11 +344,11 @@ describe('lua: scheduling policies (overlap, routing, retries, timeouts, kill, F
       await worker('w');
       await job(1, { maxRuns: 2 });
       await fire(1, NOW);
-      await t.redis.hset(k().job(1), 'next', String(NOW + 1));
+      await t.redis.hset(k().job(1), F.job.nextFireAt, String(NOW + 1));
       await t.redis.zadd(k().schedule, NOW + 1, '1');
       const { fires } = await hot.schedule.claimDue(APP, NOW + 1, NOW + 1000, 5000, 10);
-      await hot.schedule.commitFires(APP, NOW + 1, TTL, [
-        { jobId: 1, scheduledAt: NOW + 1, ver: fires[0]?.ver as string, following: NOW + 60_000, taskId: '1-SECOND', triggerType: 'FIXED' },
+      await hot.schedule.commitFires(APP, NOW + 1, { workerTtlMs: TTL, overlapBufferMax: BUFFER_MAX }, [
+        { jobId: 1, scheduledAt: NOW + 1, planVersion: fires[0]?.planVersion as string, following: NOW + 60_000, taskId: '1-SECOND', triggerType: 'FIXED' },
       ]);
       expect(await hot.schedule.nextFireAt(APP, 1)).to.equal(null);
       expect((await hot.schedule.jobState(APP, 1)).runs).to.equal(2);
@@ -339,9 +360,9 @@ describe('lua: scheduling policies (overlap, routing, retries, timeouts, kill, F
       await worker('w');
       await job(1);
       await hot.schedule.addSkips(APP, 1, 2);
-      expect((await fire(1, NOW)).status).to.equal(2);
-      expect((await fire(1, NOW + 1)).status).to.equal(2);
-      expect((await fire(1, NOW + 2)).status).to.equal(1);
+      expect((await fire(1, NOW)).status).to.equal('SKIPPED');
+      expect((await fire(1, NOW + 1)).status).to.equal('SKIPPED');
+      expect((await fire(1, NOW + 2)).status).to.equal('OK');
       expect((await hot.schedule.jobState(APP, 1)).skipNext).to.equal(0);
     });
 
@@ -350,7 +371,7 @@ describe('lua: scheduling policies (overlap, routing, retries, timeouts, kill, F
       await job(1);
       const first = await hot.tasks.enqueue(APP, { jobId: 1, taskId: '1-C1', triggerType: 'CHILD', scheduledAt: NOW, dedupeKey: 'p:1' }, NOW, TTL);
       const again = await hot.tasks.enqueue(APP, { jobId: 1, taskId: '1-C2', triggerType: 'CHILD', scheduledAt: NOW, dedupeKey: 'p:1' }, NOW, TTL);
-      expect([first.r, again.r]).to.deep.equal([1, -2]);
+      expect([first.code, again.code]).to.deep.equal(['OK', 'DUPLICATE_TRIGGER']);
       expect(await t.redis.llen(k().sharedQueue)).to.equal(1);
     });
   });

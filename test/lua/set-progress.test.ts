@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createHotStore, type HotStore } from '../../server/src/store/redis/hot-store.js';
-import { ResultCode } from '../../server/src/store/redis/task-store.js';
+import { Verdict } from '../../server/src/store/redis/reply-codes.js';
 import { planJson } from '../../server/src/domain/schedule.js';
 import { createTestRedis, type TestRedis } from '../helpers/redis.js';
 
@@ -30,23 +30,23 @@ describe('lua: set-progress', function () {
 
   it('stores the latest value only while the task runs under the reporting worker', async () => {
     await enqueue('1-A');
-    expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 10), 'queued, not running yet').to.equal(ResultCode.REJECTED);
+    expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 10), 'queued, not running yet').to.equal(Verdict.REJECTED);
     expect((await hot.tasks.get(APP, '1-A'))?.progress).to.equal(null);
 
     const [task] = (await hot.tasks.pull(APP, 'w1', 1, NOW, 30_000, 5000)) ?? [];
     expect(task?.id).to.equal('1-A');
-    expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 10)).to.equal(ResultCode.ACCEPTED);
-    expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 42.5)).to.equal(ResultCode.ACCEPTED);
-    expect(await hot.tasks.setProgress(APP, 'w2', '1-A', 99), 'another worker').to.equal(ResultCode.REJECTED);
+    expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 10)).to.equal(Verdict.ACCEPTED);
+    expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 42.5)).to.equal(Verdict.ACCEPTED);
+    expect(await hot.tasks.setProgress(APP, 'w2', '1-A', 99), 'another worker').to.equal(Verdict.REJECTED);
     expect((await hot.tasks.get(APP, '1-A'))?.progress).to.equal(42.5);
 
     await hot.tasks.complete(APP, 'w1', [{ taskId: '1-A', attempt: 1, status: 'SUCCESS', startedAt: NOW, finishedAt: NOW }], NOW, 15_000);
-    expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 50), 'final').to.equal(ResultCode.DUPLICATE);
+    expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 50), 'final').to.equal(Verdict.DUPLICATE);
     expect(await hot.tasks.get(APP, '1-A')).to.equal(null);
   });
 
   it('never creates a task hash for an unknown task', async () => {
-    expect(await hot.tasks.setProgress(APP, 'w1', '1-NOPE', 5)).to.equal(ResultCode.DUPLICATE);
+    expect(await hot.tasks.setProgress(APP, 'w1', '1-NOPE', 5)).to.equal(Verdict.DUPLICATE);
     expect(await t.redis.exists(t.keys.app(APP).task('1-NOPE'))).to.equal(0);
   });
 });

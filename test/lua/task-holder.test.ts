@@ -1,12 +1,12 @@
 /**
  * The holder rule, script by script: a worker of the app may append log lines to, report progress
- * for and complete only a task it holds (status RUNNING, the task hash's `worker` is it). Another
+ * for and complete only a task it holds (status RUNNING, the task hash's `workerId` is it). Another
  * worker of the same app, or a task still queued, is refused with the "rejected" code; a task no
  * longer in flight gets the "not in flight" code; nothing of the task changes on a refusal.
  */
 import { expect } from 'chai';
 import { createHotStore, type HotStore } from '../../server/src/store/redis/hot-store.js';
-import { ResultCode } from '../../server/src/store/redis/task-store.js';
+import { Verdict } from '../../server/src/store/redis/reply-codes.js';
 import { planJson } from '../../server/src/domain/schedule.js';
 import { createTestRedis, type TestRedis } from '../helpers/redis.js';
 
@@ -40,10 +40,10 @@ describe('lua: only the holder of a task logs, reports progress and completes it
   describe('append-log', () => {
     it('refuses lines for a queued task and from a worker that does not hold it; stores the holder\'s', async () => {
       await enqueue('1-A');
-      expect(await hot.tasks.appendLog(APP, 'w1', '1-A', ['early'], CAP), 'queued, nobody holds it').to.equal(-2);
+      expect(await hot.tasks.appendLog(APP, 'w1', '1-A', ['early'], CAP), 'queued, nobody holds it').to.deep.equal({ verdict: Verdict.REJECTED, stored: 0 });
       expect(await pullAs('w1')).to.have.length(1);
-      expect(await hot.tasks.appendLog(APP, 'w2', '1-A', ['forged'], CAP), 'another worker of the app').to.equal(-2);
-      expect(await hot.tasks.appendLog(APP, 'w1', '1-A', ['mine', 'mine too'], CAP)).to.equal(2);
+      expect(await hot.tasks.appendLog(APP, 'w2', '1-A', ['forged'], CAP), 'another worker of the app').to.deep.equal({ verdict: Verdict.REJECTED, stored: 0 });
+      expect(await hot.tasks.appendLog(APP, 'w1', '1-A', ['mine', 'mine too'], CAP)).to.deep.equal({ verdict: Verdict.ACCEPTED, stored: 2 });
       expect(await hot.tasks.readLog(APP, '1-A', 0)).to.deep.equal(['mine', 'mine too']);
     });
 
@@ -52,9 +52,9 @@ describe('lua: only the holder of a task logs, reports progress and completes it
       await pullAs('w1');
       await hot.tasks.complete(APP, 'w1', [result('1-A')], NOW, 15_000);
       const before = await t.redis.llen(t.keys.app(APP).log('1-A'));
-      expect(await hot.tasks.appendLog(APP, 'w1', '1-A', ['late'], CAP)).to.equal(-1);
+      expect(await hot.tasks.appendLog(APP, 'w1', '1-A', ['late'], CAP)).to.deep.equal({ verdict: Verdict.DUPLICATE, stored: 0 });
       expect(await t.redis.llen(t.keys.app(APP).log('1-A'))).to.equal(before);
-      expect(await hot.tasks.appendLog(APP, 'w1', '1-NOPE', ['x'], CAP)).to.equal(-1);
+      expect(await hot.tasks.appendLog(APP, 'w1', '1-NOPE', ['x'], CAP)).to.deep.equal({ verdict: Verdict.DUPLICATE, stored: 0 });
       expect(await t.redis.exists(t.keys.app(APP).log('1-NOPE'))).to.equal(0);
     });
   });
@@ -62,10 +62,10 @@ describe('lua: only the holder of a task logs, reports progress and completes it
   describe('set-progress', () => {
     it('refuses a queued task and another worker (rejected), stores the holder\'s value', async () => {
       await enqueue('1-A');
-      expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 10)).to.equal(ResultCode.REJECTED);
+      expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 10)).to.equal(Verdict.REJECTED);
       await pullAs('w1');
-      expect(await hot.tasks.setProgress(APP, 'w2', '1-A', 99)).to.equal(ResultCode.REJECTED);
-      expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 40)).to.equal(ResultCode.ACCEPTED);
+      expect(await hot.tasks.setProgress(APP, 'w2', '1-A', 99)).to.equal(Verdict.REJECTED);
+      expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 40)).to.equal(Verdict.ACCEPTED);
       expect((await hot.tasks.get(APP, '1-A'))?.progress).to.equal(40);
     });
 
@@ -73,8 +73,8 @@ describe('lua: only the holder of a task logs, reports progress and completes it
       await enqueue('1-A');
       await pullAs('w1');
       await hot.tasks.complete(APP, 'w1', [result('1-A')], NOW, 15_000);
-      expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 50)).to.equal(ResultCode.DUPLICATE);
-      expect(await hot.tasks.setProgress(APP, 'w1', '1-NOPE', 50)).to.equal(ResultCode.DUPLICATE);
+      expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 50)).to.equal(Verdict.DUPLICATE);
+      expect(await hot.tasks.setProgress(APP, 'w1', '1-NOPE', 50)).to.equal(Verdict.DUPLICATE);
       expect(await t.redis.exists(t.keys.app(APP).task('1-NOPE'))).to.equal(0);
     });
   });
@@ -82,15 +82,15 @@ describe('lua: only the holder of a task logs, reports progress and completes it
   describe('complete-tasks', () => {
     it('rejects a queued task, another worker and another attempt; accepts the holder; then duplicate', async () => {
       await enqueue('1-A');
-      expect((await hot.tasks.complete(APP, 'w1', [result('1-A')], NOW, 15_000)).codes).to.deep.equal([ResultCode.REJECTED]);
+      expect((await hot.tasks.complete(APP, 'w1', [result('1-A')], NOW, 15_000)).verdicts).to.deep.equal([Verdict.REJECTED]);
       await pullAs('w1');
       const byOther = await hot.tasks.complete(APP, 'w2', [result('1-A')], NOW, 15_000);
-      expect(byOther.codes).to.deep.equal([ResultCode.REJECTED]);
-      expect((await hot.tasks.complete(APP, 'w1', [result('1-A', 2)], NOW, 15_000)).codes).to.deep.equal([ResultCode.REJECTED]);
+      expect(byOther.verdicts).to.deep.equal([Verdict.REJECTED]);
+      expect((await hot.tasks.complete(APP, 'w1', [result('1-A', 2)], NOW, 15_000)).verdicts).to.deep.equal([Verdict.REJECTED]);
       expect((await hot.tasks.get(APP, '1-A'))?.status, 'still running after the refusals').to.equal('RUNNING');
       expect(await t.redis.xlen(t.keys.app(APP).finals)).to.equal(0);
-      expect((await hot.tasks.complete(APP, 'w1', [result('1-A')], NOW, 15_000)).codes).to.deep.equal([ResultCode.ACCEPTED]);
-      expect((await hot.tasks.complete(APP, 'w1', [result('1-A')], NOW, 15_000)).codes).to.deep.equal([ResultCode.DUPLICATE]);
+      expect((await hot.tasks.complete(APP, 'w1', [result('1-A')], NOW, 15_000)).verdicts).to.deep.equal([Verdict.ACCEPTED]);
+      expect((await hot.tasks.complete(APP, 'w1', [result('1-A')], NOW, 15_000)).verdicts).to.deep.equal([Verdict.DUPLICATE]);
       expect(await t.redis.xlen(t.keys.app(APP).finals)).to.equal(1);
     });
   });

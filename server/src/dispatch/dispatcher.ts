@@ -3,7 +3,8 @@ import type { OasisConfig } from '../config/schema.js';
 import type { EffectsListener } from './effects.js';
 import { jobIdOfTask } from '../domain/ids.js';
 import type { Logger } from '../domain/logger.js';
-import { LogRefusal, ResultCode, type TaskStore } from '../store/redis/task-store.js';
+import { Verdict } from '../store/redis/reply-codes.js';
+import type { TaskStore } from '../store/redis/task-store.js';
 import type { WorkerRegistration, WorkerStore } from '../store/redis/worker-store.js';
 
 export interface DispatcherDeps {
@@ -21,12 +22,6 @@ export interface DispatcherDeps {
   onPulled?: (app: string, workerId: string, tasks: readonly TaskPayload[]) => void;
   now?: () => number;
 }
-
-const VERDICT: Record<number, ResultVerdict> = {
-  [ResultCode.ACCEPTED]: 'accepted',
-  [ResultCode.DUPLICATE]: 'duplicate',
-  [ResultCode.REJECTED]: 'rejected',
-};
 
 /** Most task ids one cross-app warning lists (it gives the count of all). */
 const WARN_IDS = 20;
@@ -88,26 +83,22 @@ export class Dispatcher {
    * app's task: dropped).
    */
   async log(app: string, workerId: string, msg: LogMessage): Promise<ResultVerdict> {
-    const r = await this.deps.tasks.appendLog(app, workerId, msg.taskId, msg.lines, this.deps.config.maxLogLines);
-    if (r >= 0) {
-      this.deps.onLog?.(app, msg);
-      return 'accepted';
-    }
-    if (r === LogRefusal.NOT_HELD) return 'rejected';
-    return (await this.foreign(app, workerId, 'log', [msg.taskId]))[0] ? 'rejected' : 'duplicate';
+    const { verdict } = await this.deps.tasks.appendLog(app, workerId, msg.taskId, msg.lines, this.deps.config.maxLogLines, this.now());
+    if (verdict === Verdict.ACCEPTED) this.deps.onLog?.(app, msg);
+    if (verdict !== Verdict.DUPLICATE) return verdict;
+    return (await this.foreign(app, workerId, 'log', [msg.taskId]))[0] ? Verdict.REJECTED : Verdict.DUPLICATE;
   }
 
   /** Stores a running task's progress if this worker holds it; the verdict says whether it did. */
   async progress(app: string, workerId: string, msg: ProgressMessage): Promise<ResultVerdict> {
-    const code = await this.deps.tasks.setProgress(app, workerId, msg.taskId, msg.value);
-    if (code !== ResultCode.DUPLICATE) return VERDICT[code] ?? 'rejected';
-    return (await this.foreign(app, workerId, 'progress', [msg.taskId]))[0] ? 'rejected' : 'duplicate';
+    const verdict = await this.deps.tasks.setProgress(app, workerId, msg.taskId, msg.value, this.now());
+    if (verdict !== Verdict.DUPLICATE) return verdict;
+    return (await this.foreign(app, workerId, 'progress', [msg.taskId]))[0] ? Verdict.REJECTED : Verdict.DUPLICATE;
   }
 
   /** Ends the tasks of a results batch; one verdict per result, in order. */
   async results(app: string, workerId: string, results: TaskResult[]): Promise<ResultVerdict[]> {
-    const { codes, effects } = await this.deps.tasks.complete(app, workerId, results, this.now(), this.deps.config.workerTtlMs);
-    const verdicts = codes.map((c) => VERDICT[c] ?? 'rejected');
+    const { verdicts, effects } = await this.deps.tasks.complete(app, workerId, results, this.now(), this.deps.config.workerTtlMs);
     this.deps.onEffects?.(app, effects);
     if (verdicts.includes('accepted')) this.deps.onFinal?.(app);
     // "Not in flight" may mean "not in this app's key space": another app's task. Only those
@@ -116,7 +107,7 @@ export class Dispatcher {
     if (unknown.length > 0) {
       const foreign = await this.foreign(app, workerId, 'results', unknown.map((i) => results[i]?.taskId ?? ''));
       foreign.forEach((f, j) => {
-        if (f) verdicts[unknown[j] as number] = 'rejected';
+        if (f) verdicts[unknown[j] as number] = Verdict.REJECTED;
       });
     }
     return verdicts;

@@ -7,6 +7,7 @@ import type { JobRecord, LogItem, ScheduleWindow, WorkerInfo } from '../domain/t
 import { AppError } from '../domain/errors.js';
 import type { Keys } from '../store/keys.js';
 import { createHotStore, type HotStore } from '../store/redis/hot-store.js';
+import type { JobDefinition } from '../store/redis/schema.js';
 import type { InflightTask } from '../store/redis/task-store.js';
 import type { EffectsListener } from './effects.js';
 
@@ -63,38 +64,31 @@ export class HotRuntime implements HotPort {
     const next = schedulable ? nextFireAfter(job.schedule, now) : null;
     const s = job.schedule;
     const window: ScheduleWindow = s.type === 'CRON' || s.type === 'FIXED_RATE' || s.type === 'FIXED_DELAY' ? s : {};
-    const nextFireAt = await this.store.schedule.syncJob(
-      job.app,
-      job.id,
-      planJson({ schedule: job.schedule, misfire: job.misfire }),
-      next,
-      schedulable,
-      {
-        app: job.app,
-        handler: job.handler,
-        params: job.params,
-        routing: job.routing,
-        overlap: job.overlap,
-        bufMax: this.config.overlapBufferMax,
-        timeoutMs: job.timeoutMs,
-        retryCount: job.retry.count,
-        retryBackoff: job.retry.backoff,
-        retryDelay: job.retry.delayMs,
-        retryMaxDelay: job.retry.maxDelayMs,
-        retryJitter: job.retry.jitter,
-        maxRuns: window.maxRuns ?? 0,
-        endAt: window.endAt ?? '',
-        delayMs: s.type === 'FIXED_DELAY' ? s.delayMs : 0,
-        script: job.script ? JSON.stringify({ ...job.script, version: job.scriptVersion }) : '',
-        kids: job.childJobIds.length > 0 ? '1' : '',
-        defVersion: job.version,
-      },
-    );
+    const definition: JobDefinition = {
+      handler: job.handler,
+      params: job.params,
+      routing: job.routing,
+      overlap: job.overlap,
+      timeoutMs: job.timeoutMs,
+      retryCount: job.retry.count,
+      retryBackoff: job.retry.backoff,
+      retryDelay: job.retry.delayMs,
+      retryMaxDelay: job.retry.maxDelayMs,
+      retryJitter: job.retry.jitter,
+      maxRuns: window.maxRuns ?? 0,
+      endAt: window.endAt ?? '',
+      delayMs: s.type === 'FIXED_DELAY' ? s.delayMs : 0,
+      script: job.script ? JSON.stringify({ ...job.script, version: job.scriptVersion }) : '',
+      hasChildren: job.childJobIds.length > 0 ? '1' : '',
+    };
+    const plan = planJson({ schedule: job.schedule, misfire: job.misfire });
+    const nextFireAt = await this.store.schedule.syncJob(job.app, job.id, plan, next, schedulable, definition, now);
     return { nextFireAt };
   }
 
+  /** Jobs whose hot copy is missing, or was written with an older layout: both get rewritten. */
   missingJobs(jobs: readonly { id: number; app: string }[]): Promise<number[]> {
-    return this.store.schedule.missingJobs(jobs);
+    return this.store.schedule.missingOrStale(jobs);
   }
 
   async removeJob(app: string, jobId: number): Promise<void> {
@@ -128,14 +122,14 @@ export class HotRuntime implements HotPort {
       ...(opts.dedupeKey === undefined ? {} : { dedupeKey: opts.dedupeKey }),
     };
     let res = await this.store.tasks.enqueue(job.app, task, now, this.config.workerTtlMs);
-    if (res.r === -1) {
+    if (res.code === 'NO_HOT_COPY') {
       // No hot copy yet (e.g. Redis was flushed): write it, then queue.
       await this.syncJob(job);
       res = await this.store.tasks.enqueue(job.app, task, now, this.config.workerTtlMs);
-      if (res.r === -1) throw new AppError('OASIS_ERR_UNAVAILABLE', 'The job could not be queued');
+      if (res.code === 'NO_HOT_COPY') throw new AppError('OASIS_ERR_UNAVAILABLE', 'The job could not be queued');
     }
     this.onEffects?.(job.app, res.effects);
-    if (res.r === -2) return { taskId: null, taskIds: [] };
+    if (res.code === 'DUPLICATE_TRIGGER') return { taskId: null, taskIds: [] };
     return { taskId: res.ids[0] ?? taskId, taskIds: res.ids };
   }
 

@@ -7,7 +7,7 @@ import type { JobRecord, LogItem, WorkerInfo } from './types.js';
 export interface HotPort {
   /** Writes the job's hot copy and (re)computes its next fire; null when it has none (stopped / NONE). */
   syncJob(job: JobRecord): Promise<{ nextFireAt: number | null }>;
-  /** Ids of the given jobs that have no hot copy in Redis. */
+  /** Ids of the given jobs that have no hot copy in Redis, or one of an older layout (both get rewritten). */
   missingJobs(jobs: readonly { id: number; app: string }[]): Promise<number[]>;
   /** Forgets a deleted job: schedule entry and hot copy. Tasks in flight finish normally. */
   removeJob(app: string, jobId: number): Promise<void>;

@@ -236,10 +236,20 @@ export function nextFireAfter(s: Schedule, afterMs: number): number | null {
   return inWindow(s, next);
 }
 
-function inWindow(s: Schedule, t: number | null): number | null {
+/**
+ * The schedule's window, the one `endAt` / `maxRuns` check of the TypeScript side (the Lua side's
+ * is `oasis_may_fire` in `lua/include/schedule.lua`): {@link inWindow} drops a fire after `endAt`,
+ * {@link runsLeft} counts the runs `maxRuns` still allows.
+ */
+export function inWindow(s: Schedule, t: number | null): number | null {
   if (t === null) return null;
   if ('endAt' in s && s.endAt !== undefined && t > s.endAt) return null;
   return t;
+}
+
+/** Scheduled runs the schedule still allows after `runs` of them: `Infinity` without `maxRuns`. */
+export function runsLeft(s: Schedule, runs: number): number {
+  return 'maxRuns' in s && s.maxRuns !== undefined ? Math.max(0, s.maxRuns - runs) : Infinity;
 }
 
 /**
@@ -326,8 +336,7 @@ export function nextFires(s: Schedule, fromMs: number, count: number, opts: Next
  * it short (more fires exist than were computed in time).
  */
 export function previewFires(s: Schedule, fromMs: number, count: number, opts: NextFiresOptions = {}): { fires: number[]; complete: boolean } {
-  const limit = opts.limit ?? ('maxRuns' in s ? s.maxRuns : undefined);
-  const max = limit !== undefined ? Math.min(count, limit) : count;
+  const max = Math.min(count, opts.limit ?? runsLeft(s, 0));
   const out: number[] = [];
   const until = opts.budgetMs === undefined ? Infinity : cpuMs() + opts.budgetMs;
   let t: number | null = opts.first ?? nextFireAfter(s, fromMs);

@@ -50,8 +50,8 @@ function toRecord(f: FinalFields, appId: number): WrittenRecord {
     startedAt: numOrNull(f.startedAt),
     finishedAt: numOrNull(f.finishedAt),
     status: (f.status ?? 'FAILED') as TaskStatus,
-    triggerType: (f.trigger ?? 'MANUAL') as TriggerType,
-    workerId: f.worker || null,
+    triggerType: (f.triggerType ?? 'MANUAL') as TriggerType,
+    workerId: f.workerId || null,
     shardIndex: Number(f.shardIndex ?? 0),
     shardTotal: Number(f.shardTotal ?? 1),
     attempt: Number(f.attempt ?? 1),
@@ -60,7 +60,7 @@ function toRecord(f: FinalFields, appId: number): WrittenRecord {
     error: f.error || null,
     // Records written before retries existed have no such field: nothing follows them.
     retryTaskId: f.retryTaskId ? String(f.retryTaskId) : '',
-    hasChildren: f.kids === '1',
+    hasChildren: f.hasChildren === '1',
   };
 }
 

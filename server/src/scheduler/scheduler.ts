@@ -19,7 +19,7 @@ export interface MisfireCapEvent {
 export interface SchedulerDeps {
   store: ScheduleStore;
   /** `misfireCatchupMax` defaults to 100. */
-  config: Pick<OasisConfig, 'lookaheadMs' | 'claimLeaseMs' | 'workerTtlMs'> & Partial<Pick<OasisConfig, 'misfireCatchupMax'>>;
+  config: Pick<OasisConfig, 'lookaheadMs' | 'claimLeaseMs' | 'workerTtlMs' | 'overlapBufferMax'> & Partial<Pick<OasisConfig, 'misfireCatchupMax'>>;
   logger: Logger;
   /** Told what commits ask for afterwards: wake workers of queued tasks, abort cancelled ones. */
   onEffects: EffectsListener;
@@ -228,7 +228,7 @@ class AppLoop {
         commits.push({
           jobId: f.jobId,
           scheduledAt: f.scheduledAt,
-          ver: f.ver,
+          planVersion: f.planVersion,
           following,
           taskId: task ? newTaskId(f.jobId, now) : null,
           triggerType: misfired ? TriggerType.MISFIRE : s.type === 'CRON' ? TriggerType.CRON : TriggerType.FIXED,
@@ -243,7 +243,7 @@ class AppLoop {
     for (let i = 0; i < commits.length; i += COMMIT_CHUNK) {
       const chunk = commits.slice(i, i + COMMIT_CHUNK);
       try {
-        const { effects } = await this.deps.store.commitFires(this.app, this.now(), this.deps.config.workerTtlMs, chunk);
+        const { effects } = await this.deps.store.commitFires(this.app, this.now(), this.deps.config, chunk);
         // Wake per chunk: workers start pulling while the next chunk is committed.
         this.deps.onEffects(this.app, effects);
       } catch (err) {

@@ -1,32 +1,15 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
+import { FINALS_ENTRY, LEGACY_FIELDS, withLegacyNames, type FinalRecordFields } from './schema.js';
 
 const GROUP = 'writers';
 
-/** A final record as `lua/include/finalize.lua` writes it (numbers arrive as strings). */
-export interface FinalFields {
-  id: string;
-  jobId: string;
-  handler: string;
-  params: string;
-  scheduledAt: string;
-  attempt: string;
-  trigger: string;
-  shardIndex: string;
-  shardTotal: string;
-  worker: string;
-  startedAt: string;
-  finishedAt: string;
-  status: string;
-  result: string;
-  error: string;
-  /** 1 when the task has a live log list to persist. */
-  hasLog: number;
-  /** Id of the retry queued after this attempt; '' or absent when this attempt is final. */
-  retryTaskId?: string;
-  /** "1" when the job had child jobs when the task was made (the writer's listeners fire them). */
-  kids?: string;
-}
+/**
+ * A final record as the lifecycle of a task writes it (`lua/include/lifecycle.lua`, shape
+ * `FINAL_FIELDS` of `schema.ts`): numbers arrive as strings, `hasLog` as a number. Records
+ * written by the previous layout are read in the current names.
+ */
+export type FinalFields = FinalRecordFields;
 
 /** One final record waiting in an app's finals STREAM. */
 export interface FinalEntry {
@@ -38,9 +21,9 @@ export interface FinalEntry {
 type StreamReply = [string, [string, string[]][]][] | null;
 
 function toFields(flat: string[]): FinalFields | null {
-  const i = flat.indexOf('r');
+  const i = flat.indexOf(FINALS_ENTRY.record);
   try {
-    return i >= 0 ? (JSON.parse(flat[i + 1] ?? '') as FinalFields) : null;
+    return i >= 0 ? withLegacyNames(JSON.parse(flat[i + 1] ?? '') as FinalFields, LEGACY_FIELDS.final) : null;
   } catch {
     return null;
   }

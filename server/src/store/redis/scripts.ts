@@ -1,30 +1,17 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
-
-/** Names of the scripts in `lua/` (file name without `.lua`). */
-export const ScriptName = {
-  claimDue: 'claim-due',
-  commitFire: 'commit-fire',
-  enqueueTask: 'enqueue-task',
-  pullTasks: 'pull-tasks',
-  completeTasks: 'complete-tasks',
-  renewLeases: 'renew-leases',
-  reapExpired: 'reap-expired',
-  reapWorkers: 'reap-workers',
-  workerOffline: 'worker-offline',
-  syncJob: 'sync-job',
-  appendLog: 'append-log',
-  setProgress: 'set-progress',
-  killTask: 'kill-task',
-  promoteDelayed: 'promote-delayed',
-} as const;
-export type ScriptName = (typeof ScriptName)[keyof typeof ScriptName];
+import { SCRIPTS, type ScriptCalls } from './generated/index.js';
+import { codeName } from './reply-codes.js';
+import { parseHeader, specOf, type LeadingArgs, type ScriptArg, type ScriptSpec } from './script-header.js';
 
 export interface LoadedScript {
-  name: ScriptName;
+  file: string;
+  /** The file as written (its header is the contract). */
+  raw: string;
+  /** The file with its includes inlined: what Redis runs. */
   source: string;
   sha: string;
 }
@@ -45,41 +32,95 @@ export function luaDir(): string {
 
 const INCLUDE = /^--\s*@include\s+([a-z-]+)\s*$/m;
 
-/** Reads one script and inlines its `-- @include name` lines from `lua/include/name.lua`. */
-export function readScript(name: ScriptName, dir = luaDir()): LoadedScript {
-  let source = readFileSync(join(dir, `${name}.lua`), 'utf8');
+/**
+ * Reads one script and inlines its `-- @include name` lines from `lua/include/name.lua`, depth
+ * first and each include once (an include names what it needs itself; a name seen before is
+ * dropped), so a local function is always defined before the code that uses it.
+ */
+export function readScript(file: string, dir = luaDir()): LoadedScript {
+  const raw = readFileSync(join(dir, `${file}.lua`), 'utf8');
+  const seen = new Set<string>();
+  let source = raw;
   for (let m = INCLUDE.exec(source); m; m = INCLUDE.exec(source)) {
-    const inc = readFileSync(join(dir, 'include', `${m[1]}.lua`), 'utf8');
+    const name = m[1] as string;
+    const inc = seen.has(name) ? '' : readFileSync(join(dir, 'include', `${name}.lua`), 'utf8');
+    seen.add(name);
     // A function, not a string: `$'` and friends in Lua patterns must not act as replacement patterns.
     source = source.replace(m[0], () => inc);
   }
-  return { name, source, sha: createHash('sha1').update(source).digest('hex') };
+  return { file, raw, source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
-export type LuaReply = string | number | null | LuaReply[];
+/**
+ * `ARGV[1..4]` of a call: the app's key base, the clock, the worker TTL (0 when the script routes
+ * nothing) and, when `seeded`, a fresh seed for math.random (RANDOM routing, retry jitter).
+ */
+export function leadingArgs(base: string, now: number, workerTtl = 0, seeded = false): LeadingArgs {
+  return { base, now, workerTtl, seed: seeded ? Math.floor(Math.random() * 2 ** 31) : '' };
+}
+
+type Call<N extends keyof ScriptCalls> = ScriptCalls[N];
+
+/**
+ * Decodes a script's JSON reply by its spec: a Lua empty table (cjson writes `{}`) becomes an
+ * empty list where the header declares a list, and codes become their names (one mapping,
+ * `reply-codes.ts`).
+ */
+function decode(spec: ScriptSpec, raw: unknown): Record<string, unknown> {
+  const o = JSON.parse(String(raw)) as Record<string, unknown>;
+  const lists = spec.effects ? [...spec.lists, 'wake', 'kill'] : spec.lists;
+  for (const f of lists) if (!Array.isArray(o[f])) o[f] = [];
+  if (spec.effects) o.resched = o.resched === true;
+  for (const [f, allowed] of Object.entries(spec.codes)) {
+    const v = o[f];
+    o[f] = Array.isArray(v) ? v.map((c) => codeName(spec.file, c, allowed)) : codeName(spec.file, v, allowed);
+  }
+  return o;
+}
 
 /**
  * Runs the project's Lua scripts by EVALSHA, loading a script on first use or after a Redis
- * restart (NOSCRIPT). All arguments are strings or numbers; time always comes in as an argument.
+ * restart (NOSCRIPT). Like BullMQ's loader it knows each script's key count — here from the
+ * generated specs (`generated/`), checked against every header at construction — and lays out
+ * KEYS and ARGV by name, so a call can never pass the wrong count or order.
  */
 export class ScriptRunner {
-  private readonly scripts = new Map<ScriptName, LoadedScript>();
+  private readonly scripts = new Map<string, LoadedScript>();
 
-  constructor(private readonly redis: Redis) {
+  /**
+   * Loads `specs` (default: every generated one).
+   * @throws {Error} when a script's header and its spec disagree (regenerate the wrappers).
+   */
+  constructor(
+    private readonly redis: Redis,
+    specs: readonly ScriptSpec[] = SCRIPTS,
+  ) {
     const dir = luaDir();
-    for (const name of Object.values(ScriptName)) this.scripts.set(name, readScript(name, dir));
+    for (const spec of specs) {
+      const s = readScript(spec.file, dir);
+      const declared = JSON.stringify(specOf(parseHeader(spec.file, s.raw)));
+      if (declared !== JSON.stringify(spec)) {
+        throw new Error(`lua/${spec.file}.lua and its generated wrapper disagree: run npx tsx scripts/gen-redis.ts`);
+      }
+      this.scripts.set(spec.file, s);
+    }
   }
 
-  async run(name: ScriptName, keys: string[], args: (string | number)[]): Promise<LuaReply> {
-    const s = this.scripts.get(name);
-    if (!s) throw new Error(`unknown script ${name}`);
+  /** Runs one script with its KEYS and ARGV by name; resolves to its decoded reply. */
+  async call<N extends keyof ScriptCalls>(spec: ScriptSpec & { file: N }, keys: Call<N>['keys'], args: Call<N>['args']): Promise<Call<N>['reply']> {
+    const s = this.scripts.get(spec.file);
+    if (!s) throw new Error(`unknown script ${spec.file}`);
+    const byName = args as unknown as Record<string, ScriptArg | ScriptArg[]>;
+    const k = spec.keys.map((name) => (keys as Record<string, string>)[name] as string);
+    const a = spec.argv.map((name) => byName[name] as ScriptArg);
+    if (spec.rest) a.push(...(byName[spec.rest] as ScriptArg[]));
+    let raw: unknown;
     try {
-      return (await this.redis.evalsha(s.sha, keys.length, ...keys, ...args)) as LuaReply;
+      raw = await this.redis.evalsha(s.sha, k.length, ...k, ...a);
     } catch (err) {
-      if (err instanceof Error && err.message.startsWith('NOSCRIPT')) {
-        return (await this.redis.eval(s.source, keys.length, ...keys, ...args)) as LuaReply;
-      }
-      throw err;
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      raw = await this.redis.eval(s.source, k.length, ...k, ...a);
     }
+    return decode(spec, raw) as Call<N>['reply'];
   }
 }

@@ -1,8 +1,11 @@
 import type { Redis } from 'ioredis';
-import type { TaskPayload, TaskResult, TriggerType } from '@oasis/worker-client/protocol';
+import type { TaskPayload, TriggerType, WorkerResultStatus } from '@oasis/worker-client/protocol';
 import type { Keys } from '../keys.js';
-import { parseEffects, randomSeed, type Effects } from './effects.js';
-import { ScriptName, type LuaReply, type ScriptRunner } from './scripts.js';
+import { effectsOf, type Effects } from './effects.js';
+import { appendLog, completeTasks, enqueueTask, killTask, pullTasks, reapExpired, renewLeases, setProgress } from './generated/index.js';
+import { verdictOf, type Verdict } from './reply-codes.js';
+import { F, LEGACY_FIELDS, withLegacyNames, type HashOf, type TaskField } from './schema.js';
+import { leadingArgs, type ScriptRunner } from './scripts.js';
 
 /** A queued or running task as stored in its hash. */
 export interface InflightTask {
@@ -28,17 +31,27 @@ export interface InflightTask {
   buffered: boolean;
 }
 
-/** What complete-tasks.lua and set-progress.lua answer per task (see their headers). */
-export const ResultCode = { REJECTED: -1, DUPLICATE: 0, ACCEPTED: 1 } as const;
-export type ResultCode = (typeof ResultCode)[keyof typeof ResultCode];
+/** A result as a worker reports it (the `/worker` contract's TaskResult). */
+export interface ReportedResult {
+  taskId: string;
+  attempt: number;
+  status: WorkerResultStatus;
+  output?: string;
+  error?: string;
+  /** A failure retrying cannot help: the job's retries are skipped. */
+  nonRetryable?: boolean;
+  startedAt: number;
+  finishedAt: number;
+}
 
-/**
- * Negative answers of {@link TaskStore.appendLog} (append-log.lua): the task is not in flight
- * (final, or never existed), or it is not running under the sending worker.
- */
-export const LogRefusal = { NOT_IN_FLIGHT: -1, NOT_HELD: -2 } as const;
+/** Codes of enqueue-task.lua: OK, or why nothing was made. */
+export type EnqueueCode = 'OK' | 'NO_HOT_COPY' | 'DUPLICATE_TRIGGER';
 
-function toInflight(h: Record<string, string>): InflightTask {
+/** Live log lists expire after this unless the writer deletes them first (a safety net). */
+const LOG_EXPIRY_MS = 7 * 24 * 3600 * 1000;
+
+function toInflight(stored: HashOf<TaskField>): InflightTask {
+  const h = withLegacyNames(stored, LEGACY_FIELDS.task);
   return {
     id: h.id ?? '',
     jobId: Number(h.jobId),
@@ -46,12 +59,12 @@ function toInflight(h: Record<string, string>): InflightTask {
     params: h.params ?? '',
     scheduledAt: Number(h.scheduledAt),
     attempt: Number(h.attempt ?? 1),
-    triggerType: (h.trigger ?? 'MANUAL') as TriggerType,
+    triggerType: (h.triggerType ?? 'MANUAL') as TriggerType,
     shardIndex: Number(h.shardIndex ?? 0),
     shardTotal: Number(h.shardTotal ?? 1),
     timeoutMs: Number(h.timeoutMs ?? 0),
     status: h.status === 'RUNNING' ? 'RUNNING' : 'QUEUED',
-    workerId: h.worker || h.target || null,
+    workerId: h.workerId || h.target || null,
     createdAt: Number(h.createdAt ?? 0),
     startedAt: h.startedAt ? Number(h.startedAt) : null,
     progress: h.progress ? Number(h.progress) : null,
@@ -70,142 +83,125 @@ export class TaskStore {
 
   /**
    * Creates one task outside the schedule (manual, API, child trigger), routed by the job's
-   * routing. `r`: 1 created (`ids`: the task, or one per shard), -1 the job has no hot copy, -2
-   * duplicate of an earlier trigger with the same dedupe key.
+   * routing. `code`: OK created (`ids`: the task, or one per shard), NO_HOT_COPY the job has no
+   * hot copy, DUPLICATE_TRIGGER an earlier trigger had the same dedupe key.
    */
   async enqueue(
     app: string,
-    t: {
-      jobId: number;
-      taskId: string;
-      triggerType: string;
-      scheduledAt: number;
-      params?: string;
-      dedupeKey?: string;
-    },
+    t: { jobId: number; taskId: string; triggerType: string; scheduledAt: number; params?: string; dedupeKey?: string },
     now: number,
     workerTtlMs: number,
-  ): Promise<{ r: 1 | -1 | -2; ids: string[]; effects: Effects }> {
+  ): Promise<{ code: EnqueueCode; ids: string[]; effects: Effects }> {
     const k = this.keys.app(app);
-    const { r, effects } = parseEffects<number | string[]>(
-      await this.scripts.run(ScriptName.enqueueTask, [], [
-        now,
-        k.base,
-        workerTtlMs,
-        randomSeed(),
-        t.jobId,
-        t.taskId,
-        t.triggerType,
-        t.scheduledAt,
-        t.params === undefined ? '0' : '1',
-        t.params ?? '',
-        t.dedupeKey ?? '',
-      ]),
-    );
-    if (typeof r === 'number') return { r: r as -1 | -2, ids: [], effects };
-    return { r: 1, ids: Array.isArray(r) ? r.map(String) : [], effects };
+    const r = await this.scripts.call(enqueueTask, { job: k.job(t.jobId) }, {
+      ...leadingArgs(k.base, now, workerTtlMs, true),
+      jobId: t.jobId,
+      taskId: t.taskId,
+      triggerType: t.triggerType,
+      scheduledAt: t.scheduledAt,
+      useParams: t.params === undefined ? '0' : '1',
+      params: t.params ?? '',
+      dedupeKey: t.dedupeKey ?? '',
+    });
+    return { code: r.code, ids: r.ids.map(String), effects: effectsOf(r) };
   }
 
   /** Kills a task (see `lua/kill-task.lua`); `killed` false when it was not in flight. */
   async kill(app: string, taskId: string, reason: string, now: number, workerTtlMs: number) {
     const k = this.keys.app(app);
-    const { r, effects } = parseEffects<number>(
-      await this.scripts.run(ScriptName.killTask, [], [now, k.base, workerTtlMs, taskId, reason]),
-    );
-    return { killed: Number(r) === 1, effects };
+    const r = await this.scripts.call(killTask, { task: k.task(taskId) }, { ...leadingArgs(k.base, now, workerTtlMs, true), taskId, reason });
+    return { killed: r.code === 'OK', effects: effectsOf(r) };
   }
 
   /** Hands up to `max` tasks to a worker; null when the worker is not registered. */
-  async pull(
-    app: string,
-    workerId: string,
-    max: number,
-    now: number,
-    leaseMs: number,
-    timeoutGraceMs: number,
-  ): Promise<TaskPayload[] | null> {
+  async pull(app: string, workerId: string, max: number, now: number, leaseMs: number, timeoutGraceMs: number): Promise<TaskPayload[] | null> {
     const k = this.keys.app(app);
-    const r = await this.scripts.run(
-      ScriptName.pullTasks,
-      [k.workerQueue(workerId), k.sharedQueue, k.running, k.workerRunning(workerId), k.worker(workerId), k.deadlines],
-      [workerId, max, now, leaseMs, k.base, timeoutGraceMs],
+    const r = await this.scripts.call(
+      pullTasks,
+      {
+        workerQueue: k.workerQueue(workerId),
+        sharedQueue: k.sharedQueue,
+        running: k.running,
+        workerRunning: k.workerRunning(workerId),
+        worker: k.worker(workerId),
+        deadlines: k.deadlines,
+      },
+      { ...leadingArgs(k.base, now), workerId, max, lease: leaseMs, timeoutGrace: timeoutGraceMs },
     );
-    if (r === -1) return null;
-    const rows = JSON.parse(String(r)) as (string | false)[][];
-    return rows.map((t) => ({
-      id: String(t[0]),
-      jobId: Number(t[1]),
-      handler: String(t[2] || ''),
-      params: String(t[3] || ''),
-      scheduledAt: Number(t[4]),
-      attempt: Number(t[5] || 1),
-      triggerType: String(t[6] || 'MANUAL') as TriggerType,
-      shard: { index: Number(t[7] || 0), total: Number(t[8] || 1) },
-      timeoutMs: Number(t[9] || 0),
-      ...(t[10] ? { script: JSON.parse(String(t[10])) as NonNullable<TaskPayload['script']> } : {}),
+    if (r.code === 'NOT_REGISTERED') return null;
+    return r.tasks.map((t) => ({
+      id: t.id,
+      jobId: Number(t.jobId),
+      handler: t.handler ?? '',
+      params: t.params ?? '',
+      scheduledAt: Number(t.scheduledAt),
+      attempt: Number(t.attempt || 1),
+      triggerType: (t.triggerType || 'MANUAL') as TriggerType,
+      shard: { index: Number(t.shardIndex || 0), total: Number(t.shardTotal || 1) },
+      timeoutMs: Number(t.timeoutMs || 0),
+      ...(t.script ? { script: JSON.parse(t.script) as NonNullable<TaskPayload['script']> } : {}),
     }));
   }
 
-  /** Records results of one worker; one {@link ResultCode} per result, plus the effects. */
-  async complete(
-    app: string,
-    workerId: string,
-    results: TaskResult[],
-    now: number,
-    workerTtlMs: number,
-  ): Promise<{ codes: number[]; effects: Effects }> {
+  /** Records results of one worker; one {@link Verdict} per result, in order, plus the effects. */
+  async complete(app: string, workerId: string, results: readonly ReportedResult[], now: number, workerTtlMs: number): Promise<{ verdicts: Verdict[]; effects: Effects }> {
     const k = this.keys.app(app);
-    const args: (string | number)[] = [k.base, workerId, now, workerTtlMs, randomSeed(), results.length];
+    const flat: (string | number)[] = [];
     for (const r of results) {
-      args.push(r.taskId, r.attempt, r.status, r.output ?? '', r.error ?? '', r.startedAt, r.finishedAt);
+      flat.push(r.taskId, r.attempt, r.status, r.output ?? '', r.error ?? '', r.nonRetryable ? '1' : '', r.startedAt, r.finishedAt);
     }
-    const { r, effects } = parseEffects<number[]>(await this.scripts.run(ScriptName.completeTasks, [], args));
-    return { codes: (Array.isArray(r) ? r : []).map(Number), effects };
+    const r = await this.scripts.call(
+      completeTasks,
+      { running: k.running },
+      { ...leadingArgs(k.base, now, workerTtlMs, true), workerId, count: results.length, results: flat },
+    );
+    return { verdicts: r.outcomes.map(verdictOf), effects: effectsOf(r) };
   }
 
   /** Heartbeat: renews the leases of the tasks the worker runs; returns ids to abort, or null when unregistered. */
-  async renew(app: string, workerId: string, now: number, leaseMs: number, free: number, running: string[]) {
+  async renew(app: string, workerId: string, now: number, leaseMs: number, free: number, running: string[]): Promise<string[] | null> {
     const k = this.keys.app(app);
-    const r = await this.scripts.run(
-      ScriptName.renewLeases,
-      [k.running, k.workerRunning(workerId), k.workers, k.worker(workerId)],
-      [workerId, now, leaseMs, free, ...running],
+    const r = await this.scripts.call(
+      renewLeases,
+      { running: k.running, workerRunning: k.workerRunning(workerId), workers: k.workers, worker: k.worker(workerId) },
+      { ...leadingArgs(k.base, now), workerId, lease: leaseMs, free, running },
     );
-    if (r === -1) return null;
-    return (r as LuaReply[]).map(String);
+    return r.code === 'NOT_REGISTERED' ? null : r.abort.map(String);
   }
 
   /** Ends tasks whose lease ran out (LOST) or whose watchdog deadline passed (TIMEOUT). */
   async reapExpired(app: string, now: number, workerTtlMs: number, limit = 500) {
     const k = this.keys.app(app);
-    const { r, effects } = parseEffects<[unknown, unknown]>(
-      await this.scripts.run(ScriptName.reapExpired, [], [now, k.base, limit, workerTtlMs, randomSeed()]),
-    );
-    const ids = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
-    return { lost: ids(r[0]), timedOut: ids(r[1]), effects };
+    const r = await this.scripts.call(reapExpired, { running: k.running, deadlines: k.deadlines }, { ...leadingArgs(k.base, now, workerTtlMs, true), limit });
+    return { lost: r.lost.map(String), timedOut: r.timedOut.map(String), effects: effectsOf(r) };
   }
 
   /**
    * Appends live log lines of a task `workerId` holds (RUNNING under it), keeping at most `cap`
-   * lines (one note line marks the cap). Returns the lines stored, or a {@link LogRefusal}:
-   * NOT_IN_FLIGHT when the task is not in flight, NOT_HELD when another worker holds it or it is
-   * still queued; lines are dropped in both cases.
+   * lines (one note line marks the cap). `verdict`: accepted (`stored`: the lines kept now),
+   * duplicate (the task is not in flight), rejected (another worker holds it, or it is still
+   * queued); lines are dropped unless accepted.
    */
-  async appendLog(app: string, workerId: string, taskId: string, lines: string[], cap: number): Promise<number> {
+  async appendLog(app: string, workerId: string, taskId: string, lines: string[], cap: number, now = Date.now()): Promise<{ verdict: Verdict; stored: number }> {
     const k = this.keys.app(app);
     // An empty batch still asks the script: the answer says whether the worker holds the task.
-    const r = await this.scripts.run(ScriptName.appendLog, [k.log(taskId), k.task(taskId)], [cap, 7 * 24 * 3600 * 1000, workerId, ...lines]);
-    return Number(r);
+    const r = await this.scripts.call(
+      appendLog,
+      { log: k.log(taskId), task: k.task(taskId) },
+      { ...leadingArgs(k.base, now), workerId, cap, expiry: LOG_EXPIRY_MS, lines },
+    );
+    return { verdict: verdictOf(r.code), stored: r.stored ?? 0 };
   }
 
   /**
-   * Stores a running task's progress (0..100) if `workerId` holds it. Returns a
-   * {@link ResultCode}: ACCEPTED stored, DUPLICATE the task is not in flight, REJECTED another
-   * worker holds it or it is still queued (nothing changes).
+   * Stores a running task's progress (0..100) if `workerId` holds it: accepted stored, duplicate
+   * the task is not in flight, rejected another worker holds it or it is still queued (nothing
+   * changes).
    */
-  async setProgress(app: string, workerId: string, taskId: string, value: number): Promise<ResultCode> {
-    const r = Number(await this.scripts.run(ScriptName.setProgress, [this.keys.app(app).task(taskId)], [workerId, value]));
-    return r === ResultCode.ACCEPTED || r === ResultCode.DUPLICATE ? r : ResultCode.REJECTED;
+  async setProgress(app: string, workerId: string, taskId: string, value: number, now = Date.now()): Promise<Verdict> {
+    const k = this.keys.app(app);
+    const r = await this.scripts.call(setProgress, { task: k.task(taskId) }, { ...leadingArgs(k.base, now), workerId, value });
+    return verdictOf(r.code);
   }
 
   /**
@@ -224,7 +220,7 @@ export class TaskStore {
 
   async get(app: string, taskId: string): Promise<InflightTask | null> {
     const h = await this.redis.hgetall(this.keys.app(app).task(taskId));
-    return h.id ? toInflight(h) : null;
+    return h[F.task.id] ? toInflight(h) : null;
   }
 
   /** Queued and running tasks of an app (optionally one job), newest scheduled first. */
@@ -240,7 +236,7 @@ export class TaskStore {
     const res = (await p.exec()) ?? [];
     const out: InflightTask[] = [];
     for (const [, h] of res) {
-      const rec = h as Record<string, string>;
+      const rec = h as HashOf<TaskField>;
       if (rec?.id) out.push(toInflight(rec));
     }
     return out.sort((a, b) => b.scheduledAt - a.scheduledAt);

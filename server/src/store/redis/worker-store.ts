@@ -1,7 +1,12 @@
 import type { Redis } from 'ioredis';
 import type { WorkerInfo } from '../../domain/types.js';
 import type { Keys } from '../keys.js';
-import { ScriptName, type LuaReply, type ScriptRunner } from './scripts.js';
+import { reapWorkers, workerOffline } from './generated/index.js';
+import { F, type HashOf, type WorkerField } from './schema.js';
+import { leadingArgs, type ScriptRunner } from './scripts.js';
+
+/** A retired worker's facts hash is kept this long (the dashboard lists recently gone workers). */
+const GONE_WORKER_TTL_MS = 24 * 3600 * 1000;
 
 export interface WorkerRegistration {
   workerId: string;
@@ -43,30 +48,37 @@ export class WorkerStore {
         lastHeartbeat: now,
         running,
         free: Math.max(0, w.concurrency - running),
-      })
+      } satisfies Record<WorkerField, string | number>)
       .persist(k.worker(w.workerId))
       .zadd(k.workers, now, w.workerId)
       .sadd(k.knownWorkers, w.workerId)
       .exec();
   }
 
-  /** The worker went away: re-route its queued tasks. Returns moved count, or -1 if a newer connection holds it. */
-  async offline(app: string, workerId: string, conn: string): Promise<number> {
+  /**
+   * The worker went away: re-route its queued tasks. Returns the moved count, or -1 when a newer
+   * connection holds the worker (nothing changed).
+   */
+  async offline(app: string, workerId: string, conn: string, now = Date.now()): Promise<number> {
     const k = this.keys.app(app);
-    const r = await this.scripts.run(ScriptName.workerOffline, [k.workers, k.sharedQueue, k.worker(workerId)], [k.base, workerId, conn]);
-    if (Number(r) >= 0) await this.redis.pexpire(k.worker(workerId), 24 * 3600 * 1000);
-    return Number(r);
+    const r = await this.scripts.call(
+      workerOffline,
+      { workers: k.workers, sharedQueue: k.sharedQueue, worker: k.worker(workerId) },
+      { ...leadingArgs(k.base, now), workerId, conn },
+    );
+    if (r.code === 'SUPERSEDED') return -1;
+    await this.redis.pexpire(k.worker(workerId), GONE_WORKER_TTL_MS);
+    return r.moved;
   }
 
   /** Retires workers silent for longer than the TTL; returns their ids. */
   async reap(app: string, now: number, ttlMs: number): Promise<string[]> {
     const k = this.keys.app(app);
-    const r = (await this.scripts.run(ScriptName.reapWorkers, [k.workers, k.sharedQueue], [now, ttlMs, k.base])) as LuaReply[];
-    const ids: string[] = [];
-    for (let i = 0; i < r.length; i += 2) ids.push(String(r[i]));
+    const r = await this.scripts.call(reapWorkers, { workers: k.workers, sharedQueue: k.sharedQueue }, leadingArgs(k.base, now, ttlMs));
+    const ids = r.retired.map(String);
     if (ids.length) {
       const p = this.redis.pipeline();
-      for (const id of ids) p.pexpire(k.worker(id), 24 * 3600 * 1000);
+      for (const id of ids) p.pexpire(k.worker(id), GONE_WORKER_TTL_MS);
       await p.exec();
     }
     return ids;
@@ -83,11 +95,11 @@ export class WorkerStore {
     const out: StoredWorker[] = [];
     const gone: string[] = [];
     res.forEach(([, v], i) => {
-      if (!(v as Record<string, string>)?.workerId) gone.push(ids[i] ?? '');
+      if (!(v as HashOf<WorkerField>)?.[F.worker.workerId]) gone.push(ids[i] ?? '');
     });
     if (gone.length) await this.redis.srem(k.knownWorkers, ...gone);
     for (const [, v] of res) {
-      const h = v as Record<string, string>;
+      const h = v as HashOf<WorkerField>;
       if (!h?.workerId) continue;
       const last = Number(h.lastHeartbeat ?? 0);
       out.push({
