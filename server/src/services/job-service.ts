@@ -2,7 +2,7 @@ import type { OasisConfig } from '../config/schema.js';
 import { AppError } from '../domain/errors.js';
 import type { HotPort } from '../domain/ports.js';
 import { Access, canAccessApp, canWriteScripts, type Principal } from '../domain/roles.js';
-import { PREVIEW_BUDGET_MS, previewFires, validateSchedule } from '../domain/schedule.js';
+import { PREVIEW_BUDGET_MS, previewFires, runsLeft, validateSchedule } from '../domain/schedule.js';
 import type { JobRecord } from '../domain/types.js';
 import type { AppsRepo } from '../store/db/apps-repo.js';
 import type { UsersRepo } from '../store/db/users-repo.js';
@@ -258,10 +258,9 @@ export class JobService {
     const job = await this.find(id);
     const hot = await this.deps.hot.jobState(job.app, job.id);
     const s = job.schedule;
-    const limit = 'maxRuns' in s && s.maxRuns !== undefined ? Math.max(0, s.maxRuns - hot.runs) + hot.skipNext : undefined;
     const opts = {
       ...(hot.nextFireAt !== null && { first: hot.nextFireAt }),
-      ...(limit !== undefined && { limit }),
+      limit: runsLeft(s, hot.runs) + hot.skipNext,
       budgetMs: PREVIEW_BUDGET_MS,
     };
     const { fires, complete } = previewFires(s, Date.now(), count ?? 5, opts);
