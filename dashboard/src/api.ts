@@ -7,121 +7,51 @@
  * 401, {@link SESSION_ENDED_EVENT} is dispatched on `window` so the shell shows the login form.
  */
 
+import type {
+  AppJson,
+  AuditJson,
+  AuditPage,
+  CreatedAppJson,
+  CreateJobBody,
+  CreateUserBody,
+  DailyReportJson,
+  JobJson,
+  LoginAnswer,
+  LogJson,
+  LogPage,
+  LogText as LogTextJson,
+  MeJson,
+  PreviewAnswer,
+  ScheduleInput,
+  TriggerAnswer,
+  UpdateJobBody,
+  UpdateUserBody,
+  UserJson,
+  WorkerJson,
+} from '@oasis/worker-client/contracts';
+
 const API_BASE = '/api/v1';
 
 /** Dispatched on `window` when the admin refuses the session (expired or revoked). */
 export const SESSION_ENDED_EVENT = 'oasis-session-ended';
 
-export type Role = 'ADMIN' | 'OPERATOR' | 'VIEWER';
-export interface Me {
-  id: number;
-  username: string;
-  role: Role;
-  apps: string[];
-  /** Apps where this user may write script jobs (an OPERATOR's grant; empty for ADMIN, who may everywhere). */
-  scriptApps: string[];
-}
-export interface AppSummary {
-  id: number;
-  name: string;
-  title: string;
-  createdAt: number;
-}
-export type JobSchedule =
-  | { type: 'CRON'; cron: string; timezone?: string; startAt?: number; endAt?: number; maxRuns?: number }
-  | { type: 'FIXED_RATE'; everyMs: number; startAt?: number; endAt?: number; maxRuns?: number }
-  | { type: 'FIXED_DELAY'; delayMs: number; startAt?: number; endAt?: number; maxRuns?: number }
-  | { type: 'ONCE'; at: number }
-  | { type: 'NONE' };
-export interface Job {
-  id: number;
-  app: string;
-  name: string;
-  handler: string;
-  params: string;
-  schedule: JobSchedule;
-  enabled: boolean;
-  paused?: boolean;
-  pauseNote?: string | null;
-  routing?: string;
-  overlap?: string;
-  timeoutMs?: number;
-  misfire?: { policy: string; thresholdMs: number };
-  retry?: { count?: number; backoff?: string; delayMs?: number; maxDelayMs?: number; jitter?: number };
-  childJobIds?: number[];
-  childOptions?: { onFailure?: boolean; passResult?: boolean };
-  alarm?: { emails?: string[]; webhooks?: string[] };
-  script?: { language: string; source: string } | null;
-  nextFireAt: number | null;
-  version?: number;
-  createdAt?: number;
-  updatedAt?: number;
-}
-export interface LogItem {
-  id: string;
-  jobId: number;
-  app: string;
-  handler: string;
-  scheduledAt: number;
-  startedAt: number | null;
-  finishedAt: number | null;
-  status: string;
-  triggerType: string;
-  workerId: string | null;
-  attempt: number;
-  shardIndex: number;
-  shardTotal: number;
-  params: string;
-  result: string | null;
-  error: string | null;
-  progress?: number | null;
-}
-export interface LogText {
-  lines: string[];
-  from: number;
-  next: number;
-  /** Another page is there already: ask again from `next`. */
-  more: boolean;
-  done: boolean;
-}
-export interface WorkerInfo {
-  workerId: string;
-  app: string;
-  online: boolean;
-  concurrency: number;
-  running: number;
-  free: number;
-  handlers: string[];
-  lastHeartbeat: number;
-  connectedAt: number;
-  host: string | null;
-  pid: number | null;
-}
-export interface User {
-  id: number;
-  username: string;
-  role: Role;
-  apps: string[];
-  /** Apps where the user, as OPERATOR, may write script jobs (a subset of `apps`). */
-  scriptApps: string[];
-  createdAt: number;
-  updatedAt: number;
-}
-export interface AuditItem {
-  id: number;
-  at: number;
-  username: string;
-  action: string;
-  targetType: string;
-  targetId: string | null;
-  app: string | null;
-  before: unknown;
-  after: unknown;
-  ip: string | null;
-}
-export interface DailyReport {
-  days: { day: string; counts: Record<string, number> }[];
-}
+// Every shape the dashboard sends or reads is the admin's own contract (types only: nothing of
+// zod reaches the bundle). The names below are the dashboard's words for them.
+export type { Role } from '@oasis/worker-client/contracts';
+/** The signed-in user. */
+export type Me = MeJson;
+/** An app (never its token). */
+export type AppSummary = AppJson;
+export type JobSchedule = ScheduleInput;
+export type Job = JobJson;
+/** One task attempt, in flight or final. */
+export type LogItem = LogJson;
+/** A page of a task's execution log; `more`: another page is there already, ask again from `next`. */
+export type LogText = LogTextJson;
+export type WorkerInfo = WorkerJson;
+export type User = UserJson;
+export type AuditItem = AuditJson;
+export type DailyReport = DailyReportJson;
 
 /** A failed request. `code` is the admin's `OASIS_ERR_…` code, or a local one for network trouble. */
 export class ApiError extends Error {
@@ -185,43 +115,45 @@ export async function request<T = unknown>(method: Method, path: string, body?: 
 }
 
 export const api = {
-  login: (username: string, password: string) => request<{ user: Me }>('POST', '/auth/login', { username, password }),
+  login: (username: string, password: string) => request<LoginAnswer>('POST', '/auth/login', { username, password }),
   logout: () => request<null>('POST', '/auth/logout'),
   me: () => request<Me>('GET', '/auth/me'),
 
   apps: () => request<AppSummary[]>('GET', '/apps'),
-  createApp: (name: string, title: string) => request<AppSummary & { token: string }>('POST', '/apps', { name, title }),
+  createApp: (name: string, title: string) => request<CreatedAppJson>('POST', '/apps', { name, title }),
   updateApp: (name: string, title: string) => request<AppSummary>('PUT', `/apps/${encodeURIComponent(name)}`, { title }),
-  rotateToken: (name: string) => request<AppSummary & { token: string }>('POST', `/apps/${encodeURIComponent(name)}/token`, {}),
+  rotateToken: (name: string) => request<CreatedAppJson>('POST', `/apps/${encodeURIComponent(name)}/token`, {}),
 
   workers: (app?: string) => request<WorkerInfo[]>('GET', `/workers${query({ app })}`),
 
   jobs: (app?: string) => request<Job[]>('GET', `/jobs${query({ app })}`),
   job: (id: number) => request<Job>('GET', `/jobs/${id}`),
-  createJob: (body: Record<string, unknown>) => request<Job>('POST', '/jobs', body),
-  updateJob: (id: number, body: Record<string, unknown>) => request<Job>('PUT', `/jobs/${id}`, body),
+  // The job form sends its fields as typed (strings for the closed sets): the admin's
+  // `createJobSchema` / `updateJobSchema` judge them, so a body is either of those or loose.
+  createJob: (body: CreateJobBody | Record<string, unknown>) => request<Job>('POST', '/jobs', body),
+  updateJob: (id: number, body: UpdateJobBody | Record<string, unknown>) => request<Job>('PUT', `/jobs/${id}`, body),
   deleteJob: (id: number) => request<null>('DELETE', `/jobs/${id}`),
   jobAction: (id: number, action: 'start' | 'stop' | 'resume', body: Record<string, unknown> = {}) =>
     request<Job>('POST', `/jobs/${id}/${action}`, body),
   pauseJob: (id: number, note: string) => request<Job>('POST', `/jobs/${id}/pause`, note ? { note } : {}),
-  triggerJob: (id: number, params?: string) => request<{ taskId: string }>('POST', `/jobs/${id}/trigger`, params === undefined ? {} : { params }),
-  preview: (schedule: JobSchedule) => request<{ fires: number[] }>('POST', '/schedule/preview', { schedule }),
+  triggerJob: (id: number, params?: string) => request<TriggerAnswer>('POST', `/jobs/${id}/trigger`, params === undefined ? {} : { params }),
+  preview: (schedule: JobSchedule) => request<PreviewAnswer>('POST', '/schedule/preview', { schedule }),
 
   logs: (q: { app?: string; jobId?: number; status?: string; limit?: number; offset?: number }) =>
-    request<{ items: LogItem[]; total: number }>('GET', `/logs${query(q)}`),
+    request<LogPage>('GET', `/logs${query(q)}`),
   log: (id: string) => request<LogItem>('GET', `/logs/${encodeURIComponent(id)}`),
   logText: (id: string, from: number) => request<LogText>('GET', `/logs/${encodeURIComponent(id)}/text${query({ from })}`),
-  killLog: (id: string) => request<unknown>('POST', `/logs/${encodeURIComponent(id)}/kill`, {}),
+  killLog: (id: string) => request<LogItem>('POST', `/logs/${encodeURIComponent(id)}/kill`, {}),
 
   daily: (days: number, app?: string) => request<DailyReport>('GET', `/reports/daily${query({ days, app })}`),
 
   users: () => request<User[]>('GET', '/users'),
-  createUser: (body: { username: string; password: string; role: Role; apps: string[]; scriptApps: string[] }) => request<User>('POST', '/users', body),
-  updateUser: (id: number, body: { role?: Role; apps?: string[]; scriptApps?: string[] }) => request<User>('PUT', `/users/${id}`, body),
+  createUser: (body: CreateUserBody) => request<User>('POST', '/users', body),
+  updateUser: (id: number, body: UpdateUserBody) => request<User>('PUT', `/users/${id}`, body),
   deleteUser: (id: number) => request<null>('DELETE', `/users/${id}`),
   setPassword: (id: number, password: string, currentPassword?: string) =>
     request<null>('POST', `/users/${id}/password`, currentPassword ? { password, currentPassword } : { password }),
 
   audit: (q: { limit?: number; offset?: number; user?: string; target?: string }) =>
-    request<{ items: AuditItem[]; total: number }>('GET', `/audit${query(q)}`),
+    request<AuditPage>('GET', `/audit${query(q)}`),
 };

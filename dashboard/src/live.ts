@@ -1,21 +1,12 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { io, type Socket } from 'socket.io-client';
+import { UI_NAMESPACE, type UiClientEvents, type UiServerEvents, type UiTaskChange } from '@oasis/worker-client/contracts';
 import type { WorkerInfo } from './api.js';
 
-/** Events of the admin's `/ui` namespace (see `server/src/realtime/ui-gateway.ts`). */
-export interface TaskChange {
-  id: string;
-  jobId: number;
-  status: string;
-  workerId?: string | null;
-  startedAt?: number | null;
-  finishedAt?: number | null;
-}
-export interface LiveEvents {
-  tasks: { app: string; changes: TaskChange[]; more: boolean };
-  workers: { app: string; workers: WorkerInfo[] };
-  log: { taskId: string; seq: number; lines: string[] };
-}
+/** One task state change of a `tasks` push. */
+export type TaskChange = UiTaskChange;
+/** The message of each push of the admin's `/ui` namespace, by event (from the contract's `UiServerEvents`). */
+export type LiveEvents = { [E in keyof UiServerEvents]: Parameters<UiServerEvents[E]>[0] };
 type Listener<K extends keyof LiveEvents> = (msg: LiveEvents[K]) => void;
 
 /**
@@ -24,7 +15,7 @@ type Listener<K extends keyof LiveEvents> = (msg: LiveEvents[K]) => void;
  * Log subscriptions are kept and sent again after a reconnect.
  */
 class Live {
-  private socket: Socket | null = null;
+  private socket: Socket<UiServerEvents, UiClientEvents> | null = null;
   private readonly listeners = new Map<string, Set<(msg: never) => void>>();
   private readonly logs = new Set<string>();
   /** Latest workers per app (for pages opened after the push). */
@@ -33,7 +24,7 @@ class Live {
 
   open(): void {
     if (this.socket) return;
-    const s = io('/ui', { withCredentials: true, transports: ['websocket', 'polling'] });
+    const s: Socket<UiServerEvents, UiClientEvents> = io(UI_NAMESPACE, { withCredentials: true, transports: ['websocket', 'polling'] });
     this.socket = s;
     s.on('connect', () => {
       this.connected = true;
@@ -50,12 +41,12 @@ class Live {
         setTimeout(() => this.socket === s && s.connect(), 1000);
       }
     });
-    s.on('workers', (m: LiveEvents['workers']) => {
+    s.on('workers', (m) => {
       this.workers.set(m.app, m.workers);
       this.fire('workers', m);
     });
-    s.on('tasks', (m: LiveEvents['tasks']) => this.fire('tasks', m));
-    s.on('log', (m: LiveEvents['log']) => this.fire('log', m));
+    s.on('tasks', (m) => this.fire('tasks', m));
+    s.on('log', (m) => this.fire('log', m));
   }
 
   close(): void {
@@ -81,7 +72,7 @@ class Live {
     return s
       .timeout(5000)
       .emitWithAck('subscribe-log', { taskId })
-      .catch(() => ({ ok: false, message: 'no answer' })) as Promise<{ ok: boolean; message?: string }>;
+      .catch(() => ({ ok: false as const, message: 'no answer' }));
   }
 
   unsubscribeLog(taskId: string): void {

@@ -44,6 +44,9 @@ export interface RunningAdmin {
   stop(): Promise<void>;
 }
 
+/** How long a graceful stop gives its workers, once told to drain, to leave before it closes their sockets. */
+const WORKER_DRAIN_GRACE_MS = 500;
+
 function dashboardDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   // dist/server/src/main.js → dist/dashboard ; server/src/main.ts → dist/dashboard
@@ -239,6 +242,8 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
         loopDelay.disable();
         await scheduler.stop();
         await sweeper.stop();
+        // Workers stop pulling from this admin and move to another; results still come in meanwhile.
+        await gateway?.drain(WORKER_DRAIN_GRACE_MS);
         ui?.close();
         await new Promise<void>((res) => io.close(() => res()));
         await finalWriter.drain().catch(() => []);

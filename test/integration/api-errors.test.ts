@@ -8,6 +8,8 @@ import type { HotPort } from '../../server/src/domain/ports.js';
 import { WorkerService } from '../../server/src/services/index.js';
 import { createAdminStack, TEST_ADMIN_PASSWORD, type AdminStack } from '../helpers/admin-stack.js';
 import { ApiClient } from '../helpers/api-client.js';
+import { createAppSchema } from '@oasis/worker-client/contracts';
+import { parsed } from '../helpers/parsed.js';
 
 interface Raw {
   status: number;
@@ -22,7 +24,7 @@ describe('API: every mistake is a 4xx with one error shape', function () {
     const api = new ApiClient(s.baseUrl);
     const r = await api.ok<{ token: string }>('POST', '/api/v1/auth/login', { username: 'admin', password: TEST_ADMIN_PASSWORD });
     token = r.token;
-    await s.services.apps.create({ name: 'shop' });
+    await s.services.apps.create(parsed(createAppSchema, { name: 'shop' }));
   });
   after(async function () {
     await s?.close();

@@ -11,6 +11,8 @@ import { loadConfig } from '../../server/src/config/load.js';
 import type { Logger } from '../../server/src/domain/logger.js';
 import { createAdminStack, TEST_ADMIN_PASSWORD, type AdminStack } from '../helpers/admin-stack.js';
 import { ApiClient } from '../helpers/api-client.js';
+import { createAppSchema } from '@oasis/worker-client/contracts';
+import { parsed } from '../helpers/parsed.js';
 
 interface Raw {
   status: number;
@@ -64,7 +66,7 @@ describe('API hardening: client mistakes are 4xx, security headers, proxies and 
     s = await createAdminStack();
     const api = new ApiClient(s.baseUrl);
     token = (await api.ok<{ token: string }>('POST', '/api/v1/auth/login', { username: 'admin', password: TEST_ADMIN_PASSWORD })).token;
-    await s.services.apps.create({ name: 'shop' });
+    await s.services.apps.create(parsed(createAppSchema, { name: 'shop' }));
     // A second server over the same services, with a logger that remembers error-level lines and
     // a dashboard mounted, as the admin process has it.
     errors = [];

@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { previewFires } from '../../server/src/domain/schedule.js';
 import { createAdminStack, TEST_ADMIN_PASSWORD, type AdminStack } from '../helpers/admin-stack.js';
 import { ApiClient } from '../helpers/api-client.js';
+import { createAppSchema } from '@oasis/worker-client/contracts';
+import { parsed } from '../helpers/parsed.js';
 
 interface LogPage {
   lines: string[];
@@ -22,8 +24,8 @@ describe('API limits: no answer is unbounded work or unbounded size', function (
     s = await createAdminStack();
     admin = new ApiClient(s.baseUrl);
     await admin.login('admin', TEST_ADMIN_PASSWORD);
-    appId = (await s.services.apps.create({ name: 'lim' })).id;
-    await s.services.apps.create({ name: 'other' });
+    appId = (await s.services.apps.create(parsed(createAppSchema, { name: 'lim' }))).id;
+    await s.services.apps.create(parsed(createAppSchema, { name: 'other' }));
     jobId = (await admin.ok<{ id: number }>('POST', '/api/v1/jobs', { app: 'lim', name: 'j0', handler: 'h', schedule: { type: 'NONE' } })).id;
   });
   after(async () => {
@@ -136,7 +138,7 @@ describe('API limits: no answer is unbounded work or unbounded size', function (
       expect(await names('?app=lim&offset=1')).to.deep.equal(['j1', 'j2']);
       expect((await admin.call('GET', '/api/v1/jobs?limit=1001')).status).to.equal(400);
       // A user of two apps out of three pages over those two only.
-      await s.services.apps.create({ name: 'third' });
+      await s.services.apps.create(parsed(createAppSchema, { name: 'third' }));
       await admin.ok('POST', '/api/v1/jobs', { app: 'third', name: 't1', handler: 'h', schedule: { type: 'NONE' } });
       await admin.ok('POST', '/api/v1/users', { username: 'two-apps', password: 'two-apps-pw', role: 'VIEWER', apps: ['other', 'third'] });
       const viewer = new ApiClient(s.baseUrl);

@@ -4,6 +4,8 @@ import type { WrittenRecord } from '../../server/src/maintenance/final-writer.js
 import { ChildJobFirer } from '../../server/src/services/child-jobs.js';
 import { JobCache } from '../../server/src/services/job-cache.js';
 import { createAdminStack, type AdminStack } from '../helpers/admin-stack.js';
+import { createAppSchema, createJobSchema } from '@oasis/worker-client/contracts';
+import { parsed } from '../helpers/parsed.js';
 
 function record(jobId: number, status: WrittenRecord['status'], over: Partial<WrittenRecord> = {}): WrittenRecord {
   return {
@@ -37,7 +39,7 @@ describe('child jobs, firing side: one CHILD trigger per parent fire and child (
 
   beforeEach(async () => {
     s = await createAdminStack();
-    await s.services.apps.create({ name: 'cj', title: 'CJ' });
+    await s.services.apps.create(parsed(createAppSchema, { name: 'cj', title: 'CJ' }));
     // A live worker, so triggered children wait queued instead of ending NO_WORKER.
     await s.hot.store.workers.register('cj', { workerId: 'w', concurrency: 10, handlers: ['h'], host: null, pid: null, adminId: 'a', conn: 'c' }, Date.now());
     warnings = [];
@@ -58,7 +60,7 @@ describe('child jobs, firing side: one CHILD trigger per parent fire and child (
   });
 
   const job = (name: string, extra: Record<string, unknown> = {}) =>
-    s.services.jobs.create({ app: 'cj', name, handler: 'h', params: `own-${name}`, schedule: { type: 'NONE' }, ...extra }, s.adminUser);
+    s.services.jobs.create(parsed(createJobSchema, { app: 'cj', name, handler: 'h', params: `own-${name}`, schedule: { type: 'NONE' }, ...extra }), s.adminUser);
   const childTasks = async (jobId: number) => (await s.hot.listInflight({ jobId })).filter((t) => t.triggerType === 'CHILD');
 
   it('fires each child once on a final SUCCESS, across shards and a batch delivered again', async () => {

@@ -4,6 +4,8 @@ import { FinalWriter } from '../../server/src/maintenance/final-writer.js';
 import type { FinalRecord, FinalText } from '../../server/src/store/db/index.js';
 import { createAdminStack, type AdminStack } from '../helpers/admin-stack.js';
 import { waitFor } from '../helpers/wait.js';
+import { createAppSchema, createJobSchema } from '@oasis/worker-client/contracts';
+import { parsed } from '../helpers/parsed.js';
 
 describe('final writer: Redis stream → MySQL, through a database outage', function () {
   this.timeout(30_000);
@@ -16,8 +18,8 @@ describe('final writer: Redis stream → MySQL, through a database outage', func
   });
 
   it('keeps records in Redis while writes fail, then writes each exactly once', async () => {
-    await s.services.apps.create({ name: 'fw', title: 'FW' });
-    const job = await s.services.jobs.create({ app: 'fw', name: 'j', handler: 'h', schedule: { type: 'NONE' } }, s.adminUser);
+    await s.services.apps.create(parsed(createAppSchema, { name: 'fw', title: 'FW' }));
+    const job = await s.services.jobs.create(parsed(createJobSchema, { app: 'fw', name: 'j', handler: 'h', schedule: { type: 'NONE' } }), s.adminUser);
     const tasks = s.hot.store.tasks;
     await s.hot.store.workers.register('fw', { workerId: 'w', concurrency: 100, handlers: ['h'], host: null, pid: null, adminId: 'a', conn: 'c' }, Date.now());
     const ids: string[] = [];

@@ -10,6 +10,8 @@ import { LeaderLock } from '../../server/src/store/redis/leader-lock.js';
 import { createAdminStack, TEST_ADMIN_PASSWORD, type AdminStack } from '../helpers/admin-stack.js';
 import { ApiClient } from '../helpers/api-client.js';
 import { waitFor } from '../helpers/wait.js';
+import { createAppSchema } from '@oasis/worker-client/contracts';
+import { parsed } from '../helpers/parsed.js';
 
 const DAY = 24 * 3600 * 1000;
 let seq = 0;
@@ -78,8 +80,8 @@ describe('daily report: recounted per UTC day, job and status', function () {
     let ids: { a: number; b: number };
     beforeEach(async () => {
       s = await createAdminStack();
-      await s.services.apps.create({ name: 'rep-a', title: 'A' });
-      await s.services.apps.create({ name: 'rep-b', title: 'B' });
+      await s.services.apps.create(parsed(createAppSchema, { name: 'rep-a', title: 'A' }));
+      await s.services.apps.create(parsed(createAppSchema, { name: 'rep-b', title: 'B' }));
       ids = { a: (await s.repos.apps.idOf('rep-a'))!, b: (await s.repos.apps.idOf('rep-b'))! };
       api = new ApiClient(s.baseUrl);
       await api.login('admin', TEST_ADMIN_PASSWORD);

@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { AppError } from '../../server/src/domain/errors.js';
 import { AuthService } from '../../server/src/services/index.js';
 import { createAdminStack, TEST_ADMIN_PASSWORD, type AdminStack } from '../helpers/admin-stack.js';
+import { createAppSchema } from '@oasis/worker-client/contracts';
+import { parsed, withParsed } from '../helpers/parsed.js';
 
 async function expectCode(p: Promise<unknown>, code: string): Promise<void> {
   try {
@@ -25,7 +27,7 @@ describe('AppService and AuthService (MariaDB + Redis)', function () {
 
   describe('apps', function () {
     it('creates an app with a token shown once, stored as its sha256, and registers it hot', async function () {
-      const created = await s.services.apps.create({ name: 'orders', title: 'Orders' });
+      const created = await s.services.apps.create(parsed(createAppSchema, { name: 'orders', title: 'Orders' }));
       expect(created).to.include({ name: 'orders', title: 'Orders' });
       expect(created.token).to.match(/^[A-Za-z0-9_-]{43}$/);
       const row = await s.repos.apps.findByName('orders');
@@ -37,7 +39,7 @@ describe('AppService and AuthService (MariaDB + Redis)', function () {
     });
 
     it('verifies worker tokens', async function () {
-      const { token } = await s.services.apps.create({ name: 'payments' });
+      const { token } = await s.services.apps.create(parsed(createAppSchema, { name: 'payments' }));
       expect(await s.services.apps.verifyWorkerToken('payments', token)).to.equal(true);
       expect(await s.services.apps.verifyWorkerToken('payments', token.slice(0, -1) + 'A')).to.equal(token.endsWith('A'));
       expect(await s.services.apps.verifyWorkerToken('payments', '')).to.equal(false);
@@ -46,10 +48,10 @@ describe('AppService and AuthService (MariaDB + Redis)', function () {
     });
 
     it('refuses bad and duplicate names', async function () {
-      await expectCode(s.services.apps.create({ name: 'Bad Name' }), 'OASIS_ERR_VALIDATION');
-      await expectCode(s.services.apps.create({ name: 'x' }), 'OASIS_ERR_VALIDATION');
-      await s.services.apps.create({ name: 'dup-app' });
-      await expectCode(s.services.apps.create({ name: 'dup-app' }), 'OASIS_ERR_CONFLICT');
+      await expectCode(withParsed(createAppSchema, { name: 'Bad Name' }, (b) => s.services.apps.create(b)), 'OASIS_ERR_VALIDATION');
+      await expectCode(withParsed(createAppSchema, { name: 'x' }, (b) => s.services.apps.create(b)), 'OASIS_ERR_VALIDATION');
+      await s.services.apps.create(parsed(createAppSchema, { name: 'dup-app' }));
+      await expectCode(s.services.apps.create(parsed(createAppSchema, { name: 'dup-app' })), 'OASIS_ERR_CONFLICT');
       await expectCode(s.services.apps.get('nobody'), 'OASIS_ERR_UNKNOWN_APP');
     });
   });

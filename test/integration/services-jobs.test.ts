@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { AppError } from '../../server/src/domain/errors.js';
-import type { CreateJobInput } from '../../server/src/services/index.js';
+import { createAppSchema, createJobSchema, triggerJobSchema, updateJobSchema, type CreateJobBody, type UpdateJobBody } from '@oasis/worker-client/contracts';
 import { createAdminStack, type AdminStack } from '../helpers/admin-stack.js';
+import { parsed, withParsed } from '../helpers/parsed.js';
 
 async function expectAppError(p: Promise<unknown>, code: string): Promise<AppError> {
   try {
@@ -16,17 +17,21 @@ async function expectAppError(p: Promise<unknown>, code: string): Promise<AppErr
 
 describe('JobService (MariaDB + Redis)', function () {
   let s: AdminStack;
-  const cronJob = (over: Partial<CreateJobInput> = {}): CreateJobInput => ({
+  const cronJob = (over: Partial<CreateJobBody> = {}): CreateJobBody => ({
     app: 'billing',
     name: `job-${Math.random().toString(36).slice(2, 8)}`,
     handler: 'billing.charge',
     schedule: { type: 'CRON', cron: '*/5 * * * * *', timezone: 'Europe/Paris' },
     ...over,
   });
+  // The service takes its input parsed, as the REST edge parses a body once; a refused body
+  // rejects here like the service's own checks do.
+  const create = (body: CreateJobBody) => withParsed(createJobSchema, body, (v) => s.services.jobs.create(v, s.adminUser));
+  const update = (id: number, body: UpdateJobBody) => withParsed(updateJobSchema, body, (v) => s.services.jobs.update(id, v, s.adminUser));
 
   before(async function () {
     s = await createAdminStack();
-    await s.services.apps.create({ name: 'billing', title: 'Billing' });
+    await s.services.apps.create(parsed(createAppSchema, { name: 'billing', title: 'Billing' }));
     await s.onlineWorker('billing');
   });
   after(async function () {
@@ -35,7 +40,7 @@ describe('JobService (MariaDB + Redis)', function () {
 
   it('creates an enabled job with defaults and a next fire time', async function () {
     const before = Date.now();
-    const job = await s.services.jobs.create(cronJob({ name: 'charge' }), s.adminUser);
+    const job = await create(cronJob({ name: 'charge' }));
     expect(job).to.include({ app: 'billing', name: 'charge', handler: 'billing.charge', params: '', enabled: true, version: 1 });
     expect(job.routing).to.equal('BUSYOVER');
     expect(job.overlap).to.equal('ALLOW');
@@ -52,7 +57,7 @@ describe('JobService (MariaDB + Redis)', function () {
   });
 
   it('lists jobs, by app too', async function () {
-    const a = await s.services.jobs.create(cronJob(), s.adminUser);
+    const a = await create(cronJob());
     const all = await s.services.jobs.list();
     expect(all.map((j) => j.id)).to.include(a.id);
     expect((await s.services.jobs.list({ app: 'billing' })).map((j) => j.id)).to.include(a.id);
@@ -60,52 +65,52 @@ describe('JobService (MariaDB + Redis)', function () {
   });
 
   it('bumps the version on every change and keeps the hot copy in step', async function () {
-    const job = await s.services.jobs.create(cronJob(), s.adminUser);
+    const job = await create(cronJob());
     const stopped = await s.services.jobs.stop(job.id);
     expect(stopped).to.include({ enabled: false, version: 2, nextFireAt: null });
     expect(await s.hot.nextFireAt('billing', job.id)).to.equal(null);
     const started = await s.services.jobs.start(job.id);
     expect(started).to.include({ enabled: true, version: 3 });
     expect(started.nextFireAt).to.be.a('number');
-    const updated = await s.services.jobs.update(job.id, {
+    const updated = await update(job.id, {
       schedule: { type: 'FIXED_RATE', everyMs: 60_000 },
       params: '{"a":1}',
       misfire: { policy: 'SKIP' },
-    }, s.adminUser);
+    });
     expect(updated).to.include({ version: 4, params: '{"a":1}' });
     expect(updated.misfire).to.deep.equal({ policy: 'SKIP', thresholdMs: s.config.misfireThresholdMs });
     expect(updated.nextFireAt! - Date.now()).to.be.within(55_000, 60_001);
-    const none = await s.services.jobs.update(job.id, { schedule: { type: 'NONE' } }, s.adminUser);
+    const none = await update(job.id, { schedule: { type: 'NONE' } });
     expect(none.nextFireAt).to.equal(null);
   });
 
   it('refuses a bad cron with the parser reason, a bad time zone, an unknown app, oversized params', async function () {
     const bad = await expectAppError(
-      s.services.jobs.create(cronJob({ schedule: { type: 'CRON', cron: '61 * * * *' } }), s.adminUser),
+      create(cronJob({ schedule: { type: 'CRON', cron: '61 * * * *' } })),
       'OASIS_ERR_BAD_CRON',
     );
     expect(bad.message).to.match(/61/);
-    await expectAppError(s.services.jobs.create(cronJob({ schedule: { type: 'CRON', cron: 'nope' } }), s.adminUser), 'OASIS_ERR_BAD_CRON');
+    await expectAppError(create(cronJob({ schedule: { type: 'CRON', cron: 'nope' } })), 'OASIS_ERR_BAD_CRON');
     await expectAppError(
-      s.services.jobs.create(cronJob({ schedule: { type: 'CRON', cron: '0 0 * * *', timezone: 'Mars/Olympus' } }), s.adminUser),
+      create(cronJob({ schedule: { type: 'CRON', cron: '0 0 * * *', timezone: 'Mars/Olympus' } })),
       'OASIS_ERR_BAD_TIMEZONE',
     );
-    await expectAppError(s.services.jobs.create(cronJob({ app: 'nobody' }), s.adminUser), 'OASIS_ERR_UNKNOWN_APP');
+    await expectAppError(create(cronJob({ app: 'nobody' })), 'OASIS_ERR_UNKNOWN_APP');
     await expectAppError(
-      s.services.jobs.create(cronJob({ params: 'x'.repeat(s.config.maxParamsBytes + 1) }), s.adminUser),
+      create(cronJob({ params: 'x'.repeat(s.config.maxParamsBytes + 1) })),
       'OASIS_ERR_VALIDATION',
     );
     await expectAppError(
-      s.services.jobs.create(cronJob({ schedule: { type: 'FIXED_RATE', everyMs: 99 } }), s.adminUser),
+      create(cronJob({ schedule: { type: 'FIXED_RATE', everyMs: 99 } })),
       'OASIS_ERR_VALIDATION',
     );
   });
 
   it('refuses a second job of the same name in an app, and a bad update leaves the job as it was', async function () {
-    const job = await s.services.jobs.create(cronJob({ name: 'unique-one' }), s.adminUser);
-    await expectAppError(s.services.jobs.create(cronJob({ name: 'unique-one' }), s.adminUser), 'OASIS_ERR_CONFLICT');
+    const job = await create(cronJob({ name: 'unique-one' }));
+    await expectAppError(create(cronJob({ name: 'unique-one' })), 'OASIS_ERR_CONFLICT');
     await expectAppError(
-      s.services.jobs.update(job.id, { schedule: { type: 'CRON', cron: '* * * * * * *' } }, s.adminUser),
+      update(job.id, { schedule: { type: 'CRON', cron: '* * * * * * *' } }),
       'OASIS_ERR_BAD_CRON',
     );
     const still = await s.services.jobs.get(job.id);
@@ -114,9 +119,9 @@ describe('JobService (MariaDB + Redis)', function () {
   });
 
   it('triggers a stopped job: the task shows in flight', async function () {
-    const job = await s.services.jobs.create(cronJob({ enabled: false, params: 'p0' }), s.adminUser);
+    const job = await create(cronJob({ enabled: false, params: 'p0' }));
     expect(job.nextFireAt).to.equal(null);
-    const { taskId } = await s.services.jobs.trigger(job.id, { params: 'p1' });
+    const { taskId } = await s.services.jobs.trigger(job.id, parsed(triggerJobSchema, { params: 'p1' }));
     expect(taskId).to.be.a('string');
     const item = await s.services.logs.get(taskId);
     expect(item).to.include({ id: taskId, jobId: job.id, app: 'billing', status: 'QUEUED', triggerType: 'MANUAL' });
@@ -126,7 +131,7 @@ describe('JobService (MariaDB + Redis)', function () {
   });
 
   it('deletes a job and forgets its hot copy; unknown ids are 404', async function () {
-    const job = await s.services.jobs.create(cronJob(), s.adminUser);
+    const job = await create(cronJob());
     await s.services.jobs.delete(job.id);
     expect(await s.hot.nextFireAt('billing', job.id)).to.equal(null);
     await expectAppError(s.services.jobs.get(job.id), 'OASIS_ERR_NOT_FOUND');
@@ -136,14 +141,14 @@ describe('JobService (MariaDB + Redis)', function () {
   });
 
   it('stores every policy field; child jobs must exist and may not form a cycle', async function () {
-    const a = await s.services.jobs.create(
+    const a = await create(
       cronJob({
         overlap: 'BUFFER_ALL',
         routing: 'CONSISTENT_HASH',
         timeoutMs: 5000,
         retry: { count: 2, backoff: 'EXPONENTIAL', delayMs: 100, maxDelayMs: 2000, jitter: 0.2 },
         alarm: { emails: ['ops@example.com'], webhooks: ['http://127.0.0.1:9/hook'] },
-      }), s.adminUser);
+      }));
     const again = await s.services.jobs.get(a.id);
     expect(again).to.deep.include({
       overlap: 'BUFFER_ALL',
@@ -152,37 +157,37 @@ describe('JobService (MariaDB + Redis)', function () {
       alarm: { emails: ['ops@example.com'], webhooks: ['http://127.0.0.1:9/hook'] },
       childOptions: { onFailure: false, passResult: false },
     });
-    const b = await s.services.jobs.create(cronJob({ childJobIds: [a.id], childOptions: { passResult: true } }), s.adminUser);
+    const b = await create(cronJob({ childJobIds: [a.id], childOptions: { passResult: true } }));
     expect(b.childJobIds).to.deep.equal([a.id]);
-    const c = await s.services.jobs.create(cronJob({ childJobIds: [b.id] }), s.adminUser);
+    const c = await create(cronJob({ childJobIds: [b.id] }));
     // a → c → b → a would close a cycle; so would a job being its own child.
-    const err = await expectAppError(s.services.jobs.update(a.id, { childJobIds: [c.id] }, s.adminUser), 'OASIS_ERR_VALIDATION');
+    const err = await expectAppError(update(a.id, { childJobIds: [c.id] }), 'OASIS_ERR_VALIDATION');
     expect(err.message).to.match(/trigger itself/);
-    await expectAppError(s.services.jobs.update(a.id, { childJobIds: [a.id] }, s.adminUser), 'OASIS_ERR_VALIDATION');
-    await expectAppError(s.services.jobs.create(cronJob({ childJobIds: [999_999] }), s.adminUser), 'OASIS_ERR_VALIDATION');
+    await expectAppError(update(a.id, { childJobIds: [a.id] }), 'OASIS_ERR_VALIDATION');
+    await expectAppError(create(cronJob({ childJobIds: [999_999] })), 'OASIS_ERR_VALIDATION');
     expect((await s.services.jobs.get(a.id)).childJobIds).to.deep.equal([]);
-    await expectAppError(s.services.jobs.create(cronJob({ overlap: 'NOPE' as never }), s.adminUser), 'OASIS_ERR_VALIDATION');
-    await expectAppError(s.services.jobs.create(cronJob({ retry: { jitter: 2 } }), s.adminUser), 'OASIS_ERR_VALIDATION');
-    await expectAppError(s.services.jobs.create(cronJob({ alarm: { webhooks: ['ftp://x'] } }), s.adminUser), 'OASIS_ERR_VALIDATION');
+    await expectAppError(create(cronJob({ overlap: 'NOPE' as never })), 'OASIS_ERR_VALIDATION');
+    await expectAppError(create(cronJob({ retry: { jitter: 2 } })), 'OASIS_ERR_VALIDATION');
+    await expectAppError(create(cronJob({ alarm: { webhooks: ['ftp://x'] } })), 'OASIS_ERR_VALIDATION');
   });
 
   it('keeps the last 30 versions of a script job and lists them newest first', async function () {
-    const job = await s.services.jobs.create(cronJob({ handler: undefined, script: { language: 'shell', source: 'echo 1' } }), s.adminUser);
+    const job = await create(cronJob({ handler: undefined, script: { language: 'shell', source: 'echo 1' } }));
     expect(job).to.include({ handler: 'script', scriptVersion: 1 });
-    for (let i = 2; i <= 32; i++) await s.services.jobs.update(job.id, { script: { language: 'shell', source: `echo ${i}` } }, s.adminUser);
+    for (let i = 2; i <= 32; i++) await update(job.id, { script: { language: 'shell', source: `echo ${i}` } });
     // An edit that leaves the script alone makes no version.
-    await s.services.jobs.update(job.id, { params: 'x' }, s.adminUser);
+    await update(job.id, { params: 'x' });
     const versions = await s.services.jobs.scriptVersions(job.id);
     expect(versions).to.have.length(30);
     expect(versions[0]).to.include({ version: 32, source: 'echo 32', language: 'shell' });
     expect(versions[29]?.version).to.equal(3);
     expect((await s.services.jobs.get(job.id)).scriptVersion).to.equal(32);
-    await expectAppError(s.services.jobs.create(cronJob({ handler: undefined }), s.adminUser), 'OASIS_ERR_VALIDATION');
+    await expectAppError(create(cronJob({ handler: undefined })), 'OASIS_ERR_VALIDATION');
   });
 
   it('restores the hot copies Redis lost, and only those', async function () {
-    const a = await s.services.jobs.create(cronJob(), s.adminUser);
-    const b = await s.services.jobs.create(cronJob({ enabled: false }), s.adminUser);
+    const a = await create(cronJob());
+    const b = await create(cronJob({ enabled: false }));
     expect(await s.services.jobs.restoreHotCopies()).to.deep.equal([]);
     // Redis loses job a's hot copy and schedule entry (e.g. restarted without persistence).
     const k = s.redis.keys.app('billing');

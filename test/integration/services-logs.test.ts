@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { AppError } from '../../server/src/domain/errors.js';
 import type { FinalRecord } from '../../server/src/store/db/index.js';
 import { createAdminStack, type AdminStack } from '../helpers/admin-stack.js';
+import { createAppSchema, createJobSchema } from '@oasis/worker-client/contracts';
+import { parsed } from '../helpers/parsed.js';
 
 describe('LogService and LogsRepo.writeFinals (MariaDB + Redis)', function () {
   let s: AdminStack;
@@ -30,9 +32,9 @@ describe('LogService and LogsRepo.writeFinals (MariaDB + Redis)', function () {
 
   before(async function () {
     s = await createAdminStack();
-    appId = (await s.services.apps.create({ name: 'reports' })).id;
+    appId = (await s.services.apps.create(parsed(createAppSchema, { name: 'reports' }))).id;
     await s.onlineWorker('reports');
-    jobId = (await s.services.jobs.create({ app: 'reports', name: 'daily', handler: 'h', schedule: { type: 'NONE' } }, s.adminUser)).id;
+    jobId = (await s.services.jobs.create(parsed(createJobSchema, { app: 'reports', name: 'daily', handler: 'h', schedule: { type: 'NONE' } }), s.adminUser)).id;
     await s.repos.logs.writeFinals(
       [final(1), final(2, { status: 'FAILED', error: 'boom', result: null }), final(3)],
       [{ logId: final(1).id, text: 'one\ntwo\nthree', lineCount: 3, truncated: false }],

@@ -8,6 +8,8 @@ import { createAdminStack, type AdminStack } from '../helpers/admin-stack.js';
 import { ApiClient, signIn } from '../helpers/api-client.js';
 import { startInProcessAdmin, type InProcessAdmin } from '../helpers/in-process-admin.js';
 import { connected, disconnected, nextEvent, refused, UiSockets } from '../helpers/ui-socket.js';
+import { updateUserSchema } from '@oasis/worker-client/contracts';
+import { parsed } from '../helpers/parsed.js';
 
 const USER_PASSWORD = 'user-pass-1234';
 /** What socket.io-client reports when the server ended the socket. */
@@ -210,7 +212,7 @@ describe('realtime: /ui re-checks the session itself (no access hook wired)', fu
       await connected(s);
       expect(await subscribe(s, taskId)).to.deep.equal({ ok: true });
       const gone = disconnected(s);
-      await w.stack.services.users.update(u.id, { apps: ['beta'] });
+      await w.stack.services.users.update(u.id, parsed(updateUserSchema, { apps: ['beta'] }));
       const ack = await subscribe(s, taskId);
       expect(ack).to.include({ ok: false, code: 'OASIS_ERR_NOT_FOUND' });
       expect(ack['message']).to.be.a('string');
@@ -242,7 +244,7 @@ describe('realtime: /ui re-checks the session itself (no access hook wired)', fu
       const s = sockets.open(w.stack.baseUrl, { token: u.token });
       await connected(s);
       const gone = disconnected(s);
-      await w.stack.services.users.update(u.id, { apps: ['alpha', 'beta'] });
+      await w.stack.services.users.update(u.id, parsed(updateUserSchema, { apps: ['alpha', 'beta'] }));
       expect(await subscribe(s, taskId)).to.include({ ok: false, code: 'OASIS_ERR_UNAUTHORIZED' });
       expect(await gone).to.equal(SERVER_DISCONNECT);
       const again = sockets.open(w.stack.baseUrl, { token: u.token });
@@ -255,7 +257,7 @@ describe('realtime: /ui re-checks the session itself (no access hook wired)', fu
       const taskId = await alphaTask(w);
       const s = sockets.open(w.stack.baseUrl, { token: u.token });
       await connected(s);
-      await w.stack.services.users.update(u.id, { apps: ['alpha', 'beta'] });
+      await w.stack.services.users.update(u.id, parsed(updateUserSchema, { apps: ['alpha', 'beta'] }));
       expect(await subscribe(s, taskId)).to.deep.equal({ ok: true });
       expect(await subscribe(s, taskId)).to.deep.equal({ ok: true });
       expect(s.connected).to.equal(true);
@@ -278,7 +280,7 @@ describe('realtime: /ui re-checks the session itself (no access hook wired)', fu
       const [sa, sb, sk] = [a, b, keep].map((u) => sockets.open(w.stack.baseUrl, { token: u.token }));
       await Promise.all([sa, sb, sk].map((s) => connected(s!)));
       const gone = Promise.all([disconnected(sa!, 5000), disconnected(sb!, 5000)]);
-      await w.stack.services.users.update(a.id, { apps: ['beta'] });
+      await w.stack.services.users.update(a.id, parsed(updateUserSchema, { apps: ['beta'] }));
       await w.stack.services.auth.logout(b.token);
       expect(await gone).to.deep.equal([SERVER_DISCONNECT, SERVER_DISCONNECT]);
       expect(sk!.connected).to.equal(true);

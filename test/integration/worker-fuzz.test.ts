@@ -20,7 +20,7 @@ import { OasisWorker } from '@oasis/worker-client';
 import { PROTOCOL_VERSION, WorkerErrorCode } from '@oasis/worker-client/protocol';
 import { startAdmin, type RunningAdmin } from '../../server/src/main.js';
 import { newTaskId } from '../../server/src/domain/ids.js';
-import { handshakeSchema } from '../../server/src/realtime/worker-messages.js';
+import { handshakeSchema } from '@oasis/worker-client/contracts';
 import { silentLogger } from '../../server/src/domain/logger.js';
 import { ApiClient } from '../helpers/api-client.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';

@@ -12,26 +12,27 @@ import {
   PROTOCOL_VERSION,
   WORKER_NAMESPACE,
   WorkerErrorCode,
-  type Ack,
   type AdminToWorkerEvents,
   type HeartbeatMessage,
+  type KillMessage,
   type LogMessage,
   type ProgressMessage,
   type PullMessage,
-  type ResultVerdict,
   type ResultsMessage,
-  type TaskPayload,
+  type WelcomeMessage,
   type WorkerHandshake,
+  type WorkerReply,
   type WorkerToAdminEvents,
-} from './protocol.js';
+} from './contracts/worker.js';
+import type { Ack } from './contracts/errors.js';
 import { AdminReplyError, OasisWorkerError, WorkerClientErrorCode } from './errors.js';
 import type { ResolvedWorkerOptions } from './options.js';
 import { backoffDelay } from './backoff.js';
 
+/** The SDK's socket, typed by the contract's event maps (what the admin sends, what the worker sends). */
 type WorkerSocket = Socket<AdminToWorkerEvents, WorkerToAdminEvents>;
 
-export type WelcomeMessage = Parameters<AdminToWorkerEvents['welcome']>[0];
-export type KillMessage = Parameters<AdminToWorkerEvents['kill']>[0];
+export type { KillMessage, WelcomeMessage } from './contracts/worker.js';
 
 /** Events of {@link AdminConnection}. */
 export interface ConnectionEvents {
@@ -86,16 +87,28 @@ export class AdminConnection extends EventEmitter<ConnectionEvents> {
     this.dropSocket();
   }
 
-  heartbeat(msg: HeartbeatMessage): Promise<{ abort: string[] }> {
-    return this.call<{ abort: string[] }>((s, cb) => s.emit('heartbeat', msg, cb));
+  /**
+   * Leaves this admin for the next of the URLs (its admin asked to drain): false, and nothing
+   * done, when there is no other URL or no welcomed connection.
+   */
+  moveOn(reason: string): boolean {
+    if (this.options.urls.length < 2 || !this.welcomed || this.closed) return false;
+    this.dropSocket();
+    this.emit('lost', reason);
+    this.scheduleRetry(true);
+    return true;
   }
 
-  pull(msg: PullMessage): Promise<{ tasks: TaskPayload[] }> {
-    return this.call<{ tasks: TaskPayload[] }>((s, cb) => s.emit('pull', msg, cb));
+  heartbeat(msg: HeartbeatMessage): Promise<WorkerReply<'heartbeat'>> {
+    return this.call<WorkerReply<'heartbeat'>>((s, cb) => s.emit('heartbeat', msg, cb));
   }
 
-  results(msg: ResultsMessage): Promise<{ verdicts: ResultVerdict[] }> {
-    return this.call<{ verdicts: ResultVerdict[] }>((s, cb) => s.emit('results', msg, cb));
+  pull(msg: PullMessage): Promise<WorkerReply<'pull'>> {
+    return this.call<WorkerReply<'pull'>>((s, cb) => s.emit('pull', msg, cb));
+  }
+
+  results(msg: ResultsMessage): Promise<WorkerReply<'results'>> {
+    return this.call<WorkerReply<'results'>>((s, cb) => s.emit('results', msg, cb));
   }
 
   /** Sends a log batch without waiting for its ack; false when not connected (the caller keeps the lines). */

@@ -1,5 +1,6 @@
 /** What a handler receives: the task's facts, its params, an abort signal and a logger. */
-import type { TaskPayload, TriggerType } from './protocol.js';
+import type { TriggerType } from './contracts/enums.js';
+import type { TaskPayload } from './contracts/worker.js';
 import { InvalidParamsError } from './errors.js';
 
 /** The context passed to a {@link Handler}. */

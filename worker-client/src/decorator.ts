@@ -16,9 +16,7 @@
  * needs no `Symbol.metadata` and no `reflect-metadata`.
  */
 import type { JobContext } from './context.js';
-
-/** Handler names the admin accepts: 1..128 characters without white space. */
-export const HANDLER_NAME_PATTERN = /^\S{1,128}$/;
+import { HANDLER_NAME_PATTERN } from './contracts/names.js';
 
 /** Method function → the handler name it was decorated with. */
 const marks = new WeakMap<object, string>();

@@ -1,8 +1,9 @@
 /**
- * Errors the worker SDK throws or reports. Codes follow the admin's `OASIS_ERR_…` catalogue; the
- * ones only a worker can meet are listed in {@link WorkerClientErrorCode}.
+ * Errors the worker SDK throws or reports. Codes the admin sends come from the one catalogue
+ * (`contracts/errors.ts`); the ones only a worker meets locally, never sent over a wire, are
+ * added in {@link WorkerClientErrorCode}.
  */
-import { WorkerErrorCode } from './protocol.js';
+import { WorkerErrorCode } from './contracts/worker.js';
 
 /** Codes carried by {@link OasisWorkerError}. */
 export const WorkerClientErrorCode = {
@@ -56,8 +57,9 @@ export class WorkerOptionsError extends TypeError {
 
 /**
  * Throw it from a handler to say "retrying cannot help" (bad input, missing record, ...).
- * The task is reported FAILED with an error that starts with `NonRetryableError:`; the admin
- * uses that prefix to skip the job's retries.
+ * The task is reported FAILED with `nonRetryable: true` in its result, and the admin skips the
+ * job's retries. Its error text still starts with `NonRetryableError:` (admins before the
+ * `nonRetryable` field read that prefix instead).
  */
 export class NonRetryableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

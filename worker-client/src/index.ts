@@ -7,7 +7,9 @@
  * await worker.start();
  * worker.installSignalHandlers();
  * ```
- * The wire protocol is exported separately as `@oasis/worker-client/protocol`.
+ * The wire contracts (zod schemas and the types derived from them, shared with the admin and the
+ * dashboard) are exported separately as `@oasis/worker-client/contracts`; the `/worker` part of
+ * them also as `@oasis/worker-client/protocol`.
  */
 export { OasisWorker, WorkerState, type WorkerEvents, type StopOptions, type SignalOptions } from './worker.js';
 export type { JobContext, Handler } from './context.js';
@@ -28,5 +30,6 @@ export { MAX_OUTPUT_BYTES, MAX_ERROR_BYTES } from './encode.js';
 export { ScriptFailedError } from './script-runner.js';
 export { ScriptEnvMode, TOKEN_VARIABLES, type ScriptEnvOption } from './script-env.js';
 export { SDK_VERSION } from './version.js';
-export type { TaskPayload, TaskResult, TaskScript, WorkerResultStatus, TriggerType } from './protocol.js';
-export { ScriptLanguage } from './protocol.js';
+export type { TaskPayload, TaskResult, TaskScript } from './contracts/worker.js';
+export type { WorkerResultStatus, TriggerType } from './contracts/enums.js';
+export { ScriptLanguage } from './contracts/enums.js';

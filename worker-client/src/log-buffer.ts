@@ -4,7 +4,7 @@
  * While the worker is disconnected lines wait (bounded by the cap) and go out after reconnect.
  */
 import { formatWithOptions } from 'node:util';
-import type { LogMessage } from './protocol.js';
+import type { LogMessage } from './contracts/worker.js';
 import { capUtf8 } from './encode.js';
 
 /** Sends one batch; returns false when it cannot be sent now (not connected): the lines are kept. */

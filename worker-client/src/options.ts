@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { WorkerOptionsError } from './errors.js';
 import { completeLogger, consoleLogger, type WorkerLogger } from './logger.js';
 import { ScriptEnvMode, scriptEnvProblem, type ScriptEnvOption } from './script-env.js';
+import { WORKER_ID_PATTERN } from './contracts/names.js';
 
 /** Options of `new OasisWorker(options)`. */
 export interface WorkerOptions {
@@ -91,9 +92,6 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 const LOGGER_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
-
-/** What the admin accepts as a worker id. */
-export const WORKER_ID_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/;
 
 /** Default worker id: `${hostname}-${pid}-${6 hex chars}`, the host name cut to fit {@link WORKER_ID_PATTERN}. */
 export function defaultWorkerId(): string {

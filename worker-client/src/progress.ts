@@ -3,7 +3,7 @@
  * to the admin (`progress {taskId, value}`) at most once per task every `flushMs`, only when they
  * changed, and only the latest one. While disconnected the latest value waits for the reconnect.
  */
-import { MAX_PROGRESS, type ProgressMessage } from './protocol.js';
+import { MAX_PROGRESS, type ProgressMessage } from './contracts/worker.js';
 
 /** Sends one value; returns false when it cannot be sent now (not connected): it is kept. */
 export type ProgressSink = (msg: ProgressMessage) => boolean;

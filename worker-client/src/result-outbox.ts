@@ -4,8 +4,7 @@
  * leaves the outbox only when the admin acked it. A batch that was not acked (disconnect, ack timeout, admin error) is sent again —
  * after the reconnect if the connection dropped. The admin de-duplicates, so re-sending is safe.
  */
-import type { ResultVerdict, TaskResult } from './protocol.js';
-import { WorkerErrorCode } from './protocol.js';
+import { WorkerErrorCode, type ResultVerdict, type TaskResult } from './contracts/worker.js';
 import type { WorkerLogger } from './logger.js';
 import { AdminReplyError } from './errors.js';
 

@@ -5,9 +5,10 @@
  * After an abort the handler gets `killGraceMs` to notice its signal; if it has not settled by
  * then the task is reported anyway (KILLED/TIMEOUT) and whatever the handler does later is ignored.
  */
-import type { TaskPayload, TaskResult, WorkerResultStatus } from './protocol.js';
-import { WorkerResultStatus as Status } from './protocol.js';
-import { AbortKind, TaskAbortError } from './errors.js';
+import type { TaskPayload, TaskResult } from './contracts/worker.js';
+import type { WorkerResultStatus } from './contracts/enums.js';
+import { WorkerResultStatus as Status } from './contracts/enums.js';
+import { AbortKind, NonRetryableError, TaskAbortError } from './errors.js';
 import { TaskContext, type Handler } from './context.js';
 import { encodeError, encodeOutput } from './encode.js';
 import type { LogBuffer } from './log-buffer.js';
@@ -21,10 +22,13 @@ export interface RunningTaskOptions {
   progress?: (percent: number) => void;
 }
 
-/** A result for a task that never ran its handler (unknown handler, stopped before start). */
-export function resultWithoutRun(task: TaskPayload, status: WorkerResultStatus, error: string): TaskResult {
+/**
+ * A result for a task that never ran its handler (unknown handler, stopped before start);
+ * `nonRetryable` when another attempt would meet the same refusal.
+ */
+export function resultWithoutRun(task: TaskPayload, status: WorkerResultStatus, error: string, nonRetryable = false): TaskResult {
   const now = Date.now();
-  return { taskId: task.id, attempt: task.attempt, status, error, startedAt: now, finishedAt: now };
+  return { taskId: task.id, attempt: task.attempt, status, error, ...(nonRetryable && { nonRetryable }), startedAt: now, finishedAt: now };
 }
 
 export class RunningTask {
@@ -83,7 +87,8 @@ export class RunningTask {
     }
     outcome.then(
       (value) => this.finish(this.abortedResult() ?? this.make(Status.SUCCESS, { output: encodeOutput(value) })),
-      (err: unknown) => this.finish(this.abortedResult() ?? this.make(Status.FAILED, { error: encodeError(err) })),
+      (err: unknown) =>
+        this.finish(this.abortedResult() ?? this.make(Status.FAILED, { error: encodeError(err), nonRetryable: err instanceof NonRetryableError })),
     );
   }
 
@@ -107,7 +112,7 @@ export class RunningTask {
     return this.make(status, { error: reason.message });
   }
 
-  private make(status: WorkerResultStatus, extra: { output?: string; error?: string }): TaskResult {
+  private make(status: WorkerResultStatus, extra: { output?: string; error?: string; nonRetryable?: boolean }): TaskResult {
     const result: TaskResult = {
       taskId: this.task.id,
       attempt: this.task.attempt,
@@ -117,6 +122,8 @@ export class RunningTask {
     };
     if (extra.output !== undefined) result.output = extra.output;
     if (extra.error !== undefined) result.error = extra.error;
+    // Only said when true: "do not retry" is the exception, and an older admin ignores the field.
+    if (extra.nonRetryable === true) result.nonRetryable = true;
     return result;
   }
 

@@ -9,8 +9,9 @@
  *   (`scriptApps`, a subset of its apps; see {@link canWriteScripts}).
  * - `VIEWER`: reads its permitted apps only.
  */
-export const Role = { ADMIN: 'ADMIN', OPERATOR: 'OPERATOR', VIEWER: 'VIEWER' } as const;
-export type Role = (typeof Role)[keyof typeof Role];
+import { Role } from '@oasis/worker-client/contracts';
+
+export { Role } from '@oasis/worker-client/contracts';
 export const ROLES = Object.values(Role) as [Role, ...Role[]];
 
 /** What a request wants to do with an app's things. */

@@ -1,6 +1,7 @@
-import type { TaskStatus, TriggerType } from '@oasis/worker-client/protocol';
+import type { MisfirePolicy, OverlapPolicy, RetryBackoff, Routing, ScriptLanguage, TaskStatus, TriggerType } from '@oasis/worker-client/contracts';
 
-export { TaskStatus, TriggerType } from '@oasis/worker-client/protocol';
+// The closed sets every wire carries are declared once, with the contracts.
+export { MisfirePolicy, OverlapPolicy, RetryBackoff, Routing, ScriptLanguage, TaskStatus, TriggerType } from '@oasis/worker-client/contracts';
 
 /** Optional window of a repeating schedule: no fire before `startAt`, none after `endAt` (epoch ms), at most `maxRuns` runs. */
 export interface ScheduleWindow {
@@ -21,39 +22,6 @@ export type Schedule =
   | { type: 'ONCE'; at: number }
   | { type: 'NONE' };
 export type ScheduleType = Schedule['type'];
-
-/** Which worker runs a task (see docs/semantics.md). State (counters, LFU/LRU) lives in Redis. */
-export const Routing = {
-  FIRST: 'FIRST',
-  LAST: 'LAST',
-  ROUND_ROBIN: 'ROUND_ROBIN',
-  RANDOM: 'RANDOM',
-  CONSISTENT_HASH: 'CONSISTENT_HASH',
-  LEAST_FREQUENTLY_USED: 'LEAST_FREQUENTLY_USED',
-  LEAST_RECENTLY_USED: 'LEAST_RECENTLY_USED',
-  FAILOVER: 'FAILOVER',
-  /** Any free worker of the app pulls it (the app's shared queue): the natural "least busy". */
-  BUSYOVER: 'BUSYOVER',
-  SHARDING_BROADCAST: 'SHARDING_BROADCAST',
-} as const;
-export type Routing = (typeof Routing)[keyof typeof Routing];
-
-/** What a fire found late beyond the job's threshold does. */
-export const MisfirePolicy = { SKIP: 'SKIP', FIRE_ONCE: 'FIRE_ONCE', FIRE_ALL: 'FIRE_ALL' } as const;
-export type MisfirePolicy = (typeof MisfirePolicy)[keyof typeof MisfirePolicy];
-
-/** What a scheduled fire does while an earlier task of the job is still queued or running. */
-export const OverlapPolicy = {
-  ALLOW: 'ALLOW',
-  SKIP: 'SKIP',
-  BUFFER_ONE: 'BUFFER_ONE',
-  BUFFER_ALL: 'BUFFER_ALL',
-  CANCEL_OTHER: 'CANCEL_OTHER',
-} as const;
-export type OverlapPolicy = (typeof OverlapPolicy)[keyof typeof OverlapPolicy];
-
-export const RetryBackoff = { FIXED: 'FIXED', EXPONENTIAL: 'EXPONENTIAL' } as const;
-export type RetryBackoff = (typeof RetryBackoff)[keyof typeof RetryBackoff];
 
 /** Retries of a failed attempt (FAILED, TIMEOUT, LOST, NO_WORKER); `count` 0 = none. */
 export interface RetryPolicy {
@@ -77,9 +45,6 @@ export interface AlarmSettings {
   emails: string[];
   webhooks: string[];
 }
-
-export const ScriptLanguage = { shell: 'shell', node: 'node', python: 'python' } as const;
-export type ScriptLanguage = (typeof ScriptLanguage)[keyof typeof ScriptLanguage];
 
 /** A script (XXL-JOB GLUE) job's code; run by workers started with `allowScripts`. */
 export interface ScriptSpec {

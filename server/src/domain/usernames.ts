@@ -5,17 +5,11 @@
  * database's collation then has nothing left to fold but ASCII case.
  */
 
-/** What a username may be: 2-64 ASCII letters, digits and `_ . @ -`. */
-export const USERNAME_PATTERN = /^[A-Za-z0-9_.@-]{2,64}$/;
+import { USERNAME_PATTERN } from '@oasis/worker-client/contracts';
 
-/**
- * The canonical spelling of a typed username: Unicode NFKC (full-width and other compatibility
- * forms become plain letters), trimmed (NFKC first, so an ideographic space is trimmed too),
- * lower case. Not necessarily a valid username: see {@link isUsername}.
- */
-export function canonicalUsername(typed: string): string {
-  return typed.normalize('NFKC').trim().toLowerCase();
-}
+// The pattern and the canonical spelling are declared with the contracts: the REST schema of a
+// new user (and any client) takes the same ones.
+export { USERNAME_PATTERN, canonicalUsername } from '@oasis/worker-client/contracts';
 
 /** True when `name` is a valid username (check canonical names: then it is ASCII lower case). */
 export function isUsername(name: string): boolean {

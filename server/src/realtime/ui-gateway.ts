@@ -1,54 +1,22 @@
 import type { Namespace, Server, Socket } from 'socket.io';
-import { z } from 'zod';
+import {
+  UI_NAMESPACE,
+  UiClientEvent,
+  taskRefSchema,
+  type UiAck,
+  type UiClientEvents,
+  type UiServerEvents,
+  type UiTaskChange,
+} from '@oasis/worker-client/contracts';
 import type { ErrorCode } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import type { AccessChange } from '../domain/ports.js';
 import { Access, canAccessApp, isAdmin, type Principal } from '../domain/roles.js';
 import { jobIdOfTask } from '../domain/ids.js';
-import type { LogItem, TaskStatus, WorkerInfo } from '../domain/types.js';
+import type { LogItem, WorkerInfo } from '../domain/types.js';
 import { sessionIdOf } from '../services/auth-service.js';
 import type { Services } from '../services/index.js';
 import { handshakeToken } from './ui-handshake.js';
-
-/** Namespace of the dashboard's live channel. */
-export const UI_NAMESPACE = '/ui';
-
-/** One task state change as pushed to the dashboard. Times are epoch ms. */
-export interface UiTaskChange {
-  id: string;
-  jobId: number;
-  status: TaskStatus;
-  workerId?: string | null;
-  startedAt?: number | null;
-  finishedAt?: number | null;
-}
-
-/**
- * Events the admin pushes on `/ui`:
- * - `tasks {app, changes, more}`: task state changes of an app (QUEUED: `changes` may be empty,
- *   "something was queued"; RUNNING when pulled; final states once written), batched every
- *   `flushMs`; `more` when changes were dropped past the batch cap (reload the list);
- * - `workers {app, workers}`: the app's workers when they changed (connected, slots, heartbeat);
- * - `log {taskId, seq, lines}`: live log lines of a task the socket subscribed to.
- */
-export interface UiServerEvents {
-  tasks: (msg: { app: string; changes: UiTaskChange[]; more: boolean }) => void;
-  workers: (msg: { app: string; workers: WorkerInfo[] }) => void;
-  log: (msg: { taskId: string; seq: number; lines: string[] }) => void;
-}
-
-/** Acks of the client's requests: `{ok:true}` or `{ok:false, code, message}` (codes of the REST catalogue). */
-export type UiAck = { ok: true } | { ok: false; code: string; message: string };
-
-/**
- * Requests the dashboard sends on `/ui`: `subscribe-log {taskId}` (joins the task's log room when
- * the session is still live and its user may read the task's app) and `unsubscribe-log {taskId}`.
- * Any other event sent with an ack is answered `OASIS_ERR_VALIDATION`.
- */
-export interface UiClientEvents {
-  'subscribe-log': (msg: { taskId: string }, ack: (r: UiAck) => void) => void;
-  'unsubscribe-log': (msg: { taskId: string }, ack?: (r: UiAck) => void) => void;
-}
 
 export interface UiGatewayDeps {
   io: Server;
@@ -66,7 +34,6 @@ export interface UiGatewayDeps {
   recheckMs?: number;
 }
 
-const taskIdSchema = z.strictObject({ taskId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/) });
 /** Most changes of one app per `tasks` push; past it `more` is set. */
 const MAX_CHANGES = 200;
 /** Most log rooms one socket may be in. */
@@ -75,8 +42,7 @@ const MAX_LOG_ROOMS = 20;
 const WATCH_TTL_MS = 30 * 60_000;
 /** Most `subscribe-log` checks of one socket in flight at once (each reads the session and the user). */
 const MAX_PENDING = 8;
-const EVENTS = { SUBSCRIBE: 'subscribe-log', UNSUBSCRIBE: 'unsubscribe-log' } as const;
-const KNOWN_EVENTS: ReadonlySet<string> = new Set(Object.values(EVENTS));
+const KNOWN_EVENTS: ReadonlySet<string> = new Set(Object.values(UiClientEvent));
 
 interface SocketData {
   /** The user as of the handshake: the rooms the socket is in follow from it (a change ends the socket). */
@@ -87,6 +53,15 @@ interface SocketData {
   /** `subscribe-log` checks in flight. */
   pending: number;
 }
+
+/** What admins tell each other on `/ui` (through the Redis adapter): a task some dashboard watches. */
+interface UiPeerEvents {
+  'ui-watch': (taskId: string) => void;
+}
+
+/** The `/ui` namespace and its sockets, typed by the contract's event maps. */
+type UiNamespace = Namespace<UiClientEvents, UiServerEvents, UiPeerEvents, SocketData>;
+type UiSocket = Socket<UiClientEvents, UiServerEvents, UiPeerEvents, SocketData>;
 
 const appRoom = (app: string) => `ui:app:${app}`;
 const ALL_ROOM = 'ui:all';
@@ -119,7 +94,7 @@ function payloadAndAck(args: unknown[]): { payloads: unknown[]; ack: ((r: UiAck)
  * each admin checks its own sockets, so a lost event or an expired session ends them too.
  */
 export class UiGateway {
-  private readonly nsp: Namespace<UiClientEvents, UiServerEvents>;
+  private readonly nsp: UiNamespace;
   private readonly pending = new Map<string, { changes: Map<string, UiTaskChange>; more: boolean }>();
   /** Task ids some dashboard (on any admin) watches → until when. */
   private readonly watched = new Map<string, number>();
@@ -144,7 +119,7 @@ export class UiGateway {
     });
     this.nsp.on('connection', (socket) => this.onConnection(socket));
     // Another admin's dashboard watches a task: publish its lines from here too.
-    this.nsp.on('ui-watch' as never, (taskId: unknown) => {
+    this.nsp.on('ui-watch', (taskId: unknown) => {
       if (typeof taskId === 'string') this.watched.set(taskId, Date.now() + WATCH_TTL_MS);
     });
     this.workersTimer = setInterval(() => void this.pollWorkers(), deps.workersMs ?? 2000);
@@ -230,19 +205,19 @@ export class UiGateway {
   }
 
   /** Checks a handshake; resolves with the refusal's code, or null when the socket may connect. */
-  private async authenticate(socket: Socket): Promise<ErrorCode | null> {
+  private async authenticate(socket: UiSocket): Promise<ErrorCode | null> {
     const found = handshakeToken({ auth: socket.handshake.auth, headers: socket.handshake.headers });
     if (!found.ok) return found.code;
     const session = sessionIdOf(found.token);
     const user = session ? await this.deps.services.auth.authenticateSession(session) : null;
     if (!session || !user) return 'OASIS_ERR_UNAUTHORIZED';
     const data: SocketData = { user, session, logs: new Set(), pending: 0 };
-    (socket.data as SocketData) = data;
+    socket.data = data;
     return null;
   }
 
-  private onConnection(socket: Socket<UiClientEvents, UiServerEvents>): void {
-    const data = socket.data as SocketData;
+  private onConnection(socket: UiSocket): void {
+    const data = socket.data;
     const rooms = isAdmin(data.user) ? [ALL_ROOM] : data.user.apps.map(appRoom);
     void socket.join([...rooms, userRoom(data.user.id), sessionRoom(data.session)]);
     // Presence as it is now, then changes.
@@ -250,10 +225,10 @@ export class UiGateway {
 
     // Handlers take raw arguments: a client decides how many it sends and whether the last is an ack.
     const on = (event: string, fn: (...args: unknown[]) => void) => (socket as unknown as Socket).on(event, fn);
-    on(EVENTS.SUBSCRIBE, (...args) => {
+    on(UiClientEvent.SUBSCRIBE_LOG, (...args) => {
       const { payloads, ack } = payloadAndAck(args);
       const reply = ack ?? (() => undefined);
-      const parsed = payloads.length === 1 ? taskIdSchema.safeParse(payloads[0]) : null;
+      const parsed = payloads.length === 1 ? taskRefSchema.safeParse(payloads[0]) : null;
       if (!parsed?.success) return reply(refusal('OASIS_ERR_VALIDATION', 'Send one {taskId} (a task id)'));
       const { taskId } = parsed.data;
       if (data.logs.size >= MAX_LOG_ROOMS && !data.logs.has(taskId)) {
@@ -273,9 +248,9 @@ export class UiGateway {
         },
       ).finally(() => data.pending--);
     });
-    on(EVENTS.UNSUBSCRIBE, (...args) => {
+    on(UiClientEvent.UNSUBSCRIBE_LOG, (...args) => {
       const { payloads, ack } = payloadAndAck(args);
-      const parsed = payloads.length === 1 ? taskIdSchema.safeParse(payloads[0]) : null;
+      const parsed = payloads.length === 1 ? taskRefSchema.safeParse(payloads[0]) : null;
       if (!parsed?.success) return ack?.(refusal('OASIS_ERR_VALIDATION', 'Send one {taskId} (a task id)'));
       data.logs.delete(parsed.data.taskId);
       void socket.leave(logRoom(parsed.data.taskId));
@@ -293,7 +268,7 @@ export class UiGateway {
    * (as now) may read the task's app. A socket whose user's rights changed since it joined its
    * rooms is disconnected after the answer: its rooms are stale, the dashboard reconnects.
    */
-  private async subscribe(socket: Socket<UiClientEvents, UiServerEvents>, data: SocketData, taskId: string): Promise<{ ack: UiAck; end: boolean }> {
+  private async subscribe(socket: UiSocket, data: SocketData, taskId: string): Promise<{ ack: UiAck; end: boolean }> {
     const user = await this.deps.services.auth.authenticateSession(data.session);
     if (!user) return { ack: refusal('OASIS_ERR_UNAUTHORIZED', 'The session has ended; sign in again'), end: true };
     const end = !sameRights(user, data.user);
@@ -306,7 +281,7 @@ export class UiGateway {
     data.logs.add(taskId);
     await socket.join(logRoom(taskId));
     this.watched.set(taskId, Date.now() + WATCH_TTL_MS);
-    this.nsp.serverSideEmit('ui-watch' as never, taskId as never);
+    this.nsp.serverSideEmit('ui-watch', taskId);
     return { ack: { ok: true }, end: false };
   }
 
@@ -339,9 +314,9 @@ export class UiGateway {
     return (await jobs.get(jobId).catch(() => null))?.app ?? null;
   }
 
-  private async sendWorkersTo(socket: Socket<UiClientEvents, UiServerEvents>): Promise<void> {
+  private async sendWorkersTo(socket: UiSocket): Promise<void> {
     try {
-      const user = (socket.data as SocketData).user;
+      const user = socket.data.user;
       const byApp = group(await this.deps.services.workers.list());
       const apps = isAdmin(user) ? [...byApp.keys()] : user.apps;
       for (const app of apps) socket.emit('workers', { app, workers: byApp.get(app) ?? [] });

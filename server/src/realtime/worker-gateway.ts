@@ -2,16 +2,21 @@ import type { Namespace, Server, Socket } from 'socket.io';
 import type { z } from 'zod';
 import {
   PROTOCOL_VERSION,
+  WORKER_EVENTS,
   WORKER_NAMESPACE,
   WorkerErrorCode,
-  type AdminToWorkerEvents,
+  handshakeSchema,
+  workerMessageSchemas,
   type AckError,
+  type AdminToWorkerEvents,
+  type WelcomeMessage,
+  type WorkerEvent,
+  type WorkerReply,
   type WorkerToAdminEvents,
-} from '@oasis/worker-client/protocol';
+} from '@oasis/worker-client/contracts';
 import type { OasisConfig } from '../config/schema.js';
 import type { Logger } from '../domain/logger.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
-import { handshakeSchema, heartbeatSchema, logSchema, progressSchema, pullSchema, resultsSchema } from './worker-messages.js';
 
 export interface WorkerGatewayDeps {
   io: Server;
@@ -28,11 +33,13 @@ interface SocketData {
   workerId: string;
 }
 
-type Ack = (reply: object) => void;
+/** The `/worker` namespace and its sockets, typed by the contract's event maps. */
+type WorkerNamespace = Namespace<WorkerToAdminEvents, AdminToWorkerEvents, Record<never, never>, SocketData>;
+type WorkerSocket = Socket<WorkerToAdminEvents, AdminToWorkerEvents, Record<never, never>, SocketData>;
 
-/** The events a worker sends (see `WorkerToAdminEvents` in the protocol). */
-const WORKER_EVENTS = ['heartbeat', 'pull', 'log', 'progress', 'results'] as const satisfies readonly (keyof WorkerToAdminEvents)[];
-type WorkerEvent = (typeof WORKER_EVENTS)[number];
+type Ack = (reply: object) => void;
+/** A message of event `E` as its schema parsed it. */
+type WorkerMessage<E extends WorkerEvent> = z.output<(typeof workerMessageSchemas)[E]>;
 
 /** Socket.IO passes the ack, when the sender asked for one, as the last argument. */
 function splitArgs(args: readonly unknown[]): { reply: Ack; payload: unknown[] } {
@@ -55,10 +62,11 @@ const badMessage = (err: z.ZodError): AckError => ({
 
 /**
  * The `/worker` Socket.IO namespace: authenticates workers by app token in the handshake,
- * validates every message and hands it to the {@link Dispatcher}. Emits `wake` / `kill`.
+ * validates every message with the contract's schemas and hands it to the {@link Dispatcher}.
+ * Emits `wake` / `kill`, and `drain` when this admin stops.
  */
 export class WorkerGateway {
-  private readonly nsp: Namespace;
+  private readonly nsp: WorkerNamespace;
 
   constructor(private readonly deps: WorkerGatewayDeps) {
     this.nsp = deps.io.of(WORKER_NAMESPACE);
@@ -82,7 +90,21 @@ export class WorkerGateway {
     this.nsp.to(`w:${app}:${workerId}`).emit('kill', { taskId, reason });
   }
 
-  private async authenticate(socket: Socket): Promise<void> {
+  /**
+   * This admin is stopping: tells the workers connected here (not those of other admins) to stop
+   * pulling from it, and resolves once they all left or after `graceMs`. A worker that knows
+   * several admins connects to another at once; its running tasks go on and their results are
+   * reported there.
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.nsp.local.emit('drain');
+    const deadline = Date.now() + graceMs;
+    while (this.nsp.sockets.size > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, Math.max(1, deadline - Date.now()))));
+    }
+  }
+
+  private async authenticate(socket: WorkerSocket): Promise<void> {
     const parsed = handshakeSchema.safeParse(socket.handshake.auth);
     if (!parsed.success) throw new Error(`${WorkerErrorCode.BAD_MESSAGE}: ${badMessage(parsed.error).message}`);
     const h = parsed.data;
@@ -99,25 +121,26 @@ export class WorkerGateway {
       adminId: this.deps.adminId,
       conn: socket.id,
     });
-    (socket.data as SocketData) = { app: h.app, workerId: h.workerId };
+    socket.data = { app: h.app, workerId: h.workerId };
   }
 
-  private async onConnection(socket: Socket): Promise<void> {
-    const { app, workerId } = socket.data as SocketData;
+  private async onConnection(socket: WorkerSocket): Promise<void> {
+    const { app, workerId } = socket.data;
     const { dispatcher, logger } = this.deps;
+    // Handlers take raw arguments: a worker decides how many it sends and whether the last is an
+    // ack, and everything it sends is checked against the contract before use.
+    const raw = socket as unknown as Socket;
     // Listeners first, before anything awaits: a message or a disconnect arriving meanwhile is
     // not missed.
-    const handle = <S extends z.ZodType, R extends object>(
-      event: WorkerEvent,
-      schema: S,
-      fn: (msg: z.infer<S>) => Promise<R>,
-    ) => {
-      socket.on(event, (...args: unknown[]) => {
+    const handle = <E extends WorkerEvent>(event: E, fn: (msg: WorkerMessage<E>) => Promise<WorkerReply<E>>) => {
+      const schema: z.ZodType = workerMessageSchemas[event];
+      raw.on(event as string, (...args: unknown[]) => {
         const { reply, payload } = splitArgs(args);
         if (payload.length !== 1) return reply(badArguments(event, payload.length));
         const parsed = schema.safeParse(payload[0]);
         if (!parsed.success) return reply(badMessage(parsed.error));
-        fn(parsed.data).then(
+        // The data went through event E's own schema.
+        fn(parsed.data as WorkerMessage<E>).then(
           (r) => reply({ ok: true, ...r }),
           (err: unknown) => {
             logger.error({ err, app, workerId, event }, 'worker message failed');
@@ -127,16 +150,16 @@ export class WorkerGateway {
       });
     };
 
-    handle('heartbeat', heartbeatSchema, async (m) => ({ abort: await dispatcher.heartbeat(app, workerId, m) }));
-    handle('pull', pullSchema, async (m) => ({ tasks: m.max > 0 ? await dispatcher.pull(app, workerId, m.max) : [] }));
-    handle('log', logSchema, async (m) => ({ verdict: await dispatcher.log(app, workerId, m) }));
-    handle('progress', progressSchema, async (m) => {
+    handle('heartbeat', async (m) => ({ abort: await dispatcher.heartbeat(app, workerId, m) }));
+    handle('pull', async (m) => ({ tasks: m.max > 0 ? await dispatcher.pull(app, workerId, m.max) : [] }));
+    handle('log', async (m) => ({ verdict: await dispatcher.log(app, workerId, m) }));
+    handle('progress', async (m) => {
       const verdict = await dispatcher.progress(app, workerId, m);
       return { stored: verdict === 'accepted', verdict };
     });
-    handle('results', resultsSchema, async (m) => ({ verdicts: await dispatcher.results(app, workerId, m.results) }));
+    handle('results', async (m) => ({ verdicts: await dispatcher.results(app, workerId, m.results) }));
     // An event nobody handles still gets an answer when it asks for one (no silent ack timeout).
-    socket.onAny((event: unknown, ...args: unknown[]) => {
+    raw.onAny((event: unknown, ...args: unknown[]) => {
       if ((WORKER_EVENTS as readonly unknown[]).includes(event)) return;
       splitArgs(args).reply({
         ok: false,
@@ -153,7 +176,7 @@ export class WorkerGateway {
     await socket.join([`app:${app}`, `w:${app}:${workerId}`]);
     logger.info({ app, workerId }, 'worker connected');
 
-    const welcome: Parameters<AdminToWorkerEvents['welcome']>[0] = {
+    const welcome: WelcomeMessage = {
       adminId: this.deps.adminId,
       protocol: PROTOCOL_VERSION,
       heartbeatMs: this.deps.config.heartbeatMs,

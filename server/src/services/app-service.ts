@@ -1,26 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import type { CreateApp, UpdateApp } from '@oasis/worker-client/contracts';
 import { AppError } from '../domain/errors.js';
 import type { HotPort } from '../domain/ports.js';
 import type { AppRecord } from '../domain/types.js';
 import type { AppsRepo } from '../store/db/apps-repo.js';
-import { parseOrThrow } from './validation.js';
-
-/** App names: lowercase letter first, then lowercase letters, digits and dashes, 2-64 chars. */
-export const appNameSchema = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{1,63}$/, 'must be 2-64 chars: a-z first, then a-z, 0-9 or -');
-
-/** Body of an app creation. `title` defaults to the name. */
-export const createAppSchema = z.strictObject({
-  name: appNameSchema,
-  title: z.string().trim().max(128).optional(),
-});
-export type CreateAppInput = z.input<typeof createAppSchema>;
-
-/** Body of an app change: its title. */
-export const updateAppSchema = z.strictObject({ title: z.string().trim().max(128) });
-export type UpdateAppInput = z.input<typeof updateAppSchema>;
+import type { Parsed } from './validation.js';
 
 /** A new app and its worker token: the only time the token is ever shown. */
 export interface CreatedApp {
@@ -40,11 +24,12 @@ export class AppService {
 
   /**
    * Creates an app with a fresh worker token (32 random bytes, base64url), stores only its
-   * SHA-256 and registers the app on the hot side.
-   * @throws {AppError} `OASIS_ERR_VALIDATION` for a bad name, `OASIS_ERR_CONFLICT` when it exists.
+   * SHA-256 and registers the app on the hot side. `input` is `createAppSchema` parsed (the name
+   * is valid).
+   * @throws {AppError} `OASIS_ERR_CONFLICT` when it exists.
    */
-  async create(input: CreateAppInput): Promise<CreatedApp> {
-    const { name, title } = parseOrThrow(createAppSchema, input);
+  async create(input: Parsed<CreateApp>): Promise<CreatedApp> {
+    const { name, title } = input;
     const token = randomBytes(32).toString('base64url');
     const app = await this.deps.apps.create({ name, title: title || name, tokenHash: sha256Hex(token) });
     await this.deps.hot.registerApp(app.name);
@@ -68,10 +53,10 @@ export class AppService {
 
   /**
    * Changes an app's title (empty: the name).
-   * @throws {AppError} `OASIS_ERR_VALIDATION`, `OASIS_ERR_UNKNOWN_APP`.
+   * @throws {AppError} `OASIS_ERR_UNKNOWN_APP`.
    */
-  async update(name: string, input: UpdateAppInput): Promise<AppRecord> {
-    const { title } = parseOrThrow(updateAppSchema, input);
+  async update(name: string, input: Parsed<UpdateApp>): Promise<AppRecord> {
+    const { title } = input;
     const app = await this.deps.apps.setTitle(name, title || name);
     if (!app) throw new AppError('OASIS_ERR_UNKNOWN_APP', `No app is named "${name}"`);
     return app;

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { AuditEntry, AuditRepo } from '../store/db/audit-repo.js';
 
 /** Keys whose values never reach the audit trail. */
@@ -28,21 +27,11 @@ export interface AuditInput {
   ip?: string | null;
 }
 
-/** An audit entry as the API shows it, before/after parsed back to JSON values. */
+/** An audit entry as the API shows it (`GET /audit` holds it to the contract's `AuditJson`), before/after parsed back to JSON values. */
 export interface AuditView extends Omit<AuditEntry, 'before' | 'after'> {
   before: unknown;
   after: unknown;
 }
-
-/** `GET /audit` query: `target` is `type` or `type:id`. */
-export const auditQuerySchema = z.strictObject({
-  user: z.string().min(1).max(64).optional(),
-  target: z
-    .string()
-    .regex(/^[a-z][a-z-]{0,31}(:[^\s]{1,128})?$/, 'must be type or type:id')
-    .optional(),
-  action: z.string().min(1).max(64).optional(),
-});
 
 const parse = (text: string | null): unknown => {
   if (text === null) return null;

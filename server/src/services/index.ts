@@ -13,19 +13,9 @@ import type { SessionStore } from './session-store.js';
 import { UserService } from './user-service.js';
 import { WorkerService } from './worker-service.js';
 
-export { AppService, appNameSchema, createAppSchema, type CreateAppInput, type CreatedApp } from './app-service.js';
+export { AppService, type CreatedApp } from './app-service.js';
 export { AuthService, ADMIN_USERNAME, AuthAudit, type RateLimitDetails, type SessionUser, type LoginResult, type AuthServiceDeps } from './auth-service.js';
 export { JobService, type JobView, type JobServiceDeps } from './job-service.js';
-export {
-  createJobSchema,
-  updateJobSchema,
-  triggerJobSchema,
-  scheduleSchema,
-  handlerSchema,
-  type CreateJobInput,
-  type UpdateJobInput,
-  type TriggerJobInput,
-} from './job-input.js';
 export { LogService, type LogFilter, type LogText } from './log-service.js';
 export { ReportService, REPORT_STATUSES, type DailyReport, type ReportDay, type DailyReportQuery } from './report-service.js';
 export { WorkerService } from './worker-service.js';
@@ -33,7 +23,7 @@ export { UserService, type UserView } from './user-service.js';
 export { AuditService, type AuditView, type AuditInput } from './audit-service.js';
 export type { AttemptLimiter, AttemptLimiters } from './attempt-limiter.js';
 export type { SessionStore } from './session-store.js';
-export { parseOrThrow, describeIssues } from './validation.js';
+export { parseOrThrow, describeIssues, type Parsed } from './validation.js';
 
 /** Every service of the admin. */
 export interface Services {

@@ -1,3 +1,4 @@
+import type { CreateJob, PauseJob, PreviewSchedule, SkipNext, TriggerJob, UpdateJob } from '@oasis/worker-client/contracts';
 import type { OasisConfig } from '../config/schema.js';
 import { AppError } from '../domain/errors.js';
 import type { HotPort } from '../domain/ports.js';
@@ -7,23 +8,9 @@ import type { JobRecord } from '../domain/types.js';
 import type { AppsRepo } from '../store/db/apps-repo.js';
 import type { UsersRepo } from '../store/db/users-repo.js';
 import { DEFAULT_RETRY, type JobFields, type JobsRepo, type ScriptVersion } from '../store/db/jobs-repo.js';
-import {
-  createJobSchema,
-  pauseJobSchema,
-  previewScheduleSchema,
-  skipNextSchema,
-  triggerJobSchema,
-  updateJobSchema,
-  type CreateJobInput,
-  type PauseJobInput,
-  type PreviewScheduleInput,
-  type SkipNextInput,
-  type TriggerJobInput,
-  type UpdateJobInput,
-} from './job-input.js';
 import type { AttemptLimiter } from './attempt-limiter.js';
 import { principalOf } from './auth-service.js';
-import { parseOrThrow } from './validation.js';
+import type { Parsed } from './validation.js';
 
 /** A job as the API shows it: the definition plus its hot state. */
 export interface JobView extends JobRecord {
@@ -50,8 +37,10 @@ export interface JobServiceDeps {
 export const PREVIEW_RATE = { points: 60, windowMs: 60_000 } as const;
 
 /**
- * Job definitions: validation, persistence (the database is the system of record), then the hot
- * copy in Redis. Every change bumps the version, saves, then syncs the hot side.
+ * Job definitions: semantic checks, persistence (the database is the system of record), then the
+ * hot copy in Redis. Every change bumps the version, saves, then syncs the hot side. Inputs come
+ * parsed by their contract schema (`Parsed<…>`, once, at the REST edge); what zod cannot check
+ * (sizes against the configuration, cron, time zone, children, script grants) is checked here.
  */
 export class JobService {
   constructor(private readonly deps: JobServiceDeps) {}
@@ -64,8 +53,7 @@ export class JobService {
    *   `OASIS_ERR_UNKNOWN_APP`, `OASIS_ERR_CONFLICT` (name taken in the app), `OASIS_ERR_FORBIDDEN`
    *   (a script without the right to write scripts in the app).
    */
-  async create(input: CreateJobInput, by: Principal): Promise<JobView> {
-    const v = parseOrThrow(createJobSchema, input);
+  async create(v: Parsed<CreateJob>, by: Principal): Promise<JobView> {
     const script = v.script ?? null;
     if (!script && v.handler === undefined) {
       throw new AppError('OASIS_ERR_VALIDATION', 'handler: required (only a script job may leave it out)');
@@ -130,8 +118,7 @@ export class JobService {
    * Any change of a job that is or becomes a script job needs {@link canWriteScripts}.
    * @throws {AppError} as {@link create}, and `OASIS_ERR_NOT_FOUND`.
    */
-  async update(id: number, input: UpdateJobInput, by: Principal): Promise<JobView> {
-    const patch = parseOrThrow(updateJobSchema, input);
+  async update(id: number, patch: Parsed<UpdateJob>, by: Principal): Promise<JobView> {
     let childrenBy: number | undefined;
     if (patch.childJobIds !== undefined) {
       const current = await this.find(id);
@@ -188,10 +175,10 @@ export class JobService {
   /**
    * Pauses a job: no scheduled fires until {@link resume} (manual triggers still run). The
    * note is shown with the job.
-   * @throws {AppError} `OASIS_ERR_NOT_FOUND`, `OASIS_ERR_VALIDATION`.
+   * @throws {AppError} `OASIS_ERR_NOT_FOUND`.
    */
-  pause(id: number, input: PauseJobInput = {}): Promise<JobView> {
-    const { note } = parseOrThrow(pauseJobSchema, input);
+  pause(id: number, input: Parsed<PauseJob>): Promise<JobView> {
+    const { note } = input;
     return this.change(id, (job) => ({ ...fieldsOf(job), paused: true, pauseNote: note ?? '' }));
   }
 
@@ -203,10 +190,10 @@ export class JobService {
   /**
    * Skips the next `count` scheduled fires (default 1): they advance the schedule without a task.
    * Counts add up; the pending count is shown as `skipNext`.
-   * @throws {AppError} `OASIS_ERR_NOT_FOUND`, `OASIS_ERR_VALIDATION`.
+   * @throws {AppError} `OASIS_ERR_NOT_FOUND`.
    */
-  async skipNext(id: number, input: SkipNextInput = {}): Promise<JobView> {
-    const { count } = parseOrThrow(skipNextSchema, input);
+  async skipNext(id: number, input: Parsed<SkipNext>): Promise<JobView> {
+    const { count } = input;
     const job = await this.find(id);
     await this.deps.hot.addSkips(job.app, job.id, count ?? 1);
     return this.get(id);
@@ -231,10 +218,10 @@ export class JobService {
    */
   async trigger(
     id: number,
-    input: TriggerJobInput = {},
+    input?: Parsed<TriggerJob>,
     triggerType: 'MANUAL' | 'API' = 'MANUAL',
   ): Promise<{ taskId: string; taskIds: string[] }> {
-    const { params } = parseOrThrow(triggerJobSchema, input);
+    const params = input?.params;
     if (params !== undefined) this.checkParams(params);
     const job = await this.find(id);
     const { taskId, taskIds } = await this.deps.hot.trigger(job, params === undefined ? { triggerType } : { params, triggerType });
@@ -249,11 +236,11 @@ export class JobService {
    * when the job has no pending fire (stopped, paused, a FIXED_DELAY run under way, finished).
    * With `maxRuns`, the list stops where the runs left (and the `skipNext` fires) run out; the
    * first `skipNext` fires are skipped fires, not runs. The work is bounded
-   * ({@link PREVIEW_BUDGET_MS}): `complete` is false when the list was cut short.
-   * @throws {AppError} `OASIS_ERR_NOT_FOUND`, `OASIS_ERR_VALIDATION` (count).
+   * ({@link PREVIEW_BUDGET_MS}): `complete` is false when the list was cut short. `count` is the
+   * parsed `nextFiresQuery` (1-100).
+   * @throws {AppError} `OASIS_ERR_NOT_FOUND`.
    */
   async nextFires(id: number, count: number | undefined, by: Principal): Promise<{ fires: number[]; basis: 'next' | 'now'; skipNext: number; complete: boolean }> {
-    parseOrThrow(previewScheduleSchema.shape.count, count, 'count');
     await this.limitPreview(by);
     const job = await this.find(id);
     const hot = await this.deps.hot.jobState(job.app, job.id);
@@ -273,8 +260,7 @@ export class JobService {
    * @throws {AppError} as {@link create} for a bad schedule: `OASIS_ERR_VALIDATION`,
    *   `OASIS_ERR_BAD_CRON`, `OASIS_ERR_BAD_TIMEZONE`.
    */
-  async previewSchedule(input: PreviewScheduleInput, by: Principal): Promise<{ fires: number[]; complete: boolean }> {
-    const v = parseOrThrow(previewScheduleSchema, input);
+  async previewSchedule(v: Parsed<PreviewSchedule>, by: Principal): Promise<{ fires: number[]; complete: boolean }> {
     await this.limitPreview(by);
     const now = Date.now();
     return previewFires(validateSchedule(v.schedule, { now }), now, v.count ?? 5, { budgetMs: PREVIEW_BUDGET_MS });

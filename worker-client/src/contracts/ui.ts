@@ -11,8 +11,7 @@ import { closedSet } from './kit.js';
 import { TASK_ID_PATTERN } from './names.js';
 import { workerJsonSchema } from './rest-views.js';
 
-/** Namespace of the dashboard's live channel. */
-export const UI_NAMESPACE = '/ui';
+export { UI_NAMESPACE } from './channels.js';
 
 /** `subscribe-log` / `unsubscribe-log`: the task whose live log lines the socket wants. */
 export const taskRefSchema = z.strictObject({ taskId: z.string().regex(TASK_ID_PATTERN) });

@@ -10,11 +10,7 @@ import { ScriptLanguage, TriggerType, WorkerResultStatus } from './enums.js';
 import type { Ack, CatalogueCode } from './errors.js';
 import { WORKER_ID_PATTERN } from './names.js';
 
-/** Protocol version negotiated in the handshake; the admin refuses versions it does not speak. */
-export const PROTOCOL_VERSION = 1;
-
-/** Socket.IO namespace workers connect to. */
-export const WORKER_NAMESPACE = '/worker';
+export { PROTOCOL_VERSION, WORKER_NAMESPACE } from './channels.js';
 
 /** Progress values range from 0 to this. */
 export const MAX_PROGRESS = 100;

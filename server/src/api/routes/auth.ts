@@ -1,13 +1,8 @@
 import { Router } from 'express';
-import { z } from 'zod';
+import { loginSchema, type LoginAnswer, type MeJson } from '@oasis/worker-client/contracts';
 import type { AuthService } from '../../services/auth-service.js';
 import { authOf, cookieSecure, requireAuth, sessionCookie } from '../auth.js';
 import { validate } from '../validate.js';
-
-const loginBody = z.strictObject({
-  username: z.string().min(1).max(64),
-  password: z.string().min(1).max(256),
-});
 
 /**
  * `POST /auth/login` (open; answers the bearer token and sets the dashboard's session cookie),
@@ -16,12 +11,12 @@ const loginBody = z.strictObject({
 export function authRoutes(auth: AuthService, config: { sessionTtlMs: number; cookieSecure: 'auto' | 'true' | 'false' }): Router {
   const r = Router();
   r.post('/auth/login', async (req, res) => {
-    const { username, password } = validate.body(req, loginBody);
+    const { username, password } = validate.body(req, loginSchema);
     // A refused (rate-limited) sign-in gets its `Retry-After` from the error middleware.
     const result = await auth.login(username, password, req.ip ?? '');
     res.set('Set-Cookie', sessionCookie(result.token, config.sessionTtlMs, cookieSecure(req, config.cookieSecure)));
     res.set('Cache-Control', 'no-store');
-    res.json(result);
+    res.json(result satisfies LoginAnswer);
   });
   r.post('/auth/logout', requireAuth(auth), async (req, res) => {
     await auth.logout(authOf(res).token, { user: authOf(res).user, client: req.ip ?? '' });
@@ -29,7 +24,7 @@ export function authRoutes(auth: AuthService, config: { sessionTtlMs: number; co
     res.status(204).end();
   });
   r.get('/auth/me', requireAuth(auth), (_req, res) => {
-    res.json(authOf(res).user);
+    res.json(authOf(res).user satisfies MeJson);
   });
   return r;
 }

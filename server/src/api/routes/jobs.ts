@@ -1,21 +1,25 @@
 import { createHash } from 'node:crypto';
 import { Router } from 'express';
-import { z } from 'zod';
-import { appNameSchema } from '../../services/app-service.js';
 import {
   createJobSchema,
+  emptyBody,
+  jobIdParams,
+  jobListQuery,
   pauseJobSchema,
   skipNextSchema,
   triggerJobSchema,
   updateJobSchema,
-} from '../../services/job-input.js';
+  type JobJson,
+  type ScriptVersionsAnswer,
+  type TriggerAnswer,
+} from '@oasis/worker-client/contracts';
 import type { JobService, JobView } from '../../services/job-service.js';
 import { readableApps } from '../../domain/roles.js';
 import { appFilter, principal, type Guard } from '../authorize.js';
-import { intString, jobIdParams, validate } from '../validate.js';
+import { validate } from '../validate.js';
 
-/** The job JSON of the API, fields in a fixed order. */
-export function jobJson(j: JobView) {
+/** The job JSON of the API ({@link JobJson} of the contracts), fields in a fixed order. */
+export function jobJson(j: JobView): JobJson {
   return {
     id: j.id,
     app: j.app,
@@ -43,17 +47,8 @@ export function jobJson(j: JobView) {
     nextFireAt: j.nextFireAt,
     createdAt: j.createdAt,
     updatedAt: j.updatedAt,
-  };
+  } satisfies JobJson;
 }
-
-/** Most jobs one `GET /jobs` answers. */
-export const JOBS_PAGE_MAX = 1000;
-
-const listQuery = z.strictObject({
-  app: appNameSchema.optional(),
-  limit: intString(1, JOBS_PAGE_MAX).default(JOBS_PAGE_MAX),
-  offset: intString(0, 10_000_000).default(0),
-});
 
 /** Job CRUD, start / stop, pause / resume, skip-next, manual trigger, script versions. */
 export function jobRoutes(jobs: JobService, guard: Guard): Router {
@@ -62,7 +57,7 @@ export function jobRoutes(jobs: JobService, guard: Guard): Router {
     res.status(201).json(jobJson(await jobs.create(validate.body(req, createJobSchema), principal(res))));
   });
   r.get('/jobs', guard.app('read', 'query'), async (req, res) => {
-    const q = validate.query(req, listQuery);
+    const q = validate.query(req, jobListQuery);
     const app = appFilter(res, q.app);
     const readable = readableApps(principal(res));
     const page = { limit: q.limit, offset: q.offset };
@@ -86,18 +81,18 @@ export function jobRoutes(jobs: JobService, guard: Guard): Router {
   });
   r.post('/jobs/:id/start', guard.job('operate'), async (req, res) => {
     const { id } = validate.params(req, jobIdParams);
-    validate.body(req, z.strictObject({}));
+    validate.body(req, emptyBody);
     res.json(jobJson(await jobs.start(id)));
   });
   r.post('/jobs/:id/stop', guard.job('operate'), async (req, res) => {
     const { id } = validate.params(req, jobIdParams);
-    validate.body(req, z.strictObject({}));
+    validate.body(req, emptyBody);
     res.json(jobJson(await jobs.stop(id)));
   });
   r.post('/jobs/:id/trigger', guard.job('operate'), async (req, res) => {
     const { id } = validate.params(req, jobIdParams);
     const body = validate.body(req, triggerJobSchema);
-    res.status(202).json(await jobs.trigger(id, body, 'MANUAL'));
+    res.status(202).json((await jobs.trigger(id, body, 'MANUAL')) satisfies TriggerAnswer);
   });
   r.post('/jobs/:id/pause', guard.job('operate'), async (req, res) => {
     const { id } = validate.params(req, jobIdParams);
@@ -105,7 +100,7 @@ export function jobRoutes(jobs: JobService, guard: Guard): Router {
   });
   r.post('/jobs/:id/resume', guard.job('operate'), async (req, res) => {
     const { id } = validate.params(req, jobIdParams);
-    validate.body(req, z.strictObject({}));
+    validate.body(req, emptyBody);
     res.json(jobJson(await jobs.resume(id)));
   });
   r.post('/jobs/:id/skip-next', guard.job('operate'), async (req, res) => {
@@ -114,7 +109,7 @@ export function jobRoutes(jobs: JobService, guard: Guard): Router {
   });
   r.get('/jobs/:id/script-versions', guard.job('read'), async (req, res) => {
     const { id } = validate.params(req, jobIdParams);
-    res.json({ items: await jobs.scriptVersions(id) });
+    res.json({ items: await jobs.scriptVersions(id) } satisfies ScriptVersionsAnswer);
   });
   return r;
 }

@@ -1,18 +1,11 @@
 import { Router } from 'express';
-import { z } from 'zod';
+import { dailyReportQuery, type DailyReportJson } from '@oasis/worker-client/contracts';
 import { AppError } from '../../domain/errors.js';
 import { isAdmin, readableApps } from '../../domain/roles.js';
-import { appNameSchema } from '../../services/app-service.js';
 import type { JobService } from '../../services/job-service.js';
 import type { ReportService } from '../../services/report-service.js';
 import { assertApp, principal, type Guard } from '../authorize.js';
-import { idString, validate } from '../validate.js';
-
-const dailyQuery = z.strictObject({
-  days: z.enum(['7', '30']).default('7').transform(Number),
-  app: appNameSchema.optional(),
-  jobId: idString.optional(),
-});
+import { validate } from '../validate.js';
 
 /**
  * `GET /reports/daily?days=7|30&app=&jobId=`: final records per UTC day and status,
@@ -22,7 +15,7 @@ const dailyQuery = z.strictObject({
 export function reportRoutes(reports: ReportService, jobs: Pick<JobService, 'get'>, guard: Guard): Router {
   const r = Router();
   r.get('/reports/daily', guard.app('read', 'query'), async (req, res) => {
-    const q = validate.query(req, dailyQuery);
+    const q = validate.query(req, dailyReportQuery);
     const user = principal(res);
     if (q.jobId !== undefined && !isAdmin(user)) {
       // The job's app decides; a deleted job's history is for ADMINs only (its app is unknown).
@@ -34,14 +27,13 @@ export function reportRoutes(reports: ReportService, jobs: Pick<JobService, 'get
       assertApp(res, job.app, 'read');
     }
     const apps = readableApps(user);
-    res.json(
-      await reports.daily({
-        days: q.days,
-        ...(q.app !== undefined && { app: q.app }),
-        ...(q.jobId !== undefined && { jobId: q.jobId }),
-        apps: apps === null ? null : [...apps],
-      }),
-    );
+    const report = await reports.daily({
+      days: q.days,
+      ...(q.app !== undefined && { app: q.app }),
+      ...(q.jobId !== undefined && { jobId: q.jobId }),
+      apps: apps === null ? null : [...apps],
+    });
+    res.json(report satisfies DailyReportJson);
   });
   return r;
 }

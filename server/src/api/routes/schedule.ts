@@ -1,20 +1,15 @@
 import { Router } from 'express';
-import { z } from 'zod';
-import { previewScheduleSchema } from '../../services/job-input.js';
+import {
+  jobIdParams,
+  nextFiresQuery,
+  previewScheduleSchema,
+  type NextFiresAnswer,
+  type PreviewAnswer,
+} from '@oasis/worker-client/contracts';
 import type { JobService } from '../../services/job-service.js';
 import { skipAudit } from '../audit-trail.js';
 import { principal, type Guard } from '../authorize.js';
-import { jobIdParams, validate } from '../validate.js';
-
-/** `?count=N`, 1-100 (default 5). */
-const nextFiresQuery = z.strictObject({
-  count: z
-    .string()
-    .regex(/^[1-9][0-9]{0,2}$/, 'must be an integer from 1 to 100')
-    .transform(Number)
-    .refine((n) => n <= 100, 'must be at most 100')
-    .optional(),
-});
+import { validate } from '../validate.js';
 
 /**
  * Schedule previews: `GET /jobs/:id/next-fires?count=N` (whoever may read the job) →
@@ -27,10 +22,10 @@ export function scheduleRoutes(jobs: JobService, guard: Guard): Router {
   r.get('/jobs/:id/next-fires', guard.job('read'), async (req, res) => {
     const { id } = validate.params(req, jobIdParams);
     const { count } = validate.query(req, nextFiresQuery);
-    res.json(await jobs.nextFires(id, count, principal(res)));
+    res.json((await jobs.nextFires(id, count, principal(res))) satisfies NextFiresAnswer);
   });
   r.post('/schedule/preview', guard.any, skipAudit, async (req, res) => {
-    res.json(await jobs.previewSchedule(validate.body(req, previewScheduleSchema), principal(res)));
+    res.json((await jobs.previewSchedule(validate.body(req, previewScheduleSchema), principal(res))) satisfies PreviewAnswer);
   });
   return r;
 }

@@ -1,0 +1,192 @@
+/**
+ * The tasks this worker holds: runs each handler (or script) in a {@link RunningTask}, keeps the
+ * tasks received beyond the free slots in a backlog, and hands every result to the outbox. A task
+ * never starts twice; a task the admin kills or disowns is aborted.
+ */
+import { WorkerResultStatus } from './contracts/enums.js';
+import type { TaskPayload, TaskResult } from './contracts/worker.js';
+import type { Handler } from './context.js';
+import { AbortKind } from './errors.js';
+import type { LogShipper } from './log-buffer.js';
+import type { ResolvedWorkerOptions } from './options.js';
+import type { ProgressReporter } from './progress.js';
+import { RunningTask, isTaskPayload, resultWithoutRun } from './running-task.js';
+import { scriptHandler, scriptProblem } from './script-runner.js';
+
+/** What the runner needs from its worker. */
+export interface TaskRunnerDeps {
+  options: ResolvedWorkerOptions;
+  /** The registered handler of that name. */
+  handler: (name: string) => Handler | undefined;
+  logs: LogShipper;
+  progress: ProgressReporter;
+  /** A task's result is known: deliver it to the admin. */
+  report: (result: TaskResult) => void;
+  /** A handler starts / a task ended (the worker's `task:start` / `task:end` events). */
+  started: (task: TaskPayload) => void;
+  ended: (result: TaskResult, task: TaskPayload) => void;
+  /** A slot became free: the worker may pull. */
+  slotFreed: () => void;
+}
+
+export class TaskRunner {
+  private readonly running = new Map<string, RunningTask>();
+  /** Tasks received beyond our free slots (an admin bug): they start as slots free up. */
+  private backlog: TaskPayload[] = [];
+  private idleWaiters: Array<() => void> = [];
+  private closed = false;
+
+  constructor(private readonly deps: TaskRunnerDeps) {}
+
+  /** Tasks running or waiting for a slot. */
+  get active(): number {
+    return this.running.size + this.backlog.length;
+  }
+
+  /** Slots a pull may fill. */
+  get freeSlots(): number {
+    return this.deps.options.concurrency - this.active;
+  }
+
+  /** Ids of the tasks held (running or waiting), as a heartbeat reports them. */
+  ids(): string[] {
+    return [...this.running.keys(), ...this.backlog.map((t) => t.id)];
+  }
+
+  /** True when a script (GLUE) task is running (its abort takes the script's kill grace). */
+  get runsScripts(): boolean {
+    return [...this.running.values()].some((r) => r.task.script !== undefined);
+  }
+
+  /** Takes the tasks of a pull asked for `max`: starts them, or backlogs those beyond the slots. */
+  accept(tasks: readonly unknown[], max: number): void {
+    const { logger, concurrency } = this.deps.options;
+    if (this.closed) return; // cannot happen: closing the socket rejects the pull
+    if (tasks.length > max) logger.error(`the admin sent ${tasks.length} tasks for max ${max}; extra ones wait for a slot`);
+    for (const task of tasks) {
+      if (!isTaskPayload(task)) {
+        logger.error('the admin sent a malformed task; ignored', task);
+        continue;
+      }
+      if (this.running.has(task.id) || this.backlog.some((t) => t.id === task.id)) {
+        logger.warn(`task ${task.id} was handed out twice; ignoring the copy`);
+        continue;
+      }
+      if (this.running.size < concurrency) this.start(task);
+      else this.backlog.push(task);
+    }
+  }
+
+  /** The admin killed a task: a running one is aborted, a waiting one ends KILLED without running. */
+  kill(taskId: string, reason: string): void {
+    const task = this.running.get(taskId);
+    if (task !== undefined) {
+      task.abort(AbortKind.KILLED, `killed by the admin: ${reason}`);
+      return;
+    }
+    const queued = this.backlog.find((t) => t.id === taskId);
+    if (queued !== undefined) {
+      this.backlog = this.backlog.filter((t) => t !== queued);
+      this.finishWithoutRun(queued, WorkerResultStatus.KILLED, `killed by the admin before it started: ${reason}`);
+    }
+  }
+
+  /** A heartbeat ack says these tasks are no longer ours: abort the running ones, drop the waiting ones. */
+  disown(ids: readonly string[]): void {
+    for (const id of ids) {
+      this.running.get(id)?.abort(AbortKind.LEASE_LOST, 'the admin no longer considers this task this worker\'s');
+      this.backlog = this.backlog.filter((t) => t.id !== id);
+    }
+  }
+
+  /** Stopping past the deadline: waiting tasks end KILLED, running ones are aborted with `message`. */
+  abortAll(message: string): void {
+    for (const task of this.backlog.splice(0)) {
+      this.finishWithoutRun(task, WorkerResultStatus.KILLED, 'the worker stopped before the task started');
+    }
+    for (const run of this.running.values()) run.abort(AbortKind.SHUTDOWN, message);
+  }
+
+  /** Resolves true once no task is held, or false after `timeoutMs`. */
+  whenIdle(timeoutMs: number): Promise<boolean> {
+    if (this.active === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.idleWaiters = this.idleWaiters.filter((w) => w !== done);
+        resolve(false);
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.idleWaiters.push(done);
+    });
+  }
+
+  /** The worker stopped: nothing starts any more. */
+  close(): void {
+    this.closed = true;
+  }
+
+  private start(task: TaskPayload): void {
+    const { options } = this.deps;
+    let handler: Handler | undefined;
+    let killGraceMs = options.killGraceMs;
+    if (task.script !== undefined) {
+      const problem = options.allowScripts ? scriptProblem(task.script) : 'script jobs are disabled on this worker (start it with allowScripts: true)';
+      if (problem !== undefined) {
+        // The same worker gets the same answer on every attempt: retrying cannot help.
+        this.finishWithoutRun(task, WorkerResultStatus.FAILED, `NonRetryableError: ${problem}`, true);
+        return;
+      }
+      handler = scriptHandler(task.script, { killGraceMs: options.scriptKillGraceMs, env: options.scriptEnv, token: options.token });
+      // Report an aborted script only once its process had its SIGTERM → SIGKILL grace.
+      killGraceMs = Math.max(killGraceMs, options.scriptKillGraceMs + 1000);
+    } else {
+      handler = this.deps.handler(task.handler);
+    }
+    if (handler === undefined) {
+      this.finishWithoutRun(task, WorkerResultStatus.FAILED, `no handler named ${task.handler} on this worker`);
+      return;
+    }
+    const run = new RunningTask(task, handler, {
+      workerId: options.workerId,
+      killGraceMs,
+      log: this.deps.logs.open(task.id),
+      progress: (percent) => this.deps.progress.set(task.id, percent),
+    });
+    this.running.set(task.id, run);
+    this.deps.started(task);
+    run.start();
+    void run.result.then((result) => this.onEnd(run, result));
+  }
+
+  private onEnd(run: RunningTask, result: TaskResult): void {
+    this.running.delete(run.id);
+    this.deps.progress.forget(run.id);
+    this.deps.logs.close(run.id); // log lines go out before the result
+    this.deps.report(result);
+    this.deps.ended(result, run.task);
+    this.afterSlotFreed();
+  }
+
+  private finishWithoutRun(task: TaskPayload, status: WorkerResultStatus, error: string, nonRetryable = false): void {
+    const result = resultWithoutRun(task, status, error, nonRetryable);
+    this.deps.report(result);
+    this.deps.ended(result, task);
+    this.afterSlotFreed();
+  }
+
+  private afterSlotFreed(): void {
+    while (this.backlog.length > 0 && this.running.size < this.deps.options.concurrency && !this.closed) {
+      const next = this.backlog.shift();
+      if (next !== undefined) this.start(next);
+    }
+    if (this.active === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      waiters.forEach((w) => w());
+    }
+    this.deps.slotFreed();
+  }
+}
