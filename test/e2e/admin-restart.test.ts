@@ -5,9 +5,9 @@
  * was down (recorded once), and the scheduled job keeps firing.
  */
 import { expect } from 'chai';
-import { OasisWorker, type TaskResult } from '@oasis/worker-client';
+import type { TaskResult } from '@oasis/worker-client';
 import { createAppOn, createE2eWorld, type E2eWorld } from '../helpers/e2e-env.js';
-import { freePort, startAdminProcess } from '../helpers/processes.js';
+import { freePort } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface LogRecord {
@@ -19,23 +19,19 @@ interface LogRecord {
 describe('e2e: the admin is SIGKILLed and restarted under a running worker', function () {
   this.timeout(90_000);
   let world: E2eWorld;
-  let worker: OasisWorker | undefined;
 
   beforeEach(async () => {
     world = await createE2eWorld();
   });
   afterEach(async () => {
-    await worker?.stop({ timeoutMs: 0 });
-    worker = undefined;
     await world.cleanup();
   });
 
   it('reconnects with backoff, re-sends the result produced meanwhile (recorded once), and jobs keep firing', async () => {
     const port = await freePort();
     // Leases longer than the outage: the running task must still be the worker's when it is back.
-    const env = world.adminEnv({ OASIS_PORT: String(port), OASIS_TASK_LEASE_MS: '30000', OASIS_WORKER_TTL_MS: '30000' });
-    const first = await startAdminProcess(env);
-    world.procs.push(first);
+    const env = { OASIS_PORT: String(port), OASIS_TASK_LEASE_MS: '30000', OASIS_WORKER_TTL_MS: '30000' };
+    const first = await world.startAdmin(env);
     const { api, token } = await createAppOn(first.url, 'rel');
 
     const fires: number[] = [];
@@ -44,7 +40,7 @@ describe('e2e: the admin is SIGKILLed and restarted under a running worker', fun
     const ended: { result: TaskResult; connected: boolean }[] = [];
     const connections: string[] = [];
     const failures: string[] = [];
-    worker = new OasisWorker({
+    const w = world.worker({
       url: first.url,
       app: 'rel',
       token,
@@ -54,7 +50,6 @@ describe('e2e: the admin is SIGKILLed and restarted under a running worker', fun
       reconnectMaxMs: 800,
       logger: { warn: () => {}, info: () => {} },
     });
-    const w = worker;
     w.handle('tick', (ctx) => {
       fires.push(ctx.scheduledAt);
       return 'tick';
@@ -93,8 +88,7 @@ describe('e2e: the admin is SIGKILLed and restarted under a running worker', fun
     const firesBeforeRestart = fires.length;
 
     // Same port, same Redis prefix, same database.
-    const second = await startAdminProcess(env);
-    world.procs.push(second);
+    const second = await world.startAdmin(env);
     const restartedAt = Date.now();
     await waitFor(async () => connections.length >= 2 && w.connected, 15_000, 'the worker to reconnect by itself');
     expect(w.state).to.equal('running');

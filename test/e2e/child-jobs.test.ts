@@ -8,10 +8,9 @@ import { expect } from 'chai';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OasisWorker } from '@oasis/worker-client';
 import type { ApiClient } from '../helpers/api-client.js';
-import { createAppOn, createE2eWorld, type E2eWorld } from '../helpers/e2e-env.js';
-import { startAdminProcess } from '../helpers/processes.js';
+import { createAppOn, createE2eWorld, finalRecordsOf, startWorkers, type E2eWorld } from '../helpers/e2e-env.js';
+import { quietWorkerLogger } from '../helpers/loggers.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface LogRecord {
@@ -23,8 +22,6 @@ interface LogRecord {
   shardIndex: number;
 }
 
-const quiet = { warn: () => {}, info: () => {}, error: () => {}, debug: () => {} };
-
 describe('e2e: child jobs and alarms (admin process + SDK workers)', function () {
   this.timeout(90_000);
   let world: E2eWorld;
@@ -32,7 +29,6 @@ describe('e2e: child jobs and alarms (admin process + SDK workers)', function ()
   let hooks: Server;
   let hookUrl: string;
   const posted: { event: string; task: { id: string } | null }[] = [];
-  const workers: OasisWorker[] = [];
 
   before(async () => {
     hooks = createServer((req, res) => {
@@ -50,24 +46,18 @@ describe('e2e: child jobs and alarms (admin process + SDK workers)', function ()
     world = await createE2eWorld();
     // One writer loop: batches are handled in order, so "nothing fired" can be checked after a later fire.
     // The alarm receiver listens on loopback, which webhooks may reach only when allowed.
-    const admin = await startAdminProcess(world.adminEnv({ OASIS_WRITERS: '1', OASIS_ALARM_RETRY_MS: '50', OASIS_WEBHOOK_ALLOW: '127.0.0.1' }));
-    world.procs.push(admin);
+    const admin = await world.startAdmin({ OASIS_WRITERS: '1', OASIS_ALARM_RETRY_MS: '50', OASIS_WEBHOOK_ALLOW: '127.0.0.1' });
     let token: string;
     ({ api, token } = await createAppOn(admin.url, 'kids'));
-    for (const id of ['w-a', 'w-b']) {
-      const w = new OasisWorker({ url: admin.url, app: 'kids', token, workerId: id, concurrency: 4, pollMs: 100, logger: quiet });
+    await startWorkers(world, api, { url: admin.url, app: 'kids', token, concurrency: 4, pollMs: 100, logger: quietWorkerLogger }, ['w-a', 'w-b'], (w) => {
       w.handle('echo', async (ctx) => ({ got: ctx.params, trigger: ctx.triggerType }));
       w.handle('maybe', async (ctx) => {
         if (ctx.params === 'fail') throw new Error('asked to fail');
         return 'fine';
       });
-      await w.start();
-      workers.push(w);
-    }
-    await waitFor(async () => (await api.ok<unknown[]>('GET', '/api/v1/workers?app=kids')).length === 2, 10_000, 'two workers');
+    });
   });
   after(async () => {
-    await Promise.all(workers.map((w) => w.stop({ timeoutMs: 0 })));
     await world?.cleanup();
     hooks?.closeAllConnections();
     hooks?.close();
@@ -76,12 +66,7 @@ describe('e2e: child jobs and alarms (admin process + SDK workers)', function ()
   const createJob = (name: string, handler: string, extra: Record<string, unknown> = {}) =>
     api.ok<{ id: number }>('POST', '/api/v1/jobs', { app: 'kids', name, handler, schedule: { type: 'NONE' }, ...extra });
   const trigger = (jobId: number, params?: string) => api.ok<{ taskId: string }>('POST', `/api/v1/jobs/${jobId}/trigger`, params === undefined ? {} : { params });
-  const finals = (jobId: number, n: number) =>
-    waitFor(async () => {
-      const page = await api.ok<{ items: LogRecord[] }>('GET', `/api/v1/logs?jobId=${jobId}&limit=100`);
-      const done = page.items.filter((l) => !['QUEUED', 'RUNNING'].includes(l.status));
-      return done.length >= n && done;
-    }, 30_000, `${n} final records of job ${jobId}`);
+  const finals = (jobId: number, n: number) => finalRecordsOf<LogRecord>(api, jobId, n, 30_000);
 
   it('parent → child (parent result as params) → grandchild (own params), each once with trigger CHILD', async () => {
     const grandchild = await createJob('grandchild', 'echo', { params: 'own-params' });

@@ -1,13 +1,10 @@
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
-import { ApiClient } from '../helpers/api-client.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { runTs, startAdminProcess, type Proc } from '../helpers/processes.js';
-import { waitFor } from '../helpers/wait.js';
+import type { ApiClient } from '../helpers/api-client.js';
+import { createAppOn, createE2eWorld, type E2eWorld } from '../helpers/e2e-env.js';
+import { runTs } from '../helpers/processes.js';
 import { analyse, parseExecutions } from '../helpers/records.js';
-import { deleteByPrefix, TEST_REDIS_URL, testPrefix } from '../helpers/redis.js';
-
-const PASSWORD = 'e2e-admin-password';
+import { TEST_REDIS_URL } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface LogPage {
   items: { id: string; jobId: number; scheduledAt: number; status: string; workerId: string | null; startedAt: number | null }[];
@@ -16,34 +13,13 @@ interface LogPage {
 
 describe('e2e: admin and worker as separate processes', function () {
   this.timeout(180_000);
-  let db: TestDatabase;
-  let prefix: string;
-  let redis: Redis;
-  const procs: Proc[] = [];
+  let world: E2eWorld;
 
   beforeEach(async () => {
-    db = await createTestDatabase();
-    prefix = testPrefix();
-    redis = new Redis(TEST_REDIS_URL);
+    world = await createE2eWorld();
   });
   afterEach(async () => {
-    await Promise.all(procs.splice(0).map((p) => p.kill('SIGKILL')));
-    await deleteByPrefix(redis, prefix);
-    redis.disconnect();
-    await db.drop();
-  });
-
-  const adminEnv = () => ({
-    OASIS_REDIS_URL: TEST_REDIS_URL,
-    OASIS_REDIS_PREFIX: prefix,
-    OASIS_DATABASE_URL: db.url,
-    OASIS_ADMIN_PASSWORD: PASSWORD,
-    OASIS_HEARTBEAT_MS: '500',
-    OASIS_TASK_LEASE_MS: '4000',
-    OASIS_WORKER_TTL_MS: '3000',
-    OASIS_CLAIM_LEASE_MS: '2000',
-    OASIS_WRITER_TAKEOVER_MS: '2000',
-    OASIS_SWEEP_MS: '250',
+    await world.cleanup();
   });
 
   async function startWorker(urls: string[], token: string, app: string) {
@@ -51,17 +27,17 @@ describe('e2e: admin and worker as separate processes', function () {
       OASIS_URLS: urls.join(','),
       OASIS_APP: app,
       OASIS_TOKEN: token,
-      OASIS_TEST_RECORD_KEY: `${prefix}record`,
+      OASIS_TEST_RECORD_KEY: `${world.prefix}record`,
       OASIS_TEST_REDIS_URL: TEST_REDIS_URL,
       OASIS_WORKER_ID: `w-${Math.random().toString(36).slice(2, 8)}`,
     });
-    procs.push(w);
+    world.procs.push(w);
     await waitFor(async () => w.output().includes('worker started') || (w.child.exitCode !== null && Promise.reject(new Error(w.output()))), 20_000, 'worker start');
     return w;
   }
 
   async function executions() {
-    return parseExecutions(await redis.lrange(`${prefix}record`, 0, -1));
+    return parseExecutions(await world.redis.lrange(`${world.prefix}record`, 0, -1));
   }
 
   async function finalRows(api: ApiClient, jobId: number): Promise<LogPage> {
@@ -69,12 +45,9 @@ describe('e2e: admin and worker as separate processes', function () {
   }
 
   it('fires a job every second N times: each once, 1000 ms apart, with N final rows in MySQL', async () => {
-    const admin = await startAdminProcess(adminEnv());
-    procs.push(admin);
-    const api = new ApiClient(admin.url);
-    await api.login('admin', PASSWORD);
-    const app = await api.ok<{ token: string }>('POST', '/api/v1/apps', { name: 'e2e', title: 'E2E' });
-    await startWorker([admin.url], app.token, 'e2e');
+    const admin = await world.startAdmin();
+    const { api, token } = await createAppOn(admin.url, 'e2e');
+    await startWorker([admin.url], token, 'e2e');
 
     const job = await api.ok<{ id: number; nextFireAt: number }>('POST', '/api/v1/jobs', {
       app: 'e2e',
@@ -115,12 +88,9 @@ describe('e2e: admin and worker as separate processes', function () {
   });
 
   it('a task whose worker is SIGKILLed mid-run ends LOST after its lease, with a final record', async () => {
-    const admin = await startAdminProcess(adminEnv());
-    procs.push(admin);
-    const api = new ApiClient(admin.url);
-    await api.login('admin', PASSWORD);
-    const app = await api.ok<{ token: string }>('POST', '/api/v1/apps', { name: 'lost', title: 'Lost' });
-    const worker = await startWorker([admin.url], app.token, 'lost');
+    const admin = await world.startAdmin();
+    const { api, token } = await createAppOn(admin.url, 'lost');
+    const worker = await startWorker([admin.url], token, 'lost');
     const job = await api.ok<{ id: number }>('POST', '/api/v1/jobs', { app: 'lost', name: 'slow', handler: 'sleep', schedule: { type: 'NONE' } });
     const { taskId } = await api.ok<{ taskId: string }>('POST', `/api/v1/jobs/${job.id}/trigger`, { params: '60000' });
     const running = await waitFor(
@@ -150,15 +120,12 @@ describe('e2e: admin and worker as separate processes', function () {
   });
 
   it('loses and duplicates no fire when one of two admins is SIGKILLed mid-run', async () => {
-    const a = await startAdminProcess(adminEnv());
-    const b = await startAdminProcess(adminEnv());
-    procs.push(a, b);
-    const api = new ApiClient(b.url);
-    await api.login('admin', PASSWORD);
-    const app = await api.ok<{ token: string }>('POST', '/api/v1/apps', { name: 'ha', title: 'HA' });
+    const a = await world.startAdmin();
+    const b = await world.startAdmin();
+    const { api, token } = await createAppOn(b.url, 'ha');
     // One worker on each admin; both fail over to the other.
-    await startWorker([a.url, b.url], app.token, 'ha');
-    await startWorker([b.url, a.url], app.token, 'ha');
+    await startWorker([a.url, b.url], token, 'ha');
+    await startWorker([b.url, a.url], token, 'ha');
 
     const jobs: number[] = [];
     for (let i = 0; i < 10; i++) {

@@ -4,9 +4,7 @@
  * the in-flight record, and after the end the full persisted log is served.
  */
 import { expect } from 'chai';
-import { OasisWorker } from '@oasis/worker-client';
 import { createAppOn, createE2eWorld, type E2eWorld } from '../helpers/e2e-env.js';
-import { startAdminProcess } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface LogText {
@@ -34,24 +32,20 @@ const strip = (lines: string[]) => lines.map((l) => l.replace(/^\S+ /, ''));
 describe('e2e: a running task through the REST API (live log, progress)', function () {
   this.timeout(60_000);
   let world: E2eWorld;
-  let worker: OasisWorker | undefined;
 
   beforeEach(async () => {
     world = await createE2eWorld();
   });
   afterEach(async () => {
-    await worker?.stop({ timeoutMs: 0 });
-    worker = undefined;
     await world.cleanup();
   });
 
   it('serves log lines while the task runs (from= paging), its progress, then the full persisted log', async () => {
-    const admin = await startAdminProcess(world.adminEnv());
-    world.procs.push(admin);
+    const admin = await world.startAdmin();
     const { api, token } = await createAppOn(admin.url, 'live');
     const first = gate();
     const second = gate();
-    worker = new OasisWorker({ url: admin.url, app: 'live', token, pollMs: 100, logger: { warn: () => {} } });
+    const worker = world.worker({ url: admin.url, app: 'live', token, pollMs: 100, logger: { warn: () => {} } });
     worker.handle('steps', async (ctx) => {
       for (let i = 1; i <= 3; i++) ctx.log(`line ${i}`);
       ctx.progress(30);

@@ -5,10 +5,10 @@
  * operator controls (pause / resume / skip-next) act on the schedule.
  */
 import { expect } from 'chai';
-import { OasisWorker, type JobContext } from '@oasis/worker-client';
+import type { JobContext } from '@oasis/worker-client';
 import type { ApiClient } from '../helpers/api-client.js';
-import { createAppOn, createE2eWorld, type E2eWorld } from '../helpers/e2e-env.js';
-import { startAdminProcess } from '../helpers/processes.js';
+import { createAppOn, createE2eWorld, finalRecordsOf, startWorkers, type E2eWorld } from '../helpers/e2e-env.js';
+import { quietWorkerLogger } from '../helpers/loggers.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface LogRecord {
@@ -30,8 +30,6 @@ interface JobJson {
   nextFireAt: number | null;
 }
 
-const quiet = { warn: () => {}, info: () => {}, error: () => {}, debug: () => {} };
-
 /** Resolves when the signal aborts. */
 const aborted = (ctx: JobContext) => new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r()));
 
@@ -41,17 +39,13 @@ describe('e2e: scheduling policies (admin process + SDK workers)', function () {
   let api: ApiClient;
   let token: string;
   let url: string;
-  const workers: OasisWorker[] = [];
   const calls: string[] = [];
 
   before(async () => {
     world = await createE2eWorld();
-    const admin = await startAdminProcess(world.adminEnv({ OASIS_TIMEOUT_GRACE_MS: '500' }));
-    world.procs.push(admin);
-    url = admin.url;
+    url = (await world.startAdmin({ OASIS_TIMEOUT_GRACE_MS: '500' })).url;
     ({ api, token } = await createAppOn(url, 'pol'));
-    for (const id of ['w-a', 'w-b']) {
-      const w = new OasisWorker({ url, app: 'pol', token, workerId: id, concurrency: 4, pollMs: 100, logger: quiet });
+    await startWorkers(world, api, { url, app: 'pol', token, concurrency: 4, pollMs: 100, logger: quietWorkerLogger }, ['w-a', 'w-b'], (w, id) => {
       w.handle('block', async (ctx) => {
         calls.push(`block:${ctx.taskId}`);
         await aborted(ctx);
@@ -72,13 +66,9 @@ describe('e2e: scheduling policies (admin process + SDK workers)', function () {
         await new Promise((r) => setTimeout(r, 1500));
         return 'done';
       });
-      await w.start();
-      workers.push(w);
-    }
-    await waitFor(async () => (await api.ok<unknown[]>('GET', '/api/v1/workers?app=pol')).length === 2, 10_000, 'two workers');
+    });
   });
   after(async () => {
-    await Promise.all(workers.map((w) => w.stop({ timeoutMs: 0 })));
     await world?.cleanup();
   });
 
@@ -87,10 +77,7 @@ describe('e2e: scheduling policies (admin process + SDK workers)', function () {
   const trigger = async (jobId: number) => (await api.ok<{ taskId: string }>('POST', `/api/v1/jobs/${jobId}/trigger`, {})).taskId;
   const logsOf = (jobId: number) => api.ok<{ items: LogRecord[] }>('GET', `/api/v1/logs?jobId=${jobId}&limit=100`).then((p) => p.items);
   const finalLogs = async (jobId: number, n: number) =>
-    waitFor(async () => {
-      const items = (await logsOf(jobId)).filter((l) => !['QUEUED', 'RUNNING'].includes(l.status));
-      return items.length >= n && items.sort((a, b) => a.attempt - b.attempt || a.shardIndex - b.shardIndex);
-    }, 20_000, `${n} final records of job ${jobId}`);
+    (await finalRecordsOf<LogRecord>(api, jobId, n, 20_000)).sort((a, b) => a.attempt - b.attempt || a.shardIndex - b.shardIndex);
 
   it('kill through the REST API aborts the task on the worker holding it; the record is KILLED', async () => {
     const job = await createJob('killme', 'block', { retry: { count: 3, delayMs: 0 } });

@@ -5,10 +5,10 @@
  * `allowScripts` refuses script tasks.
  */
 import { expect } from 'chai';
-import { OasisWorker } from '@oasis/worker-client';
+import type { OasisWorker } from '@oasis/worker-client';
 import type { ApiClient } from '../helpers/api-client.js';
 import { createAppOn, createE2eWorld, type E2eWorld } from '../helpers/e2e-env.js';
-import { startAdminProcess } from '../helpers/processes.js';
+import { quietWorkerLogger as quiet } from '../helpers/loggers.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface LogRecord {
@@ -17,8 +17,6 @@ interface LogRecord {
   result: string | null;
   error: string | null;
 }
-
-const quiet = { warn: () => {}, info: () => {}, error: () => {}, debug: () => {} };
 
 describe('e2e: script (GLUE) jobs', function () {
   this.timeout(60_000);
@@ -30,14 +28,11 @@ describe('e2e: script (GLUE) jobs', function () {
 
   before(async () => {
     world = await createE2eWorld();
-    const admin = await startAdminProcess(world.adminEnv());
-    world.procs.push(admin);
-    url = admin.url;
+    url = (await world.startAdmin()).url;
     ({ api, token } = await createAppOn(url, 'glue'));
   });
   afterEach(async () => {
-    await worker?.stop({ timeoutMs: 0 });
-    worker = undefined;
+    await world.stopWorkers();
   });
   after(async () => {
     await world?.cleanup();
@@ -55,7 +50,7 @@ describe('e2e: script (GLUE) jobs', function () {
     }, 10_000, 'the persisted log');
 
   it('runs the script with its params on a worker that allows scripts; versions are kept and the newest runs', async () => {
-    worker = new OasisWorker({ url, app: 'glue', token, allowScripts: true, pollMs: 100, logger: quiet });
+    worker = world.worker({ url, app: 'glue', token, allowScripts: true, pollMs: 100, logger: quiet });
     await worker.start();
     const job = await api.ok<{ id: number; handler: string; scriptVersion: number }>('POST', '/api/v1/jobs', {
       app: 'glue',
@@ -85,7 +80,7 @@ describe('e2e: script (GLUE) jobs', function () {
   });
 
   it('a worker started without allowScripts fails script tasks', async () => {
-    worker = new OasisWorker({ url, app: 'glue', token, pollMs: 100, logger: quiet });
+    worker = world.worker({ url, app: 'glue', token, pollMs: 100, logger: quiet });
     await worker.start();
     const job = await api.ok<{ id: number }>('POST', '/api/v1/jobs', {
       app: 'glue',

@@ -11,7 +11,6 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { createAppOn, createE2eWorld, type E2eWorld } from '../helpers/e2e-env.js';
-import { startAdminProcess } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
 const run = promisify(execFile);
@@ -60,7 +59,7 @@ describe('e2e: the packed @oasis/worker-client tarball', function () {
   });
 
   it('installs from npm pack into an empty project and completes a job against a real admin', async () => {
-    const adminStarting = startAdminProcess(world.adminEnv());
+    const adminStarting = world.startAdmin();
     // The package's build (what its prepack script runs), called directly to spare an npm process.
     await run(process.execPath, [TSC, '-p', 'tsconfig.build.json'], { cwd: PACKAGE_DIR });
     const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
@@ -85,7 +84,6 @@ describe('e2e: the packed @oasis/worker-client tarball', function () {
     await writeFile(join(consumer, 'worker.mjs'), CONSUMER);
 
     const admin = await adminStarting;
-    world.procs.push(admin);
     const { api, token } = await createAppOn(admin.url, 'packed');
     const job = await api.ok<{ id: number }>('POST', '/api/v1/jobs', { app: 'packed', name: 'packed', handler: 'packed', schedule: { type: 'NONE' } });
 

@@ -1,16 +1,19 @@
 /**
  * The shared setup of end-to-end tests: admin processes (and the worker processes a test adds)
- * on fresh stores, and a client signed in to an app of theirs.
+ * on fresh stores, SDK workers in the test's process, a client signed in to an app of theirs,
+ * and the waits for what the admin records.
  */
 import type { Redis } from 'ioredis';
+import { OasisWorker, type WorkerOptions } from '@oasis/worker-client';
 import { ApiClient } from './api-client.js';
 import type { TestDatabase } from './db.js';
 import { startAdminProcess, type Proc } from './processes.js';
 import { createTestStores, TEST_ADMIN_PASSWORD } from './stores.js';
+import { waitFor } from './wait.js';
 
 /**
- * One e2e test's world: a fresh MariaDB database, a fresh Redis prefix, and the processes it
- * started; `cleanup()` kills them and removes both.
+ * One e2e test's world: a fresh MariaDB database, a fresh Redis prefix, the processes and SDK
+ * workers it started; `cleanup()` stops them and removes both stores.
  */
 export interface E2eWorld {
   db: TestDatabase;
@@ -23,12 +26,17 @@ export interface E2eWorld {
   adminEnv(extra?: Record<string, string>): Record<string, string>;
   /** Starts an admin process with {@link adminEnv}`(extra)` and adds it to {@link procs}. */
   startAdmin(extra?: Record<string, string>): Promise<Proc & { url: string; port: number }>;
+  /** An SDK worker in this process (not started), stopped by {@link stopWorkers} and `cleanup()`. */
+  worker(options: WorkerOptions): OasisWorker;
+  /** Stops every SDK worker made by {@link worker} at once (`timeoutMs: 0`). */
+  stopWorkers(): Promise<void>;
   cleanup(): Promise<void>;
 }
 
 export async function createE2eWorld(): Promise<E2eWorld> {
   const stores = await createTestStores();
   const procs: Proc[] = [];
+  const workers: OasisWorker[] = [];
   const adminEnv = (extra: Record<string, string> = {}) => ({
     ...stores.env,
     OASIS_HEARTBEAT_MS: '500',
@@ -39,6 +47,9 @@ export async function createE2eWorld(): Promise<E2eWorld> {
     OASIS_SWEEP_MS: '250',
     ...extra,
   });
+  const stopWorkers = async () => {
+    await Promise.all(workers.splice(0).map((w) => w.stop({ timeoutMs: 0 })));
+  };
   return {
     db: stores.db,
     prefix: stores.redis.prefix,
@@ -50,7 +61,14 @@ export async function createE2eWorld(): Promise<E2eWorld> {
       procs.push(admin);
       return admin;
     },
+    worker(options) {
+      const w = new OasisWorker(options);
+      workers.push(w);
+      return w;
+    },
+    stopWorkers,
     async cleanup() {
+      await stopWorkers();
       await Promise.all(procs.splice(0).map((p) => p.kill('SIGKILL')));
       await stores.drop();
     },
@@ -63,3 +81,39 @@ export async function createAppOn(url: string, app: string): Promise<{ api: ApiC
   const { token } = await api.ok<{ token: string }>('POST', '/api/v1/apps', { name: app, title: app });
   return { api, token };
 }
+
+/**
+ * Starts one SDK worker per id in `ids` (made by `world.worker`, with `options` and that
+ * `workerId`), lets `register` add its handlers first, and waits until the admin lists them all.
+ */
+export async function startWorkers(
+  world: E2eWorld,
+  api: ApiClient,
+  options: WorkerOptions & { app: string },
+  ids: readonly string[],
+  register: (worker: OasisWorker, id: string) => void,
+): Promise<OasisWorker[]> {
+  const started: OasisWorker[] = [];
+  for (const id of ids) {
+    const w = world.worker({ ...options, workerId: id });
+    register(w, id);
+    await w.start();
+    started.push(w);
+  }
+  const listed = async () => (await api.ok<unknown[]>('GET', `/api/v1/workers?app=${options.app}`)).length === ids.length;
+  await waitFor(listed, 10_000, `${ids.length} workers listed`);
+  return started;
+}
+
+/** Statuses of a task that has not ended yet. */
+const IN_FLIGHT = ['QUEUED', 'RUNNING'];
+
+/** Waits until job `jobId` has at least `n` final records (not QUEUED or RUNNING); resolves with them. */
+export function finalRecordsOf<T extends { status: string }>(api: ApiClient, jobId: number, n: number, timeoutMs: number): Promise<T[]> {
+  return waitFor(async () => {
+    const page = await api.ok<{ items: T[] }>('GET', `/api/v1/logs?jobId=${jobId}&limit=100`);
+    const done = page.items.filter((l) => !IN_FLIGHT.includes(l.status));
+    return done.length >= n && done;
+  }, timeoutMs, `${n} final records of job ${jobId}`);
+}
+

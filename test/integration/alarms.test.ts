@@ -12,6 +12,8 @@ import { FinalWriter, type WrittenRecord } from '../../server/src/maintenance/fi
 import type { FinalsStore } from '../../server/src/store/redis/finals-store.js';
 import { createHotStore } from '../../server/src/store/redis/hot-store.js';
 import { OnceStore } from '../../server/src/store/redis/once-store.js';
+import { RECORD_T0, writtenRecord } from '../helpers/final-records.js';
+import { recordingLogger } from '../helpers/loggers.js';
 import { waitFor } from '../helpers/wait.js';
 import { createTestRedis, type TestRedis } from '../helpers/redis.js';
 
@@ -44,33 +46,8 @@ function job(id: number, alarm: { emails?: string[]; webhooks?: string[] }): Job
 }
 
 function record(id: string, jobId: number, status: WrittenRecord['status'], retryTaskId = ''): WrittenRecord {
-  return {
-    id,
-    jobId,
-    appId: 1,
-    handler: 'h',
-    scheduledAt: 1_700_000_000_000,
-    startedAt: 1_700_000_000_010,
-    finishedAt: 1_700_000_000_020,
-    status,
-    triggerType: 'CRON',
-    workerId: 'w1',
-    shardIndex: 0,
-    shardTotal: 1,
-    attempt: 2,
-    params: '',
-    result: null,
-    error: status === 'SUCCESS' ? null : 'boom',
-    retryTaskId,
-    hasChildren: false,
-  };
-}
-
-/** A logger that keeps what was logged, to check warnings and failures. */
-function recordingLogger(): Logger & { lines: { level: string; msg: string; obj: object }[] } {
-  const lines: { level: string; msg: string; obj: object }[] = [];
-  const at = (level: string) => (obj: object, msg = '') => void lines.push({ level, msg, obj });
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  const error = status === 'SUCCESS' ? null : 'boom';
+  return writtenRecord({ id, jobId, status, startedAt: RECORD_T0 + 10, finishedAt: RECORD_T0 + 20, workerId: 'w1', attempt: 2, error, retryTaskId });
 }
 
 interface Hit {

@@ -7,7 +7,8 @@ import type { Logger } from '../../server/src/domain/logger.js';
 import type { HotPort } from '../../server/src/domain/ports.js';
 import { WorkerService } from '../../server/src/services/index.js';
 import { createAdminStack, TEST_ADMIN_PASSWORD, type AdminStack } from '../helpers/admin-stack.js';
-import { ApiClient } from '../helpers/api-client.js';
+import { signIn } from '../helpers/api-client.js';
+import { expectError, raw } from '../helpers/raw-http.js';
 import { createAppSchema } from '@oasis/worker-client/contracts';
 import { parsed } from '../helpers/parsed.js';
 
@@ -21,9 +22,7 @@ describe('API: every mistake is a 4xx with one error shape', function () {
   let token: string;
   before(async function () {
     s = await createAdminStack({ OASIS_MAX_PARAMS_BYTES: '1000' });
-    const api = new ApiClient(s.baseUrl);
-    const r = await api.ok<{ token: string }>('POST', '/api/v1/auth/login', { username: 'admin', password: TEST_ADMIN_PASSWORD });
-    token = r.token;
+    token = (await signIn(s.baseUrl, 'admin', TEST_ADMIN_PASSWORD)).token;
     await s.services.apps.create(parsed(createAppSchema, { name: 'shop' }));
   });
   after(async function () {
@@ -31,19 +30,9 @@ describe('API: every mistake is a 4xx with one error shape', function () {
   });
 
   async function send(method: string, path: string, body?: string, contentType = 'application/json'): Promise<Raw> {
-    const res = await fetch(s.baseUrl + path, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': contentType }) },
-      body,
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  }
-
-  function expectError(r: Raw, status: number, code: string): void {
-    expect(r.status, JSON.stringify(r.body)).to.equal(status);
-    expect(Object.keys(r.body).sort()).to.deep.equal(['code', 'error', 'message', 'statusCode']);
-    expect(r.body).to.include({ statusCode: status, code });
-    expect(r.body.message).to.be.a('string').and.not.equal('');
+    const framing: Record<string, string> = body === undefined ? {} : { 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)) };
+    const r = await raw(s.baseUrl, method, path, { authorization: `Bearer ${token}`, ...framing }, body);
+    return { status: r.status, body: r.body ?? {} };
   }
 
   it('malformed JSON → 400 OASIS_ERR_BAD_JSON', async function () {

@@ -9,14 +9,15 @@
  * Seed: OASIS_FUZZ_SEED (default fixed), so a failure is reproducible; OASIS_FUZZ_REQUESTS sets
  * how many requests (default 3000).
  */
-import { STATUS_CODES, request } from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { createApi } from '../../server/src/api/index.js';
 import { ErrorCatalogue } from '../../server/src/domain/errors.js';
 import { createAdminStack, TEST_ADMIN_PASSWORD, type AdminStack } from '../helpers/admin-stack.js';
-import { ApiClient } from '../helpers/api-client.js';
+import { ApiClient, signIn } from '../helpers/api-client.js';
 import { fuzzObject, fuzzString, fuzzValue, HOSTILE_KEYS, HOSTILE_STRINGS, int, pick, seededRng, withOwnKeys, type Rng } from '../helpers/fuzz-values.js';
+import { raw } from '../helpers/raw-http.js';
 
 const SEED = Number(process.env.OASIS_FUZZ_SEED ?? 20_261_201);
 const REQUESTS = Number(process.env.OASIS_FUZZ_REQUESTS ?? 3000);
@@ -206,17 +207,9 @@ interface Answer {
   text: string;
 }
 
-function send(base: string, w: Wire): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(base);
-    const req = request({ host: u.hostname, port: u.port, method: w.method, path: w.path, headers: w.headers, agent: keepAlive }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end(w.body);
-  });
+async function send(base: string, w: Wire): Promise<Answer> {
+  const r = await raw(base, w.method, w.path, w.headers, w.body, { agent: keepAlive });
+  return { status: r.status, contentType: String(r.headers['content-type'] ?? ''), text: r.text };
 }
 let keepAlive: import('node:http').Agent;
 
@@ -251,8 +244,7 @@ describe(`REST fuzz: ${REQUESTS} seeded requests over every route (seed ${SEED})
     s = await createAdminStack();
     const { Agent } = await import('node:http');
     keepAlive = new Agent({ keepAlive: true, maxSockets: 4 });
-    admin = new ApiClient(s.baseUrl);
-    await admin.login('admin', TEST_ADMIN_PASSWORD);
+    admin = await s.signIn();
     for (const name of ['fuzz', 'sentinel']) await admin.ok('POST', '/api/v1/apps', { name, title: name });
     await s.onlineWorker('fuzz');
     const op = await admin.ok<{ id: number }>('POST', '/api/v1/users', { username: 'fuzz-op', password: 'fuzz-op-password', role: 'OPERATOR', apps: ['fuzz'], scriptApps: ['fuzz'] });
@@ -262,7 +254,7 @@ describe(`REST fuzz: ${REQUESTS} seeded requests over every route (seed ${SEED})
       targets.push((await admin.ok<{ id: number }>('POST', '/api/v1/users', { username: `fz-target-${i}`, password: 'fz-target-pw', role: 'VIEWER', apps: ['fuzz'] })).id);
     }
     const keeper = await admin.ok<{ id: number }>('POST', '/api/v1/users', { username: 'keeper', password: 'keeper-password', role: 'OPERATOR', apps: ['sentinel'] });
-    const login = async (u: string, p: string) => (await admin.ok<{ token: string }>('POST', '/api/v1/auth/login', { username: u, password: p })).token;
+    const login = async (u: string, p: string) => (await signIn(s.baseUrl, u, p)).token;
     tokens.admin = await login('admin', TEST_ADMIN_PASSWORD);
     tokens.operator = await login('fuzz-op', 'fuzz-op-password');
     tokens.viewer = await login('fuzz-viewer', 'fuzz-viewer-pw');

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,50 +8,12 @@ import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { createApi } from '../../server/src/api/index.js';
 import { loadConfig } from '../../server/src/config/load.js';
-import type { Logger } from '../../server/src/domain/logger.js';
+import { silentLogger, type Logger } from '../../server/src/domain/logger.js';
 import { createAdminStack, TEST_ADMIN_PASSWORD, type AdminStack } from '../helpers/admin-stack.js';
-import { ApiClient } from '../helpers/api-client.js';
+import { signIn } from '../helpers/api-client.js';
+import { expectError, raw, type RawAnswer as Raw } from '../helpers/raw-http.js';
 import { createAppSchema } from '@oasis/worker-client/contracts';
 import { parsed } from '../helpers/parsed.js';
-
-interface Raw {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  body: Record<string, unknown> | null;
-}
-
-/** One raw HTTP request (node:http: any path bytes and any headers, unlike fetch). */
-function raw(base: string, method: string, path: string, headers: Record<string, string> = {}, body?: Buffer | string): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(base);
-    const req = request({ host: u.hostname, port: u.port, method, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: Record<string, unknown> | null;
-        try {
-          parsed = JSON.parse(text) as Record<string, unknown>;
-        } catch {
-          parsed = null;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: parsed });
-      });
-    });
-    req.on('error', reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
-
-function expectError(r: Raw, status: number, code?: string): void {
-  expect(r.status, r.text.slice(0, 300)).to.equal(status);
-  expect(r.body, r.text.slice(0, 300)).to.not.equal(null);
-  expect(Object.keys(r.body ?? {}).sort()).to.deep.equal(['code', 'error', 'message', 'statusCode']);
-  expect(r.body).to.include({ statusCode: status });
-  if (code) expect(r.body?.code).to.equal(code);
-}
 
 describe('API hardening: client mistakes are 4xx, security headers, proxies and cookies', function () {
   this.timeout(30_000);
@@ -64,8 +26,7 @@ describe('API hardening: client mistakes are 4xx, security headers, proxies and 
 
   before(async () => {
     s = await createAdminStack();
-    const api = new ApiClient(s.baseUrl);
-    token = (await api.ok<{ token: string }>('POST', '/api/v1/auth/login', { username: 'admin', password: TEST_ADMIN_PASSWORD })).token;
+    token = (await signIn(s.baseUrl, 'admin', TEST_ADMIN_PASSWORD)).token;
     await s.services.apps.create(parsed(createAppSchema, { name: 'shop' }));
     // A second server over the same services, with a logger that remembers error-level lines and
     // a dashboard mounted, as the admin process has it.
@@ -158,7 +119,7 @@ describe('API hardening: client mistakes are 4xx, security headers, proxies and 
       const config = loadConfig({
         OASIS_DATABASE_URL: s.testDb.url, OASIS_REDIS_PREFIX: s.redis.prefix, OASIS_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...env,
       });
-      const srv = createServer(createApi({ config, services: s.services, hot: s.hot, dbPing: async () => true, logger: { debug() {}, info() {}, warn() {}, error() {} } }));
+      const srv = createServer(createApi({ config, services: s.services, hot: s.hot, dbPing: async () => true, logger: silentLogger }));
       srv.listen(0, '127.0.0.1');
       await once(srv, 'listening');
       try {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { createAdminStack, TEST_ADMIN_PASSWORD, type AdminStack } from '../helpers/admin-stack.js';
-import { ApiClient } from '../helpers/api-client.js';
+import { createAdminStack, type AdminStack } from '../helpers/admin-stack.js';
+import type { ApiClient } from '../helpers/api-client.js';
 
 interface JobJson {
   id: number;
@@ -30,8 +30,7 @@ describe('API: apps, jobs, logs, workers', function () {
   let api: ApiClient;
   before(async function () {
     s = await createAdminStack();
-    api = new ApiClient(s.baseUrl);
-    await api.login('admin', TEST_ADMIN_PASSWORD);
+    api = await s.signIn();
   });
   after(async function () {
     await s?.close();

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { previewFires } from '../../server/src/domain/schedule.js';
-import { createAdminStack, TEST_ADMIN_PASSWORD, type AdminStack } from '../helpers/admin-stack.js';
+import { createAdminStack, type AdminStack } from '../helpers/admin-stack.js';
 import { ApiClient } from '../helpers/api-client.js';
 import { createAppSchema } from '@oasis/worker-client/contracts';
 import { parsed } from '../helpers/parsed.js';
@@ -22,8 +22,7 @@ describe('API limits: no answer is unbounded work or unbounded size', function (
 
   before(async () => {
     s = await createAdminStack();
-    admin = new ApiClient(s.baseUrl);
-    await admin.login('admin', TEST_ADMIN_PASSWORD);
+    admin = await s.signIn();
     appId = (await s.services.apps.create(parsed(createAppSchema, { name: 'lim' }))).id;
     await s.services.apps.create(parsed(createAppSchema, { name: 'other' }));
     jobId = (await admin.ok<{ id: number }>('POST', '/api/v1/jobs', { app: 'lim', name: 'j0', handler: 'h', schedule: { type: 'NONE' } })).id;

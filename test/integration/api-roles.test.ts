@@ -33,8 +33,7 @@ describe('API: users, roles, permissions and the audit trail', function () {
 
   before(async function () {
     s = await createAdminStack({ OASIS_LOGIN_MAX_FAILURES: '3' });
-    admin = new ApiClient(s.baseUrl);
-    await admin.login('admin', TEST_ADMIN_PASSWORD);
+    admin = await s.signIn();
     await admin.ok('POST', '/api/v1/apps', { name: 'alpha', title: 'Alpha' });
     await admin.ok('POST', '/api/v1/apps', { name: 'beta', title: 'Beta' });
     const op = await admin.ok<{ id: number; apps: string[]; role: string }>('POST', '/api/v1/users', {
@@ -47,10 +46,8 @@ describe('API: users, roles, permissions and the audit trail', function () {
     await admin.ok('POST', '/api/v1/users', { username: 'vic', password: 'viewer-pass', role: 'VIEWER', apps: ['alpha'] });
     jobA = await admin.ok<Job>('POST', '/api/v1/jobs', { app: 'alpha', name: 'a', handler: 'h', schedule: { type: 'NONE' } });
     jobB = await admin.ok<Job>('POST', '/api/v1/jobs', { app: 'beta', name: 'b', handler: 'h', schedule: { type: 'NONE' } });
-    operator = new ApiClient(s.baseUrl);
-    await operator.login('olga', 'operator-pass');
-    viewer = new ApiClient(s.baseUrl);
-    await viewer.login('vic', 'viewer-pass');
+    operator = await s.signIn('olga', 'operator-pass');
+    viewer = await s.signIn('vic', 'viewer-pass');
   });
   after(async function () {
     await s?.close();

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { createAdminStack, TEST_ADMIN_PASSWORD, type AdminStack } from '../helpers/admin-stack.js';
-import { ApiClient } from '../helpers/api-client.js';
+import { createAdminStack, type AdminStack } from '../helpers/admin-stack.js';
+import type { ApiClient } from '../helpers/api-client.js';
 
 interface Fires {
   fires: number[];
@@ -18,16 +18,13 @@ describe('API: schedule previews (next-fires, preview)', function () {
 
   before(async function () {
     s = await createAdminStack();
-    admin = new ApiClient(s.baseUrl);
-    await admin.login('admin', TEST_ADMIN_PASSWORD);
+    admin = await s.signIn();
     await admin.ok('POST', '/api/v1/apps', { name: 'prev', title: 'Previews' });
     await admin.ok('POST', '/api/v1/apps', { name: 'elsewhere', title: 'Other' });
     await admin.ok('POST', '/api/v1/users', { username: 'vera', password: 'viewer-pass', role: 'VIEWER', apps: ['prev'] });
     await admin.ok('POST', '/api/v1/users', { username: 'otto', password: 'viewer-pass', role: 'VIEWER', apps: ['elsewhere'] });
-    viewer = new ApiClient(s.baseUrl);
-    await viewer.login('vera', 'viewer-pass');
-    other = new ApiClient(s.baseUrl);
-    await other.login('otto', 'viewer-pass');
+    viewer = await s.signIn('vera', 'viewer-pass');
+    other = await s.signIn('otto', 'viewer-pass');
   });
   after(async function () {
     await s?.close();

@@ -2,8 +2,9 @@ import { expect } from 'chai';
 import { silentLogger } from '../../server/src/domain/logger.js';
 import type { WrittenRecord } from '../../server/src/maintenance/final-writer.js';
 import { ChildJobFirer } from '../../server/src/services/child-jobs.js';
-import { createAdminStack, TEST_ADMIN_PASSWORD, type AdminStack } from '../helpers/admin-stack.js';
-import { ApiClient } from '../helpers/api-client.js';
+import { createAdminStack, type AdminStack } from '../helpers/admin-stack.js';
+import type { ApiClient } from '../helpers/api-client.js';
+import { RECORD_T0, writtenRecord } from '../helpers/final-records.js';
 
 interface Job {
   id: number;
@@ -22,26 +23,8 @@ interface AuditPage {
 let seq = 0;
 function success(jobId: number): WrittenRecord {
   seq += 1;
-  return {
-    id: `${jobId}-acc${seq}`,
-    jobId,
-    appId: 1,
-    handler: 'h',
-    scheduledAt: 1_700_000_000_000 + seq,
-    startedAt: 1_700_000_000_001,
-    finishedAt: 1_700_000_000_002,
-    status: 'SUCCESS',
-    triggerType: 'MANUAL',
-    workerId: 'w',
-    shardIndex: 0,
-    shardTotal: 1,
-    attempt: 1,
-    params: '',
-    result: 'rm -rf /; echo chosen by the parent',
-    error: null,
-    retryTaskId: '',
-    hasChildren: true,
-  };
+  const result = 'rm -rf /; echo chosen by the parent';
+  return writtenRecord({ id: `${jobId}-acc${seq}`, jobId, scheduledAt: RECORD_T0 + seq, triggerType: 'MANUAL', result, hasChildren: true });
 }
 
 describe('child jobs across apps: the caller must operate the child app, on save and when the child fires', function () {
@@ -57,8 +40,7 @@ describe('child jobs across apps: the caller must operate the child app, on save
 
   before(async () => {
     s = await createAdminStack();
-    admin = new ApiClient(s.baseUrl);
-    await admin.login('admin', TEST_ADMIN_PASSWORD);
+    admin = await s.signIn();
     for (const name of ['alpha', 'beta']) {
       await admin.ok('POST', '/api/v1/apps', { name, title: name });
       await s.onlineWorker(name);
@@ -67,10 +49,8 @@ describe('child jobs across apps: the caller must operate the child app, on save
     bothId = (await admin.ok<{ id: number }>('POST', '/api/v1/users', {
       username: 'bob', password: 'alpha-beta-pw', role: 'OPERATOR', apps: ['alpha', 'beta'],
     })).id;
-    alphaOnly = new ApiClient(s.baseUrl);
-    await alphaOnly.login('ann', 'alpha-only-pw');
-    both = new ApiClient(s.baseUrl);
-    await both.login('bob', 'alpha-beta-pw');
+    alphaOnly = await s.signIn('ann', 'alpha-only-pw');
+    both = await s.signIn('bob', 'alpha-beta-pw');
     betaJob = await admin.ok<Job>('POST', '/api/v1/jobs', {
       app: 'beta', name: 'beta-shell', handler: 'h', schedule: { type: 'NONE' }, params: 'beta-own',
     });

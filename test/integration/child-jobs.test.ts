@@ -4,31 +4,12 @@ import type { WrittenRecord } from '../../server/src/maintenance/final-writer.js
 import { ChildJobFirer } from '../../server/src/services/child-jobs.js';
 import { JobCache } from '../../server/src/services/job-cache.js';
 import { createAdminStack, type AdminStack } from '../helpers/admin-stack.js';
+import { writtenRecord } from '../helpers/final-records.js';
 import { createAppSchema, createJobSchema } from '@oasis/worker-client/contracts';
 import { parsed } from '../helpers/parsed.js';
 
 function record(jobId: number, status: WrittenRecord['status'], over: Partial<WrittenRecord> = {}): WrittenRecord {
-  return {
-    id: `${jobId}-t${Math.random().toString(36).slice(2, 8)}`,
-    jobId,
-    appId: 1,
-    handler: 'h',
-    scheduledAt: 1_700_000_000_000,
-    startedAt: 1_700_000_000_001,
-    finishedAt: 1_700_000_000_002,
-    status,
-    triggerType: 'CRON',
-    workerId: 'w',
-    shardIndex: 0,
-    shardTotal: 1,
-    attempt: 1,
-    params: '',
-    result: '{"rows":42}',
-    error: null,
-    retryTaskId: '',
-    hasChildren: true,
-    ...over,
-  };
+  return writtenRecord({ id: `${jobId}-t${Math.random().toString(36).slice(2, 8)}`, jobId, status, result: '{"rows":42}', hasChildren: true, ...over });
 }
 
 describe('child jobs, firing side: one CHILD trigger per parent fire and child (real Redis + MariaDB)', function () {

@@ -1,6 +1,6 @@
-import { request } from 'node:http';
 import { expect } from 'chai';
 import { createAdminStack, TEST_ADMIN_PASSWORD, type AdminStack } from '../helpers/admin-stack.js';
+import { raw } from '../helpers/raw-http.js';
 
 /** Failures allowed per user in these tests (the address budget is five times this). */
 const MAX = 3;
@@ -16,32 +16,13 @@ interface Answer {
  * `POST /api/v1/auth/login` sent from the local address `from` (any 127.x address reaches the
  * admin on 127.0.0.1), so one test can be several clients without trusting a proxy header.
  */
-function login(baseUrl: string, username: string, password: string, from = '127.0.0.1'): Promise<Answer> {
-  const url = new URL('/api/v1/auth/login', baseUrl);
+async function login(baseUrl: string, username: string, password: string, from = '127.0.0.1'): Promise<Answer> {
   const payload = JSON.stringify({ username, password });
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'POST',
-        localAddress: from,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => {
-          const retry = res.headers['retry-after'];
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Answer['body'], retryAfter: Array.isArray(retry) ? retry[0] : retry });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+  const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) };
+  const r = await raw(baseUrl, 'POST', '/api/v1/auth/login', headers, payload, { localAddress: from });
+  if (r.body === null) throw new Error(`sign-in answered ${r.status} without JSON: ${r.text.slice(0, 200)}`);
+  const retry = r.headers['retry-after'];
+  return { status: r.status, body: r.body as Answer['body'], retryAfter: Array.isArray(retry) ? retry[0] : retry };
 }
 
 function expectLimited(a: Answer, what: string): void {

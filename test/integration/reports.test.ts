@@ -7,8 +7,9 @@ import { ReportService } from '../../server/src/services/report-service.js';
 import { createRepositories, openDatabase, type FinalRecord, type Repositories } from '../../server/src/store/db/index.js';
 import { createHotStore } from '../../server/src/store/redis/hot-store.js';
 import { LeaderLock } from '../../server/src/store/redis/leader-lock.js';
-import { createAdminStack, TEST_ADMIN_PASSWORD, type AdminStack } from '../helpers/admin-stack.js';
+import { createAdminStack, type AdminStack } from '../helpers/admin-stack.js';
 import { ApiClient } from '../helpers/api-client.js';
+import { finalRecord } from '../helpers/final-records.js';
 import { waitFor } from '../helpers/wait.js';
 import { createAppSchema } from '@oasis/worker-client/contracts';
 import { parsed } from '../helpers/parsed.js';
@@ -17,24 +18,7 @@ const DAY = 24 * 3600 * 1000;
 let seq = 0;
 
 function rec(jobId: number, appId: number, status: TaskStatus, scheduledAt: number): FinalRecord {
-  return {
-    id: `${jobId}-r${++seq}`,
-    jobId,
-    appId,
-    handler: 'h',
-    scheduledAt,
-    startedAt: scheduledAt,
-    finishedAt: scheduledAt + 1,
-    status,
-    triggerType: 'CRON',
-    workerId: 'w',
-    shardIndex: 0,
-    shardTotal: 1,
-    attempt: 1,
-    params: '',
-    result: null,
-    error: null,
-  };
+  return finalRecord({ id: `${jobId}-r${++seq}`, jobId, appId, status, scheduledAt, startedAt: scheduledAt, finishedAt: scheduledAt + 1 });
 }
 
 const zero = { SUCCESS: 0, FAILED: 0, TIMEOUT: 0, KILLED: 0, LOST: 0, DISCARDED: 0, NO_WORKER: 0 };
@@ -83,8 +67,7 @@ describe('daily report: recounted per UTC day, job and status', function () {
       await s.services.apps.create(parsed(createAppSchema, { name: 'rep-a', title: 'A' }));
       await s.services.apps.create(parsed(createAppSchema, { name: 'rep-b', title: 'B' }));
       ids = { a: (await s.repos.apps.idOf('rep-a'))!, b: (await s.repos.apps.idOf('rep-b'))! };
-      api = new ApiClient(s.baseUrl);
-      await api.login('admin', TEST_ADMIN_PASSWORD);
+      api = await s.signIn();
     });
     afterEach(async () => {
       await s.close();

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
-import { createAdminStack, TEST_ADMIN_PASSWORD, type AdminStack } from '../helpers/admin-stack.js';
-import { ApiClient } from '../helpers/api-client.js';
+import { createAdminStack, type AdminStack } from '../helpers/admin-stack.js';
+import type { ApiClient } from '../helpers/api-client.js';
 
 interface Job {
   id: number;
@@ -24,15 +24,12 @@ describe('script (GLUE) jobs need a permission of their own: ADMIN or a script g
 
   before(async () => {
     s = await createAdminStack();
-    admin = new ApiClient(s.baseUrl);
-    await admin.login('admin', TEST_ADMIN_PASSWORD);
+    admin = await s.signIn();
     await admin.ok('POST', '/api/v1/apps', { name: 'alpha', title: 'Alpha' });
     await admin.ok('POST', '/api/v1/users', { username: 'plain', password: 'plain-operator', role: 'OPERATOR', apps: ['alpha'] });
     await admin.ok('POST', '/api/v1/users', { username: 'coder', password: 'coder-operator', role: 'OPERATOR', apps: ['alpha'], scriptApps: ['alpha'] });
-    plain = new ApiClient(s.baseUrl);
-    await plain.login('plain', 'plain-operator');
-    granted = new ApiClient(s.baseUrl);
-    await granted.login('coder', 'coder-operator');
+    plain = await s.signIn('plain', 'plain-operator');
+    granted = await s.signIn('coder', 'coder-operator');
     adminScript = await admin.ok<Job>('POST', '/api/v1/jobs', {
       app: 'alpha', name: 'by-admin', schedule: { type: 'NONE' }, script: { language: 'shell', source: 'echo admin' },
     });

@@ -1,20 +1,9 @@
 import { expect } from 'chai';
-import { AppError } from '../../server/src/domain/errors.js';
 import { AuthService } from '../../server/src/services/index.js';
 import { createAdminStack, TEST_ADMIN_PASSWORD, type AdminStack } from '../helpers/admin-stack.js';
+import { expectAppError as expectCode } from '../helpers/expect-app-error.js';
 import { createAppSchema } from '@oasis/worker-client/contracts';
 import { parsed, withParsed } from '../helpers/parsed.js';
-
-async function expectCode(p: Promise<unknown>, code: string): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(AppError);
-    expect((err as AppError).code).to.equal(code);
-    return;
-  }
-  expect.fail(`expected ${code}`);
-}
 
 describe('AppService and AuthService (MariaDB + Redis)', function () {
   let s: AdminStack;

@@ -1,19 +1,8 @@
 import { expect } from 'chai';
-import { AppError } from '../../server/src/domain/errors.js';
 import { createAppSchema, createJobSchema, triggerJobSchema, updateJobSchema, type CreateJobBody, type UpdateJobBody } from '@oasis/worker-client/contracts';
 import { createAdminStack, type AdminStack } from '../helpers/admin-stack.js';
+import { expectAppError } from '../helpers/expect-app-error.js';
 import { parsed, withParsed } from '../helpers/parsed.js';
-
-async function expectAppError(p: Promise<unknown>, code: string): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(AppError);
-    expect((err as AppError).code).to.equal(code);
-    return err as AppError;
-  }
-  expect.fail(`expected ${code}`);
-}
 
 describe('JobService (MariaDB + Redis)', function () {
   let s: AdminStack;

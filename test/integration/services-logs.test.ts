@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { AppError } from '../../server/src/domain/errors.js';
 import type { FinalRecord } from '../../server/src/store/db/index.js';
 import { createAdminStack, type AdminStack } from '../helpers/admin-stack.js';
+import { finalRecord } from '../helpers/final-records.js';
 import { createAppSchema, createJobSchema } from '@oasis/worker-client/contracts';
 import { parsed } from '../helpers/parsed.js';
 
@@ -10,25 +11,18 @@ describe('LogService and LogsRepo.writeFinals (MariaDB + Redis)', function () {
   let appId: number;
   let jobId: number;
   const t0 = 1_750_000_000_000;
-  const final = (n: number, over: Partial<FinalRecord> = {}): FinalRecord => ({
-    id: `${jobId}-FINAL${String(n).padStart(21, '0')}`,
-    jobId,
-    appId,
-    handler: 'h',
-    scheduledAt: t0 + n * 1000,
-    startedAt: t0 + n * 1000 + 5,
-    finishedAt: t0 + n * 1000 + 50,
-    status: 'SUCCESS',
-    triggerType: 'CRON',
-    workerId: 'w1',
-    shardIndex: 0,
-    shardTotal: 1,
-    attempt: 1,
-    params: '',
-    result: `r${n}`,
-    error: null,
-    ...over,
-  });
+  const final = (n: number, over: Partial<FinalRecord> = {}): FinalRecord =>
+    finalRecord({
+      id: `${jobId}-FINAL${String(n).padStart(21, '0')}`,
+      jobId,
+      appId,
+      scheduledAt: t0 + n * 1000,
+      startedAt: t0 + n * 1000 + 5,
+      finishedAt: t0 + n * 1000 + 50,
+      workerId: 'w1',
+      result: `r${n}`,
+      ...over,
+    });
 
   before(async function () {
     s = await createAdminStack();

@@ -3,7 +3,7 @@ import { canWriteScripts, type Principal } from '../../server/src/domain/roles.j
 import { AuthService } from '../../server/src/services/index.js';
 import { createRepositories, openDatabase, type Database, type Repositories } from '../../server/src/store/db/index.js';
 import { createHotStore } from '../../server/src/store/redis/hot-store.js';
-import { createAdminStack, TEST_ADMIN_PASSWORD, type AdminStack } from '../helpers/admin-stack.js';
+import { createAdminStack, type AdminStack } from '../helpers/admin-stack.js';
 import { ApiClient } from '../helpers/api-client.js';
 import { createTestRedis, type TestRedis } from '../helpers/redis.js';
 
@@ -20,8 +20,7 @@ describe('API: script grants of users (scriptApps) and canonical usernames (Mari
   let admin: ApiClient;
   before(async function () {
     s = await createAdminStack();
-    admin = new ApiClient(s.baseUrl);
-    await admin.login('admin', TEST_ADMIN_PASSWORD);
+    admin = await s.signIn();
     for (const name of ['alpha', 'beta', 'gamma']) await admin.ok('POST', '/api/v1/apps', { name, title: name });
   });
   after(async function () {

@@ -9,6 +9,7 @@ import type { Logger } from '../../server/src/domain/logger.js';
 import type { JobRecord } from '../../server/src/domain/types.js';
 import type { WrittenRecord } from '../../server/src/maintenance/final-writer.js';
 import { OnceStore } from '../../server/src/store/redis/once-store.js';
+import { recordingLogger } from '../helpers/loggers.js';
 import { createTestRedis, type TestRedis } from '../helpers/redis.js';
 
 /** A local receiver that counts every connection (not only complete requests): "nothing" means no TCP connection. */
@@ -55,12 +56,6 @@ function scriptedResolver(answers: string[][]): NonNullable<WebhookOptions['reso
     return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
   };
   return Object.assign(resolve, { calls });
-}
-
-function recordingLogger(): Logger & { lines: { level: string; msg: string; obj: Record<string, unknown> }[] } {
-  const lines: { level: string; msg: string; obj: Record<string, unknown> }[] = [];
-  const at = (level: string) => (obj: object, msg = '') => void lines.push({ level, msg, obj: obj as Record<string, unknown> });
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
 const REFUSED = /^webhook destination .+ is not allowed \((loopback|private|link-local|unique-local|unspecified)[a-z -]* address\); see OASIS_WEBHOOK_ALLOW$/;

@@ -18,21 +18,20 @@ import fc from 'fast-check';
 import type { Socket } from 'socket.io-client';
 import { OasisWorker } from '@oasis/worker-client';
 import { PROTOCOL_VERSION, WorkerErrorCode } from '@oasis/worker-client/protocol';
-import { startAdmin, type RunningAdmin } from '../../server/src/main.js';
+import type { RunningAdmin } from '../../server/src/main.js';
 import { newTaskId } from '../../server/src/domain/ids.js';
 import { handshakeSchema } from '@oasis/worker-client/contracts';
-import { silentLogger } from '../../server/src/domain/logger.js';
-import { ApiClient } from '../helpers/api-client.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import type { ApiClient } from '../helpers/api-client.js';
+import { startInProcessAdmin, type InProcessAdmin } from '../helpers/in-process-admin.js';
+import { quietWorkerLogger } from '../helpers/loggers.js';
+import type { TestRedis } from '../helpers/redis.js';
+import { connected, openWorkerSocket, RAW_WORKER_ENV, rawWorker, type RawWorker } from '../helpers/raw-worker.js';
 import { waitFor } from '../helpers/wait.js';
-import { createTestRedis, type TestRedis } from '../helpers/redis.js';
-import { connected, openWorkerSocket, rawWorker, type RawWorker } from '../helpers/raw-worker.js';
 
 const SEED = Number(process.env.OASIS_FUZZ_SEED ?? 20_261_201);
 const MESSAGES = 400;
 const HANDSHAKES = 40;
 const ACK_MS = 3000;
-const PASSWORD = 'worker-fuzz-pass';
 
 const HANDLED = ['heartbeat', 'pull', 'log', 'progress', 'results'] as const;
 /** Events no handler listens to (the client refuses to emit its reserved names, so those are out). */
@@ -165,7 +164,7 @@ async function snapshot(redis: TestRedis, app: string): Promise<Record<string, u
 
 describe('worker channel fuzz: seeded messages and handshakes on /worker (real admin, raw sockets)', function () {
   this.timeout(180_000);
-  let db: TestDatabase;
+  let world: InProcessAdmin;
   let redis: TestRedis;
   let admin: RunningAdmin;
   let api: ApiClient;
@@ -173,24 +172,8 @@ describe('worker channel fuzz: seeded messages and handshakes on /worker (real a
   const jobs: Record<string, number> = {};
 
   before(async () => {
-    db = await createTestDatabase();
-    redis = createTestRedis();
-    admin = await startAdmin(
-      {
-        OASIS_PORT: '0',
-        OASIS_HOST: '127.0.0.1',
-        OASIS_DATABASE_URL: db.url,
-        OASIS_REDIS_URL: 'redis://127.0.0.1:6379',
-        OASIS_REDIS_PREFIX: redis.prefix,
-        OASIS_ADMIN_PASSWORD: PASSWORD,
-        // Raw workers send no heartbeats: keep them and their leases alive for the whole run.
-        OASIS_WORKER_TTL_MS: '600000',
-        OASIS_TASK_LEASE_MS: '600000',
-      },
-      silentLogger,
-    );
-    api = new ApiClient(admin.url);
-    await api.login('admin', PASSWORD);
+    world = await startInProcessAdmin({ env: RAW_WORKER_ENV });
+    ({ admin, api, redis } = world);
     for (const app of ['alpha', 'beta']) tokens[app] = (await api.ok<{ token: string }>('POST', '/api/v1/apps', { name: app })).token;
     const job = async (app: string, name: string, routing: string) =>
       (jobs[name] = (await api.ok<{ id: number }>('POST', '/api/v1/jobs', { app, name, handler: 'h', routing, schedule: { type: 'NONE' } })).id);
@@ -199,9 +182,7 @@ describe('worker channel fuzz: seeded messages and handshakes on /worker (real a
     await job('beta', 'beta', 'FIRST');
   });
   after(async () => {
-    await admin?.stop();
-    await redis?.cleanup();
-    await db?.drop();
+    await world?.close();
   });
 
   const trigger = async (name: string) => (await api.ok<{ taskId: string }>('POST', `/api/v1/jobs/${jobs[name]}/trigger`, {})).taskId;
@@ -366,7 +347,7 @@ describe('worker channel fuzz: seeded messages and handshakes on /worker (real a
     steady.close();
     b1.close();
 
-    const worker = new OasisWorker({ url: admin.url, app: 'alpha', token: tokens.alpha as string, pollMs: 100, logger: { warn() {}, error() {} } });
+    const worker = new OasisWorker({ url: admin.url, app: 'alpha', token: tokens.alpha as string, pollMs: 100, logger: quietWorkerLogger });
     worker.handle('h', () => 'fine');
     await worker.start();
     try {
