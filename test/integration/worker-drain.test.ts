@@ -12,12 +12,6 @@ import { startInProcessAdmin, type InProcessAdmin } from '../helpers/in-process-
 import { TEST_ADMIN_PASSWORD } from '../helpers/stores.js';
 import { waitFor } from '../helpers/wait.js';
 
-interface Record {
-  status: string;
-  result: string | null;
-  workerId: string | null;
-}
-
 describe('worker drain: an admin stopped under a real SDK worker', function () {
   this.timeout(60_000);
   let world: InProcessAdmin;
@@ -77,7 +71,7 @@ describe('worker drain: an admin stopped under a real SDK worker', function () {
   async function trigger(job: 'slow' | 'quick'): Promise<string> {
     return (await api.ok<{ taskId: string }>('POST', `/api/v1/jobs/${jobs[job]}/trigger`, {})).taskId;
   }
-  const record = (taskId: string) => api.ok<Record>('GET', `/api/v1/logs/${taskId}`);
+  const record = (taskId: string) => api.ok<{ status: string; result: string | null }>('GET', `/api/v1/logs/${taskId}`);
   const drained = () => infos.some((m) => m.startsWith('the admin asked to drain'));
 
   it('moves the worker to the other admin; its running task is recorded once, new work comes from there', async () => {

@@ -9,6 +9,7 @@ import type { TaskRunner } from './task-runner.js';
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
+/** Pulls and heartbeats of one worker, over its current admin connection. */
 export class PullLoop {
   private pulling: Promise<void> | undefined;
   private pullAgain = false;

@@ -7,6 +7,7 @@
 import { WorkerErrorCode, type ResultVerdict, type TaskResult } from './contracts/worker.js';
 import type { WorkerLogger } from './logger.js';
 import { AdminReplyError } from './errors.js';
+import { Waiters } from './waiters.js';
 
 /** Sends one batch and resolves with one verdict per result; rejects when not acked. */
 export type ResultSender = (results: TaskResult[]) => Promise<ResultVerdict[]>;
@@ -33,7 +34,7 @@ export class ResultOutbox {
   private failures = 0;
   /** After the admin called a batch malformed, send this many results one by one to isolate the bad one. */
   private singles = 0;
-  private emptyWaiters: Array<() => void> = [];
+  private readonly empty = new Waiters();
 
   constructor(
     private readonly send: ResultSender,
@@ -60,18 +61,7 @@ export class ResultOutbox {
 
   /** Resolves true once every result is acked, or false after `timeoutMs`. */
   whenEmpty(timeoutMs: number): Promise<boolean> {
-    if (this.pending.length === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.emptyWaiters = this.emptyWaiters.filter((w) => w !== done);
-        resolve(false);
-      }, timeoutMs);
-      const done = (): void => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      this.emptyWaiters.push(done);
-    });
+    return this.pending.length === 0 ? Promise.resolve(true) : this.empty.wait(timeoutMs);
   }
 
   /** Stops timers; pending results are dropped (the admin will mark their tasks LOST). */
@@ -129,13 +119,8 @@ export class ResultOutbox {
     } finally {
       this.inFlight = false;
     }
-    if (this.pending.length === 0) {
-      const waiters = this.emptyWaiters;
-      this.emptyWaiters = [];
-      waiters.forEach((w) => w());
-    } else {
-      this.schedule(0);
-    }
+    if (this.pending.length === 0) this.empty.release();
+    else this.schedule(0);
   }
 
   private remove(batch: readonly TaskResult[]): void {

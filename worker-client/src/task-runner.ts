@@ -12,6 +12,7 @@ import type { ResolvedWorkerOptions } from './options.js';
 import type { ProgressReporter } from './progress.js';
 import { RunningTask, isTaskPayload, resultWithoutRun } from './running-task.js';
 import { scriptHandler, scriptProblem } from './script-runner.js';
+import { Waiters } from './waiters.js';
 
 /** What the runner needs from its worker. */
 export interface TaskRunnerDeps {
@@ -29,11 +30,12 @@ export interface TaskRunnerDeps {
   slotFreed: () => void;
 }
 
+/** The tasks held by one worker: at most `concurrency` running, the rest waiting in order. */
 export class TaskRunner {
   private readonly running = new Map<string, RunningTask>();
   /** Tasks received beyond our free slots (an admin bug): they start as slots free up. */
   private backlog: TaskPayload[] = [];
-  private idleWaiters: Array<() => void> = [];
+  private readonly idle = new Waiters();
   private closed = false;
 
   constructor(private readonly deps: TaskRunnerDeps) {}
@@ -109,18 +111,7 @@ export class TaskRunner {
 
   /** Resolves true once no task is held, or false after `timeoutMs`. */
   whenIdle(timeoutMs: number): Promise<boolean> {
-    if (this.active === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.idleWaiters = this.idleWaiters.filter((w) => w !== done);
-        resolve(false);
-      }, timeoutMs);
-      const done = (): void => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      this.idleWaiters.push(done);
-    });
+    return this.active === 0 ? Promise.resolve(true) : this.idle.wait(timeoutMs);
   }
 
   /** The worker stopped: nothing starts any more. */
@@ -182,11 +173,7 @@ export class TaskRunner {
       const next = this.backlog.shift();
       if (next !== undefined) this.start(next);
     }
-    if (this.active === 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      waiters.forEach((w) => w());
-    }
+    if (this.active === 0) this.idle.release();
     this.deps.slotFreed();
   }
 }

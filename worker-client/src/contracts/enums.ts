@@ -6,45 +6,23 @@
 
 /** Final and in-flight states of a task (one attempt of one fire). */
 export const TaskStatus = {
-  QUEUED: 'QUEUED',
-  RUNNING: 'RUNNING',
-  SUCCESS: 'SUCCESS',
-  FAILED: 'FAILED',
-  TIMEOUT: 'TIMEOUT',
-  KILLED: 'KILLED',
-  LOST: 'LOST',
-  DISCARDED: 'DISCARDED',
-  NO_WORKER: 'NO_WORKER',
+  // In flight: the task lives in Redis.
+  QUEUED: 'QUEUED', RUNNING: 'RUNNING',
+  // Final: the task's record is (on its way) in the database.
+  SUCCESS: 'SUCCESS', FAILED: 'FAILED', TIMEOUT: 'TIMEOUT', KILLED: 'KILLED', LOST: 'LOST', DISCARDED: 'DISCARDED', NO_WORKER: 'NO_WORKER',
 } as const;
 export type TaskStatus = (typeof TaskStatus)[keyof typeof TaskStatus];
 
 /** Statuses a worker may report for a task it ran. */
-export const WorkerResultStatus = {
-  SUCCESS: 'SUCCESS',
-  FAILED: 'FAILED',
-  TIMEOUT: 'TIMEOUT',
-  KILLED: 'KILLED',
-} as const satisfies Record<string, TaskStatus>;
+export const WorkerResultStatus = { SUCCESS: 'SUCCESS', FAILED: 'FAILED', TIMEOUT: 'TIMEOUT', KILLED: 'KILLED' } as const satisfies Record<string, TaskStatus>;
 export type WorkerResultStatus = (typeof WorkerResultStatus)[keyof typeof WorkerResultStatus];
 
 /** Why a task was created. */
-export const TriggerType = {
-  CRON: 'CRON',
-  FIXED: 'FIXED',
-  MANUAL: 'MANUAL',
-  API: 'API',
-  RETRY: 'RETRY',
-  CHILD: 'CHILD',
-  MISFIRE: 'MISFIRE',
-} as const;
+export const TriggerType = { CRON: 'CRON', FIXED: 'FIXED', MANUAL: 'MANUAL', API: 'API', RETRY: 'RETRY', CHILD: 'CHILD', MISFIRE: 'MISFIRE' } as const;
 export type TriggerType = (typeof TriggerType)[keyof typeof TriggerType];
 
 /** Languages of script (GLUE) jobs. */
-export const ScriptLanguage = {
-  SHELL: 'shell',
-  NODE: 'node',
-  PYTHON: 'python',
-} as const;
+export const ScriptLanguage = { SHELL: 'shell', NODE: 'node', PYTHON: 'python' } as const;
 export type ScriptLanguage = (typeof ScriptLanguage)[keyof typeof ScriptLanguage];
 
 /** Which worker runs a task (see docs/policies.md). State (counters, LFU/LRU) lives in Redis. */
@@ -68,13 +46,7 @@ export const MisfirePolicy = { SKIP: 'SKIP', FIRE_ONCE: 'FIRE_ONCE', FIRE_ALL: '
 export type MisfirePolicy = (typeof MisfirePolicy)[keyof typeof MisfirePolicy];
 
 /** What a scheduled fire does while an earlier task of the job is still queued or running. */
-export const OverlapPolicy = {
-  ALLOW: 'ALLOW',
-  SKIP: 'SKIP',
-  BUFFER_ONE: 'BUFFER_ONE',
-  BUFFER_ALL: 'BUFFER_ALL',
-  CANCEL_OTHER: 'CANCEL_OTHER',
-} as const;
+export const OverlapPolicy = { ALLOW: 'ALLOW', SKIP: 'SKIP', BUFFER_ONE: 'BUFFER_ONE', BUFFER_ALL: 'BUFFER_ALL', CANCEL_OTHER: 'CANCEL_OTHER' } as const;
 export type OverlapPolicy = (typeof OverlapPolicy)[keyof typeof OverlapPolicy];
 
 /** How the delay between retries grows. */

@@ -4,6 +4,7 @@ import {
   createJobSchema,
   emptyBody,
   jobIdParams,
+  jobJsonSchema,
   jobListQuery,
   pauseJobSchema,
   skipNextSchema,
@@ -16,38 +17,14 @@ import {
 import type { JobService, JobView } from '../../services/job-service.js';
 import { readableApps } from '../../domain/roles.js';
 import { appFilter, principal, type Guard } from '../authorize.js';
+import { asDeclared } from '../json.js';
 import { validate } from '../validate.js';
 
-/** The job JSON of the API ({@link JobJson} of the contracts), fields in a fixed order. */
+/** The job JSON of the API: the contract's {@link JobJson}, fields in its order. */
 export function jobJson(j: JobView): JobJson {
-  return {
-    id: j.id,
-    app: j.app,
-    name: j.name,
-    handler: j.handler,
-    params: j.params,
-    schedule: j.schedule,
-    misfire: { policy: j.misfire.policy, thresholdMs: j.misfire.thresholdMs },
-    overlap: j.overlap,
-    routing: j.routing,
-    timeoutMs: j.timeoutMs,
-    retry: j.retry,
-    childJobIds: j.childJobIds,
-    childOptions: j.childOptions,
-    alarm: j.alarm,
-    // The hash names the exact code in the audit trail and in comparisons, without reading it all.
-    script: j.script && { ...j.script, sha256: createHash('sha256').update(j.script.source, 'utf8').digest('hex') },
-    scriptVersion: j.scriptVersion,
-    enabled: j.enabled,
-    paused: j.paused,
-    pauseNote: j.pauseNote,
-    skipNext: j.skipNext,
-    runs: j.runs,
-    version: j.version,
-    nextFireAt: j.nextFireAt,
-    createdAt: j.createdAt,
-    updatedAt: j.updatedAt,
-  } satisfies JobJson;
+  // The hash names the exact code in the audit trail and in comparisons, without reading it all.
+  const script = j.script && { ...j.script, sha256: createHash('sha256').update(j.script.source, 'utf8').digest('hex') };
+  return asDeclared(jobJsonSchema, { ...j, misfire: { policy: j.misfire.policy, thresholdMs: j.misfire.thresholdMs }, script });
 }
 
 /** Job CRUD, start / stop, pause / resume, skip-next, manual trigger, script versions. */

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import {
   killTaskSchema,
+  logJsonSchema,
   logListQuery,
   logTextQuery,
   taskIdParams,
@@ -13,29 +14,12 @@ import type { LogService } from '../../services/log-service.js';
 import { appFilter, principal, type Guard } from '../authorize.js';
 import { AppError } from '../../domain/errors.js';
 import { isAdmin } from '../../domain/roles.js';
+import { asDeclared } from '../json.js';
 import { validate } from '../validate.js';
 
-/** The log JSON of the API ({@link LogJson} of the contracts), fields in a fixed order. Times are epoch ms. */
+/** The log JSON of the API: the contract's {@link LogJson}, fields in its order (in-flight extras left out). Times are epoch ms. */
 export function logJson(l: LogItem): LogJson {
-  return {
-    id: l.id,
-    jobId: l.jobId,
-    app: l.app,
-    handler: l.handler,
-    scheduledAt: l.scheduledAt,
-    startedAt: l.startedAt,
-    finishedAt: l.finishedAt,
-    status: l.status,
-    triggerType: l.triggerType,
-    workerId: l.workerId,
-    attempt: l.attempt,
-    shardIndex: l.shardIndex,
-    shardTotal: l.shardTotal,
-    params: l.params,
-    result: l.result,
-    error: l.error,
-    progress: l.progress,
-  } satisfies LogJson;
+  return asDeclared(logJsonSchema, l);
 }
 
 /** Task logs: the list (in flight first), one task, and its execution log text. */
