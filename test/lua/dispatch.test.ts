@@ -1,26 +1,19 @@
 import { expect } from 'chai';
 import { createHotStore, type HotStore } from '../../server/src/store/redis/hot-store.js';
-import { planJson } from '../../server/src/domain/schedule.js';
 import { Verdict } from '../../server/src/store/redis/reply-codes.js';
+import { addNoneJob, addWorker, enqueueManual } from '../helpers/hot-fixtures.js';
 import { createTestRedis, type TestRedis } from '../helpers/redis.js';
 
 const APP = 'disp';
 const NOW = 1_700_000_000_000;
-const PLAN = planJson({ schedule: { type: 'NONE' }, misfire: { policy: 'SKIP', thresholdMs: 10_000 } });
-
-async function job(hot: HotStore, id: number, routing = 'BUSYOVER') {
-  await hot.schedule.syncJob(APP, id, PLAN, null, true, { handler: 'h', params: 'p', routing, timeoutMs: 0 });
-}
-
-async function worker(hot: HotStore, id: string, concurrency: number, now = NOW) {
-  await hot.workers.register(APP, { workerId: id, concurrency, handlers: ['h'], host: null, pid: null, adminId: 'a', conn: `c-${id}` }, now);
-}
+const job = (hot: HotStore, id: number, routing = 'BUSYOVER') => addNoneJob(hot, APP, id, routing, 'p');
+const worker = (hot: HotStore, id: string, concurrency: number, now = NOW) => addWorker(hot, APP, id, concurrency, now);
 
 async function enqueue(hot: HotStore, jobId: number, n: number) {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     const taskId = `${jobId}-T${i}`;
-    await hot.tasks.enqueue(APP, { jobId, taskId, triggerType: 'MANUAL', scheduledAt: NOW + i }, NOW, 15_000);
+    await enqueueManual(hot, APP, jobId, taskId, NOW, NOW + i);
     ids.push(taskId);
   }
   return ids;

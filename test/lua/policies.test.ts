@@ -5,6 +5,7 @@ import { createHotStore, type HotStore } from '../../server/src/store/redis/hot-
 import { Verdict } from '../../server/src/store/redis/reply-codes.js';
 import type { CommitStatus } from '../../server/src/store/redis/schedule-store.js';
 import { F } from '../../server/src/store/redis/schema.js';
+import { addWorker } from '../helpers/hot-fixtures.js';
 import { createTestRedis, type TestRedis } from '../helpers/redis.js';
 
 const APP = 'pol';
@@ -44,8 +45,7 @@ describe('lua: scheduling policies (overlap, routing, retries, timeouts, kill, F
   const job = (id: number, fields: Record<string, string | number> = {}, enabled = true) =>
     hot.schedule.syncJob(APP, id, PLAN, null, enabled, { handler: 'h', params: 'p', routing: 'BUSYOVER', overlap: 'ALLOW', timeoutMs: 0, ...fields });
 
-  const worker = (id: string, beat = NOW, concurrency = 10) =>
-    hot.workers.register(APP, { workerId: id, concurrency, handlers: ['h'], host: null, pid: null, adminId: 'a', conn: `c-${id}` }, beat);
+  const worker = (id: string, beat = NOW, concurrency = 10) => addWorker(hot, APP, id, concurrency, beat);
 
   /** Makes `at` the job's next fire, claims and commits it; returns the commit status and effects. */
   async function fire(jobId: number, at = NOW, now = at, bufferMax = BUFFER_MAX): Promise<{ status: CommitStatus; effects: Effects; taskId: string }> {

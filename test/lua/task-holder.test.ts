@@ -5,14 +5,13 @@
  * longer in flight gets the "not in flight" code; nothing of the task changes on a refusal.
  */
 import { expect } from 'chai';
-import { createHotStore, type HotStore } from '../../server/src/store/redis/hot-store.js';
+import type { HotStore } from '../../server/src/store/redis/hot-store.js';
 import { Verdict } from '../../server/src/store/redis/reply-codes.js';
-import { planJson } from '../../server/src/domain/schedule.js';
-import { createTestRedis, type TestRedis } from '../helpers/redis.js';
+import { enqueueManual, jobWithTwoWorkers } from '../helpers/hot-fixtures.js';
+import type { TestRedis } from '../helpers/redis.js';
 
 const APP = 'holder';
 const NOW = 1_700_000_000_000;
-const PLAN = planJson({ schedule: { type: 'NONE' }, misfire: { policy: 'SKIP', thresholdMs: 10_000 } });
 const CAP = 100;
 
 describe('lua: only the holder of a task logs, reports progress and completes it', function () {
@@ -20,20 +19,13 @@ describe('lua: only the holder of a task logs, reports progress and completes it
   let t: TestRedis;
   let hot: HotStore;
   beforeEach(async () => {
-    t = createTestRedis();
-    hot = createHotStore(t.redis, t.keys);
-    await hot.schedule.syncJob(APP, 1, PLAN, null, true, { handler: 'h', params: '', routing: 'BUSYOVER', timeoutMs: 0 });
-    for (const w of ['w1', 'w2']) {
-      await hot.workers.register(APP, { workerId: w, concurrency: 2, handlers: ['h'], host: null, pid: null, adminId: 'a', conn: `c-${w}` }, NOW);
-    }
+    ({ t, hot } = await jobWithTwoWorkers(APP, 'BUSYOVER', NOW));
   });
   afterEach(async () => {
     await t.cleanup();
   });
 
-  const enqueue = async (taskId: string) => {
-    await hot.tasks.enqueue(APP, { jobId: 1, taskId, triggerType: 'MANUAL', scheduledAt: NOW }, NOW, 15_000);
-  };
+  const enqueue = (taskId: string) => enqueueManual(hot, APP, 1, taskId, NOW);
   const result = (taskId: string, attempt = 1) => ({ taskId, attempt, status: 'SUCCESS' as const, startedAt: NOW, finishedAt: NOW });
   const pullAs = async (workerId: string) => (await hot.tasks.pull(APP, workerId, 1, NOW, 30_000, 5000)) ?? [];
 
