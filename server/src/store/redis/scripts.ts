@@ -85,7 +85,8 @@ function decode(spec: ScriptSpec, raw: unknown): Record<string, unknown> {
  * KEYS and ARGV by name, so a call can never pass the wrong count or order.
  */
 export class ScriptRunner {
-  private readonly scripts = new Map<string, LoadedScript>();
+  /** File → the script and the spec checked against its header (what calls are laid out by). */
+  private readonly scripts = new Map<string, { script: LoadedScript; spec: ScriptSpec }>();
 
   /**
    * Loads `specs` (default: every generated one).
@@ -102,14 +103,15 @@ export class ScriptRunner {
       if (declared !== JSON.stringify(spec)) {
         throw new Error(`lua/${spec.file}.lua and its generated wrapper disagree: run npx tsx scripts/gen-redis.ts`);
       }
-      this.scripts.set(spec.file, s);
+      this.scripts.set(spec.file, { script: s, spec });
     }
   }
 
   /** Runs one script with its KEYS and ARGV by name; resolves to its decoded reply. */
-  async call<N extends keyof ScriptCalls>(spec: ScriptSpec & { file: N }, keys: Call<N>['keys'], args: Call<N>['args']): Promise<Call<N>['reply']> {
-    const s = this.scripts.get(spec.file);
-    if (!s) throw new Error(`unknown script ${spec.file}`);
+  async call<N extends keyof ScriptCalls>(which: ScriptSpec & { file: N }, keys: Call<N>['keys'], args: Call<N>['args']): Promise<Call<N>['reply']> {
+    const loaded = this.scripts.get(which.file);
+    if (!loaded) throw new Error(`unknown script ${which.file}`);
+    const { script: s, spec } = loaded;
     const byName = args as unknown as Record<string, ScriptArg | ScriptArg[]>;
     const k = spec.keys.map((name) => (keys as Record<string, string>)[name] as string);
     const a = spec.argv.map((name) => byName[name] as ScriptArg);
