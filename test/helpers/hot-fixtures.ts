@@ -24,6 +24,23 @@ export async function enqueueManual(hot: HotStore, app: string, jobId: number, t
   await hot.tasks.enqueue(app, { jobId, taskId, triggerType: 'MANUAL', scheduledAt }, now, 15_000);
 }
 
+/**
+ * Gives each test of the enclosing `describe` a fresh {@link jobWithTwoWorkers} (handed to `use`,
+ * e.g. `(f) => ({ t, hot } = f)`) and deletes its keys after the test.
+ */
+export function jobWithTwoWorkersEach(app: string, routing: string, now: number, use: (f: { t: TestRedis; hot: HotStore }) => void): void {
+  let current: TestRedis | undefined;
+  beforeEach(async () => {
+    const f = await jobWithTwoWorkers(app, routing, now);
+    current = f.t;
+    use(f);
+  });
+  afterEach(async () => {
+    await current?.cleanup();
+    current = undefined;
+  });
+}
+
 /** A fresh Redis prefix holding job 1 of `app` ({@link addNoneJob} with `routing`) and workers `w1`, `w2` (2 slots each) seen at `now`. */
 export async function jobWithTwoWorkers(app: string, routing: string, now: number): Promise<{ t: TestRedis; hot: HotStore }> {
   const t = createTestRedis();

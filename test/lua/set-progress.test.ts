@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { HotStore } from '../../server/src/store/redis/hot-store.js';
 import { Verdict } from '../../server/src/store/redis/reply-codes.js';
-import { enqueueManual, jobWithTwoWorkers } from '../helpers/hot-fixtures.js';
+import { enqueueManual, jobWithTwoWorkersEach } from '../helpers/hot-fixtures.js';
 import type { TestRedis } from '../helpers/redis.js';
 
 const APP = 'prog';
@@ -11,12 +11,7 @@ describe('lua: set-progress', function () {
   this.timeout(10_000);
   let t: TestRedis;
   let hot: HotStore;
-  beforeEach(async () => {
-    ({ t, hot } = await jobWithTwoWorkers(APP, 'ANY', NOW));
-  });
-  afterEach(async () => {
-    await t.cleanup();
-  });
+  jobWithTwoWorkersEach(APP, 'ANY', NOW, (f) => ({ t, hot } = f));
 
   const enqueue = (taskId: string) => enqueueManual(hot, APP, 1, taskId, NOW);
 

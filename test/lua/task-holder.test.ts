@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import type { HotStore } from '../../server/src/store/redis/hot-store.js';
 import { Verdict } from '../../server/src/store/redis/reply-codes.js';
-import { enqueueManual, jobWithTwoWorkers } from '../helpers/hot-fixtures.js';
+import { enqueueManual, jobWithTwoWorkersEach } from '../helpers/hot-fixtures.js';
 import type { TestRedis } from '../helpers/redis.js';
 
 const APP = 'holder';
@@ -18,12 +18,7 @@ describe('lua: only the holder of a task logs, reports progress and completes it
   this.timeout(10_000);
   let t: TestRedis;
   let hot: HotStore;
-  beforeEach(async () => {
-    ({ t, hot } = await jobWithTwoWorkers(APP, 'BUSYOVER', NOW));
-  });
-  afterEach(async () => {
-    await t.cleanup();
-  });
+  jobWithTwoWorkersEach(APP, 'BUSYOVER', NOW, (f) => ({ t, hot } = f));
 
   const enqueue = (taskId: string) => enqueueManual(hot, APP, 1, taskId, NOW);
   const result = (taskId: string, attempt = 1) => ({ taskId, attempt, status: 'SUCCESS' as const, startedAt: NOW, finishedAt: NOW });
