@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createAdminStack, TEST_ADMIN_PASSWORD, type AdminStack } from '../helpers/admin-stack.js';
 import { ApiClient } from '../helpers/api-client.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface Job {
   id: number;
@@ -12,15 +13,7 @@ interface AuditPage {
 }
 
 /** Polls until `fn` answers something truthy (the audit trail is written after the answer). */
-async function eventually<T>(fn: () => Promise<T | null | undefined | false>, ms = 3000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const eventually = <T>(fn: () => Promise<T | null | undefined | false>): Promise<T> => waitFor(fn, 3000, 'the audit trail', 50);
 
 describe('API: users, roles, permissions and the audit trail', function () {
   let s: AdminStack;
