@@ -168,29 +168,25 @@ export const WORKER_FIELDS = {
   free: { type: 'int', doc: 'free slots it reported' },
 } as const satisfies Record<string, FieldDecl>;
 
+/** The declarations of some task fields, in the order named. */
+function taskFields<K extends keyof typeof TASK_FIELDS>(...names: K[]): Pick<typeof TASK_FIELDS, K> {
+  return Object.fromEntries(names.map((n) => [n, TASK_FIELDS[n]])) as Pick<typeof TASK_FIELDS, K>;
+}
+
 /**
  * A final record: the JSON in the `r` field of a finals STREAM entry, written atomically with
- * the end of a task (`lua/include/lifecycle.lua`) and read by the final writer.
+ * the end of a task (`lua/include/lifecycle.lua`) and read by the final writer. It carries the
+ * task's own fields (`workerId` and `startedAt` are "" when no worker ran it) and the outcome.
  */
 export const FINAL_FIELDS = {
-  id: { type: 'string', doc: 'task id' },
-  jobId: { type: 'int', doc: 'the job' },
-  handler: { type: 'string', doc: 'handler name' },
-  params: { type: 'string', doc: 'raw params of the task' },
-  scheduledAt: { type: 'epochMs', doc: 'the planned fire instant' },
-  attempt: { type: 'int', doc: '1 for the first attempt' },
-  triggerType: { type: 'string', doc: 'TriggerType' },
-  shardIndex: { type: 'int', doc: 'shard index' },
-  shardTotal: { type: 'int', doc: 'shard count' },
-  workerId: { type: 'string', doc: 'worker that ran it; "" when none did' },
-  startedAt: { type: 'epochMs', doc: 'start; "" when it never started' },
+  ...taskFields('id', 'jobId', 'handler', 'params', 'scheduledAt', 'attempt', 'triggerType', 'shardIndex', 'shardTotal', 'workerId', 'startedAt'),
   finishedAt: { type: 'epochMs', doc: 'end' },
   status: { type: 'string', doc: 'final TaskStatus' },
   result: { type: 'string', doc: "the handler's output" },
   error: { type: 'string', doc: 'error text' },
   hasLog: { type: 'int', doc: '1 when the task has a live log list to persist with the record (a JSON number)' },
   retryTaskId: { type: 'string', doc: 'id of the retry queued after this attempt; "" when this attempt is final' },
-  hasChildren: { type: 'flag', doc: 'the job had child jobs when the task was made (the writer fires them)' },
+  ...taskFields('hasChildren'),
 } as const satisfies Record<string, FieldDecl>;
 
 /** The one field of a finals STREAM entry: the final record as JSON. */
