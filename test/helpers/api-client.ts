@@ -13,10 +13,12 @@ export class ApiClient {
     return client;
   }
 
+  /** Signs in (see {@link signIn}); later calls carry the new token. */
   async login(username: string, password: string): Promise<void> {
     this.token = (await signIn(this.baseUrl, username, password)).token;
   }
 
+  /** Sends `body` as JSON (if any) with the token; answers the status and the body (parsed JSON, else text). */
   async call(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
     const res = await fetch(this.baseUrl + path, {
       method,

@@ -33,6 +33,7 @@ export interface E2eWorld {
   cleanup(): Promise<void>;
 }
 
+/** Creates an {@link E2eWorld} on fresh stores; nothing runs until the test starts it. */
 export async function createE2eWorld(): Promise<E2eWorld> {
   const stores = await createTestStores();
   const procs: Proc[] = [];

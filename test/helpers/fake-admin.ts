@@ -24,6 +24,7 @@ import {
 
 type AdminSocket = Socket<WorkerToAdminEvents, AdminToWorkerEvents>;
 
+/** How a {@link FakeAdmin} behaves; every field has a default. */
 export interface FakeAdminOptions {
   token?: string;
   heartbeatMs?: number;
@@ -54,6 +55,7 @@ export function makeTask(handler: string, over: Partial<TaskPayload> = {}): Task
   };
 }
 
+/** The fake admin: what it received is public for assertions; {@link FakeAdmin.start} listens on port 0. */
 export class FakeAdmin {
   readonly url: string;
   readonly handshakes: WorkerHandshake[] = [];

@@ -6,6 +6,7 @@
 /** A seeded PRNG (mulberry32): floats in [0, 1). */
 export type Rng = () => number;
 
+/** A {@link Rng} seeded with `seed`. */
 export function seededRng(seed: number): Rng {
   let a = seed >>> 0;
   return () => {

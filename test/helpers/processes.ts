@@ -7,6 +7,7 @@ export { freePort };
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
+/** A child process started by {@link runTs}, with its recent output. */
 export interface Proc {
   child: ChildProcess;
   output(): string;

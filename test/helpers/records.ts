@@ -6,6 +6,7 @@ export interface Execution {
   startedAt: number;
 }
 
+/** Parses the recording worker's `jobId:scheduledAt:taskId:startedAt` lines. */
 export function parseExecutions(lines: string[]): Execution[] {
   return lines.map((l) => {
     const [jobId, scheduledAt, taskId, startedAt] = l.split(':');

@@ -10,6 +10,7 @@ export function testPrefix(): string {
   return `oasis-test-${randomBytes(5).toString('hex')}:`;
 }
 
+/** A fresh key prefix on the test Redis, with its connections. */
 export interface TestRedis {
   redis: Redis;
   prefix: string;
@@ -20,6 +21,7 @@ export interface TestRedis {
   cleanup(): Promise<void>;
 }
 
+/** Connects to the test Redis under `prefix` (default: a fresh one). */
 export function createTestRedis(prefix = testPrefix()): TestRedis {
   const conns: Redis[] = [];
   const connect = () => {
@@ -40,6 +42,7 @@ export function createTestRedis(prefix = testPrefix()): TestRedis {
   };
 }
 
+/** Deletes every key starting with `prefix` (SCAN + UNLINK, never KEYS). */
 export async function deleteByPrefix(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';
   do {
