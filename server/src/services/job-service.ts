@@ -266,13 +266,6 @@ export class JobService {
     return previewFires(validateSchedule(v.schedule, { now }), now, v.count ?? 5, { budgetMs: PREVIEW_BUDGET_MS });
   }
 
-  /** Writes the hot copy of every job again (Redis rebuilt from the database). */
-  async resyncAll(): Promise<number> {
-    const jobs = await this.deps.jobs.list();
-    for (const job of jobs) await this.deps.hot.syncJob(job);
-    return jobs.length;
-  }
-
   /**
    * Writes the hot copy of every job whose copy is missing from Redis (Redis lost its data:
    * restarted without persistence, flushed, failed over to an empty replica), so those jobs fire
