@@ -88,22 +88,24 @@ export const JOB_LAYOUT = 2;
 
 /** The hot copy of a job: `APP_KEYS.job`. */
 export const JOB_FIELDS = {
-  // From the definition (MySQL), written by sync-job.lua on every change.
+  // From the definition (MySQL), written by sync-job.lua on every change: what runs, and where.
   handler: { type: 'string', doc: 'handler name; for a script job, its label' },
   params: { type: 'string', doc: 'raw params handed to the handler' },
   routing: { type: 'string', doc: 'routing strategy (Routing)' },
   overlap: { type: 'string', doc: 'overlap policy (OverlapPolicy)' },
   timeoutMs: { type: 'ms', doc: 'handler timeout; 0 = none' },
+  script: { type: 'json', doc: 'script (GLUE) job: {language, source, version}; "" for a handler job' },
+  hasChildren: { type: 'flag', doc: 'the job has child jobs (its final records tell the writer to fire them)' },
+  // ... its retry policy (include/retry.lua) ...
   retryCount: { type: 'int', doc: 'retries after a failed attempt' },
   retryBackoff: { type: 'string', doc: 'FIXED | EXPONENTIAL' },
   retryDelay: { type: 'ms', doc: 'delay before a retry (the first one, when exponential)' },
   retryMaxDelay: { type: 'ms', doc: 'cap of an exponential delay; 0 = none' },
   retryJitter: { type: 'number', doc: '0..1: each delay is shortened by up to this fraction' },
+  // ... and its schedule's window (include/schedule.lua).
   maxRuns: { type: 'int', doc: 'schedule.maxRuns: scheduled fires with a run, then the job stops; 0 = no cap' },
   endAt: { type: 'epochMs', doc: 'schedule.endAt: no fire after it; "" = none' },
   delayMs: { type: 'ms', doc: 'FIXED_DELAY: delay from the end of a run to the next fire; 0 for other schedules' },
-  script: { type: 'json', doc: 'script (GLUE) job: {language, source, version}; "" for a handler job' },
-  hasChildren: { type: 'flag', doc: 'the job has child jobs (its final records tell the writer to fire them)' },
   // Written by sync-job.lua itself.
   enabled: { type: 'flag', doc: '"1" when the job fires on its schedule ("0": stopped or paused)' },
   plan: { type: 'json', doc: 'schedule + misfire settings (planJson), what the scheduler plans fires from' },
@@ -123,12 +125,13 @@ export const JOB_FIELDS = {
 
 /** The job fields the admin writes from a definition (sync-job's field/value pairs). */
 export const JOB_DEFINITION_FIELDS = [
-  'handler', 'params', 'routing', 'overlap', 'timeoutMs', 'retryCount', 'retryBackoff', 'retryDelay',
-  'retryMaxDelay', 'retryJitter', 'maxRuns', 'endAt', 'delayMs', 'script', 'hasChildren',
+  'handler', 'params', 'routing', 'overlap', 'timeoutMs', 'script', 'hasChildren', 'retryCount', 'retryBackoff',
+  'retryDelay', 'retryMaxDelay', 'retryJitter', 'maxRuns', 'endAt', 'delayMs',
 ] as const satisfies readonly (keyof typeof JOB_FIELDS)[];
 
 /** A queued or running task: `APP_KEYS.task`. */
 export const TASK_FIELDS = {
+  // What runs: made with the task, copied from the job and the fire.
   id: { type: 'string', doc: 'task id `<jobId>-<ulid>`, `-s<i>` per shard, `-a<n>` per retry' },
   jobId: { type: 'int', doc: 'the job' },
   handler: { type: 'string', doc: 'handler name (copied from the job when the task was made)' },
@@ -138,10 +141,12 @@ export const TASK_FIELDS = {
   triggerType: { type: 'string', doc: 'why the task exists (TriggerType)' },
   shardIndex: { type: 'int', doc: 'shard of a SHARDING_BROADCAST fire (0 otherwise)' },
   shardTotal: { type: 'int', doc: 'shards of the fire (1 otherwise)' },
+  // ... how it runs and what its end sets off ...
   timeoutMs: { type: 'ms', doc: 'handler timeout; 0 = none' },
   fixedDelay: { type: 'flag', doc: "a scheduled fire of a FIXED_DELAY job: the end of its run plans the job's next fire" },
   script: { type: 'json', doc: 'script (GLUE) task: {language, source, version}; absent for a handler task' },
   hasChildren: { type: 'flag', doc: 'the job had child jobs when the task was made' },
+  // Where it is: queued, running, waiting for a retry or held back by the overlap policy.
   status: { type: 'string', doc: 'QUEUED | RUNNING' },
   target: { type: 'string', doc: 'worker whose queue holds the task; "" = the shared queue' },
   workerId: { type: 'string', doc: 'worker running the task (set at pull)' },
