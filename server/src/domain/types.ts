@@ -34,6 +34,9 @@ export interface RetryPolicy {
   jitter: number;
 }
 
+/** A job's retries when its definition names none (or names only some fields): no retries. */
+export const DEFAULT_RETRY: Readonly<RetryPolicy> = { count: 0, backoff: 'FIXED', delayMs: 1000, maxDelayMs: 0, jitter: 0 };
+
 export interface ChildOptions {
   /** Also fire the children when the parent finally failed. */
   onFailure: boolean;

@@ -1,15 +1,16 @@
 import { Op, QueryTypes, Transaction } from 'sequelize';
 import { AppError } from '../../domain/errors.js';
-import type {
-  AlarmSettings,
-  ChildOptions,
-  JobRecord,
-  MisfirePolicy,
-  OverlapPolicy,
-  RetryPolicy,
-  Routing,
-  Schedule,
-  ScriptLanguage,
+import {
+  DEFAULT_RETRY,
+  type AlarmSettings,
+  type ChildOptions,
+  type JobRecord,
+  type MisfirePolicy,
+  type OverlapPolicy,
+  type RetryPolicy,
+  type Routing,
+  type Schedule,
+  type ScriptLanguage,
 } from '../../domain/types.js';
 import { mapConstraintErrors } from './errors.js';
 import type { JobModel, Models } from './models.js';
@@ -61,9 +62,6 @@ function toColumns(f: JobFields) {
     pauseNote: f.pauseNote,
   };
 }
-
-/** No retries. */
-export const DEFAULT_RETRY: RetryPolicy = { count: 0, backoff: 'FIXED', delayMs: 1000, maxDelayMs: 0, jitter: 0 };
 
 function toRecord(row: JobModel, app: string): JobRecord {
   return {
