@@ -8,7 +8,7 @@ import { HotRuntime } from '../../server/src/dispatch/runtime.js';
 import { silentLogger, type Logger } from '../../server/src/domain/logger.js';
 import type { Principal } from '../../server/src/domain/roles.js';
 import { ADMIN_USERNAME, principalOf } from '../../server/src/services/auth-service.js';
-import { ChildJobFirer } from '../../server/src/services/child-jobs.js';
+import { ChildJobFirer } from '../../server/src/results/child-jobs.js';
 import { createRepositories, openDatabase, type Database, type Repositories } from '../../server/src/store/db/index.js';
 import { createServices, type Services } from '../../server/src/services/index.js';
 import { ApiClient } from './api-client.js';

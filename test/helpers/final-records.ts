@@ -2,7 +2,7 @@
  * Final records for tests of what follows a result (alarms, child jobs, reports, the log pages):
  * one set of defaults, each test overriding what it is about.
  */
-import type { WrittenRecord } from '../../server/src/maintenance/final-writer.js';
+import type { WrittenRecord } from '../../server/src/results/final-writer.js';
 import type { FinalRecord } from '../../server/src/store/db/index.js';
 
 /** The scheduled instant of a record unless told otherwise (2023-11-14T22:13:20Z). */

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { silentLogger } from '../../server/src/domain/logger.js';
-import type { WrittenRecord } from '../../server/src/maintenance/final-writer.js';
-import { ChildJobFirer } from '../../server/src/services/child-jobs.js';
+import type { WrittenRecord } from '../../server/src/results/final-writer.js';
+import { ChildJobFirer } from '../../server/src/results/child-jobs.js';
 import { createAdminStack, type AdminStack } from '../helpers/admin-stack.js';
 import type { ApiClient } from '../helpers/api-client.js';
 import { RECORD_T0, writtenRecord } from '../helpers/final-records.js';

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import type { Logger } from '../../server/src/domain/logger.js';
-import type { WrittenRecord } from '../../server/src/maintenance/final-writer.js';
-import { ChildJobFirer } from '../../server/src/services/child-jobs.js';
-import { JobCache } from '../../server/src/services/job-cache.js';
+import type { WrittenRecord } from '../../server/src/results/final-writer.js';
+import { ChildJobFirer } from '../../server/src/results/child-jobs.js';
+import { JobCache } from '../../server/src/results/job-cache.js';
 import { createAdminStack, type AdminStack } from '../helpers/admin-stack.js';
 import { writtenRecord } from '../helpers/final-records.js';
 import { createAppSchema, createJobSchema } from '@oasis/worker-client/contracts';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { silentLogger } from '../../server/src/domain/logger.js';
-import { FinalWriter } from '../../server/src/maintenance/final-writer.js';
+import { FinalWriter } from '../../server/src/results/final-writer.js';
 import type { FinalRecord, FinalText } from '../../server/src/store/db/index.js';
 import { createAdminStack, type AdminStack } from '../helpers/admin-stack.js';
 import { waitFor } from '../helpers/wait.js';

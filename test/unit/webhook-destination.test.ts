@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { WebhookDestinationPolicy } from '../../server/src/alarm/webhook-destination.js';
+import { WebhookDestinationPolicy } from '../../server/src/results/alarms/webhook-destination.js';
 
 /** [address, range it is denied as, or null when a webhook may reach it by default] */
 const TABLE: [string, string | null][] = [

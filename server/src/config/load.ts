@@ -1,4 +1,4 @@
-import { WebhookDestinationPolicy } from '../alarm/webhook-destination.js';
+import { WebhookDestinationPolicy } from '../results/alarms/webhook-destination.js';
 import { configSchema, type OasisConfig } from './schema.js';
 
 /** Thrown when the environment holds bad settings; lists every problem at once. */

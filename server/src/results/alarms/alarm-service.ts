@@ -1,7 +1,7 @@
 import { exponentialDelay } from '@oasis/worker-client/backoff';
-import type { Logger } from '../domain/logger.js';
-import type { JobRecord } from '../domain/types.js';
-import type { WrittenRecord } from '../maintenance/final-writer.js';
+import type { Logger } from '../../domain/logger.js';
+import type { JobRecord } from '../../domain/types.js';
+import type { WrittenRecord } from '../final-writer.js';
 import { ALARM_STATUSES, emailText, type AlarmKind, type AlarmPayload, type MisfireCapEvent } from './alarm-event.js';
 import type { EmailSender } from './email-sender.js';
 import { destinationPolicy } from './webhook-destination.js';

@@ -1,4 +1,4 @@
-import type { JobRecord, TaskStatus, TriggerType } from '../domain/types.js';
+import type { JobRecord, TaskStatus, TriggerType } from '../../domain/types.js';
 
 /** What an alarm is about: a task's final status, or a refused catch-up past the misfire cap. */
 export const AlarmKind = {

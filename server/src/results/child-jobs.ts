@@ -2,8 +2,8 @@ import type { Logger } from '../domain/logger.js';
 import type { HotPort } from '../domain/ports.js';
 import { Access, canAccessApp, type Principal } from '../domain/roles.js';
 import type { JobRecord, TaskStatus } from '../domain/types.js';
-import type { WrittenRecord } from '../maintenance/final-writer.js';
-import type { AuditInput } from './audit-service.js';
+import type { WrittenRecord } from './final-writer.js';
+import type { AuditInput } from '../services/audit-service.js';
 
 /** Final statuses that fire the children of a job with `childOptions.onFailure`. */
 export const CHILD_FAILURE_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['FAILED', 'TIMEOUT', 'LOST', 'NO_WORKER']);
