@@ -2,12 +2,11 @@ import type { Redis } from 'ioredis';
 import type { OasisConfig } from '../config/schema.js';
 import { jobIdOfTask, newTaskId } from '../domain/ids.js';
 import type { HotPort } from '../domain/ports.js';
-import { nextFireAfter, planJson } from '../domain/schedule.js';
-import type { JobRecord, LogItem, ScheduleWindow, WorkerInfo } from '../domain/types.js';
+import type { JobRecord, LogItem, WorkerInfo } from '../domain/types.js';
 import { AppError } from '../domain/errors.js';
+import { syncHotCopy } from '../scheduler/hot-copy.js';
 import type { Keys } from '../store/keys.js';
 import { createHotStore, type HotStore } from '../store/redis/hot-store.js';
-import type { JobDefinition } from '../store/redis/schema.js';
 import type { InflightTask } from '../store/redis/task-store.js';
 import type { EffectsListener } from './effects.js';
 
@@ -58,32 +57,9 @@ export class HotRuntime implements HotPort {
     this.onEffects = deps.onEffects;
   }
 
-  async syncJob(job: JobRecord): Promise<{ nextFireAt: number | null }> {
-    const now = this.now();
-    const schedulable = job.enabled && !job.paused;
-    const next = schedulable ? nextFireAfter(job.schedule, now) : null;
-    const s = job.schedule;
-    const window: ScheduleWindow = s.type === 'CRON' || s.type === 'FIXED_RATE' || s.type === 'FIXED_DELAY' ? s : {};
-    const definition: JobDefinition = {
-      handler: job.handler,
-      params: job.params,
-      routing: job.routing,
-      overlap: job.overlap,
-      timeoutMs: job.timeoutMs,
-      retryCount: job.retry.count,
-      retryBackoff: job.retry.backoff,
-      retryDelay: job.retry.delayMs,
-      retryMaxDelay: job.retry.maxDelayMs,
-      retryJitter: job.retry.jitter,
-      maxRuns: window.maxRuns ?? 0,
-      endAt: window.endAt ?? '',
-      delayMs: s.type === 'FIXED_DELAY' ? s.delayMs : 0,
-      script: job.script ? JSON.stringify({ ...job.script, version: job.scriptVersion }) : '',
-      hasChildren: job.childJobIds.length > 0 ? '1' : '',
-    };
-    const plan = planJson({ schedule: job.schedule, misfire: job.misfire });
-    const nextFireAt = await this.store.schedule.syncJob(job.app, job.id, plan, next, schedulable, definition, now);
-    return { nextFireAt };
+  /** Writes the job's hot copy (`scheduler/hot-copy.ts`). */
+  syncJob(job: JobRecord): Promise<{ nextFireAt: number | null }> {
+    return syncHotCopy(this.store.schedule, job, this.now());
   }
 
   /** Jobs whose hot copy is missing, or was written with an older layout: both get rewritten. */
