@@ -17,6 +17,7 @@ import type { OasisConfig } from './config/schema.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import { effectsListener } from './dispatch/effects.js';
 import { HotRuntime } from './dispatch/runtime.js';
+import { WorkerRegistry } from './registry/worker-registry.js';
 import type { Logger } from './domain/logger.js';
 import { FinalWriter } from './results/final-writer.js';
 import { Sweeper } from './maintenance/sweeper.js';
@@ -81,9 +82,11 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
       : null,
   );
   const runtime = new HotRuntime({ redis: redis.client, keys, config, onEffects });
+  const registry = new WorkerRegistry({ workers: runtime.store.workers, apps: () => runtime.store.schedule.apps(), config, logger });
   const services = createServices({
     repos,
     hot: runtime,
+    workers: registry,
     sessions: runtime.store.sessions,
     limiters: runtime.store.limiter,
     config,
@@ -150,7 +153,7 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
   };
   const dispatcher = new Dispatcher({
     tasks: runtime.store.tasks,
-    workers: runtime.store.workers,
+    registry,
     config,
     logger,
     onFinal: () => finalWriter.nudge(),
@@ -160,7 +163,9 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
   });
   const scheduler = new Scheduler({ store: runtime.store.schedule, config, logger, onEffects, onMisfireCap: alarms.onMisfireCap });
   const sweeper = new Sweeper({
-    hot: runtime.store,
+    apps: () => runtime.store.schedule.apps(),
+    tasks: runtime.store.tasks,
+    registry,
     lock: new LeaderLock(redis.client, keys.maintenanceLock, Math.max(3 * config.sweepMs, 3000)),
     config,
     logger,
@@ -198,6 +203,7 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
   gateway = new WorkerGateway({
     io,
     dispatcher,
+    registry,
     verifyToken: (app, token) => services.apps.verifyWorkerToken(app, token),
     config,
     adminId,

@@ -7,6 +7,7 @@ import type { OasisConfig } from '../../server/src/config/schema.js';
 import { HotRuntime } from '../../server/src/dispatch/runtime.js';
 import { silentLogger, type Logger } from '../../server/src/domain/logger.js';
 import type { Principal } from '../../server/src/domain/roles.js';
+import { WorkerRegistry } from '../../server/src/registry/worker-registry.js';
 import { ADMIN_USERNAME, principalOf } from '../../server/src/services/auth-service.js';
 import { ChildJobFirer } from '../../server/src/results/child-jobs.js';
 import { createRepositories, openDatabase, type Database, type Repositories } from '../../server/src/store/db/index.js';
@@ -54,7 +55,8 @@ export async function createAdminStack(env: Record<string, string> = {}): Promis
   await db.sync();
   const repos = createRepositories(db);
   const hot = new HotRuntime({ redis: redis.redis, keys: redis.keys, config });
-  const services = createServices({ repos, hot, sessions: hot.store.sessions, limiters: hot.store.limiter, config });
+  const workers = new WorkerRegistry({ workers: hot.store.workers, apps: () => hot.store.schedule.apps(), config, logger: silentLogger });
+  const services = createServices({ repos, hot, workers, sessions: hot.store.sessions, limiters: hot.store.limiter, config });
   await services.auth.ensureAdmin(config.adminPassword);
   const adminRow = await repos.users.findByUsername(ADMIN_USERNAME);
   if (!adminRow) throw new Error('the built-in admin was not created');

@@ -4,8 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { createApi } from '../../server/src/api/index.js';
 import type { Logger } from '../../server/src/domain/logger.js';
-import type { HotPort } from '../../server/src/domain/ports.js';
-import { WorkerService } from '../../server/src/services/index.js';
+import type { WorkerDirectory } from '../../server/src/domain/ports.js';
 import { createAdminStack, TEST_ADMIN_PASSWORD, type AdminStack } from '../helpers/admin-stack.js';
 import { signIn } from '../helpers/api-client.js';
 import { expectError, raw } from '../helpers/raw-http.js';
@@ -91,12 +90,12 @@ describe('API: every mistake is a 4xx with one error shape', function () {
   it('an unexpected failure → 500 OASIS_ERR_INTERNAL, logged, without its details', async function () {
     const logged: object[] = [];
     const logger: Logger = { debug() {}, info() {}, warn() {}, error: (obj) => logged.push(obj) };
-    const broken: HotPort = Object.assign(Object.create(s.hot) as HotPort, {
-      listWorkers: async () => {
+    const broken: WorkerDirectory = {
+      list: async () => {
         throw new Error('secret internals');
       },
-    });
-    const services = { ...s.services, workers: new WorkerService({ hot: broken }) };
+    };
+    const services = { ...s.services, workers: broken };
     const server = createServer(createApi({ config: s.config, services, hot: s.hot, dbPing: async () => true, logger }));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');

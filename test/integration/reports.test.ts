@@ -3,6 +3,7 @@ import { dayRange, lastDays, utcDay } from '../../server/src/domain/days.js';
 import { silentLogger } from '../../server/src/domain/logger.js';
 import type { TaskStatus } from '../../server/src/domain/types.js';
 import { Sweeper } from '../../server/src/maintenance/sweeper.js';
+import { WorkerRegistry } from '../../server/src/registry/worker-registry.js';
 import { ReportService } from '../../server/src/services/report-service.js';
 import { createRepositories, openDatabase, type FinalRecord, type Repositories } from '../../server/src/store/db/index.js';
 import { createHotStore } from '../../server/src/store/redis/hot-store.js';
@@ -135,7 +136,9 @@ describe('daily report: recounted per UTC day, job and status', function () {
       await seed(s.repos, now, ids);
       const hot = createHotStore(s.redis.redis, s.redis.keys);
       const sweeper = new Sweeper({
-        hot,
+        apps: () => hot.schedule.apps(),
+        tasks: hot.tasks,
+        registry: new WorkerRegistry({ workers: hot.workers, apps: () => hot.schedule.apps(), config: s.config, logger: silentLogger }),
         lock: new LeaderLock(s.redis.redis, s.redis.keys.maintenanceLock, 3000),
         config: { sweepMs: 50, workerTtlMs: 15_000 },
         logger: silentLogger,

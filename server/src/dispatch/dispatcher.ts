@@ -5,11 +5,12 @@ import { jobIdOfTask } from '../domain/ids.js';
 import type { Logger } from '../domain/logger.js';
 import { Verdict } from '../store/redis/reply-codes.js';
 import type { TaskStore } from '../store/redis/task-store.js';
-import type { WorkerRegistration, WorkerStore } from '../store/redis/worker-store.js';
+import type { WorkerRegistry } from '../registry/worker-registry.js';
 
 export interface DispatcherDeps {
   tasks: TaskStore;
-  workers: WorkerStore;
+  /** Registers again a worker this admin serves that a heartbeat or pull finds retired. */
+  registry: Pick<WorkerRegistry, 'reregister'>;
   config: Pick<OasisConfig, 'taskLeaseMs' | 'maxLogLines' | 'timeoutGraceMs' | 'workerTtlMs'>;
   logger: Logger;
   /** Told what ending tasks asks for afterwards (released buffered fires, FIXED_DELAY fires). */
@@ -27,28 +28,15 @@ export interface DispatcherDeps {
 const WARN_IDS = 20;
 
 /**
- * What happens when a worker talks: registration, heartbeats (lease renewal), pulls, live logs
- * and results. Transport-free: the Socket.IO gateway validates messages and calls this.
+ * What happens when a worker talks about work: heartbeats (lease renewal), pulls, live logs,
+ * progress and results (its presence is the registry's). Transport-free: the Socket.IO gateway
+ * validates messages and calls this.
  */
 export class Dispatcher {
   private readonly now: () => number;
-  /** app/workerId → registration, to re-register a worker its admin still serves after a reap. */
-  private readonly registrations = new Map<string, WorkerRegistration>();
 
   constructor(private readonly deps: DispatcherDeps) {
     this.now = deps.now ?? Date.now;
-  }
-
-  async register(app: string, reg: WorkerRegistration): Promise<void> {
-    this.registrations.set(`${app}/${reg.workerId}`, reg);
-    await this.deps.workers.register(app, reg, this.now());
-  }
-
-  async offline(app: string, workerId: string, conn: string): Promise<void> {
-    const key = `${app}/${workerId}`;
-    if (this.registrations.get(key)?.conn === conn) this.registrations.delete(key);
-    const moved = await this.deps.workers.offline(app, workerId, conn);
-    if (moved > 0) this.deps.logger.info({ app, workerId, moved }, 'worker offline: queued tasks re-routed');
   }
 
   /** Renews leases; returns the task ids the worker should abort. */
@@ -56,9 +44,8 @@ export class Dispatcher {
     const { tasks, config } = this.deps;
     let abort = await tasks.renew(app, workerId, this.now(), config.taskLeaseMs, msg.free, msg.running);
     if (abort === null) {
-      const reg = this.registrations.get(`${app}/${workerId}`);
-      if (!reg) return [];
-      await this.register(app, reg);
+      // Retired meanwhile (a reap, Redis lost it) while still connected here: registered again.
+      if (!(await this.deps.registry.reregister(app, workerId))) return [];
       abort = (await tasks.renew(app, workerId, this.now(), config.taskLeaseMs, msg.free, msg.running)) ?? [];
     }
     return abort;
@@ -68,9 +55,7 @@ export class Dispatcher {
     const { tasks, config } = this.deps;
     let got = await tasks.pull(app, workerId, max, this.now(), config.taskLeaseMs, config.timeoutGraceMs);
     if (got === null) {
-      const reg = this.registrations.get(`${app}/${workerId}`);
-      if (!reg) return [];
-      await this.register(app, reg);
+      if (!(await this.deps.registry.reregister(app, workerId))) return [];
       got = (await tasks.pull(app, workerId, max, this.now(), config.taskLeaseMs, config.timeoutGraceMs)) ?? [];
     }
     if (got.length) this.deps.onPulled?.(app, workerId, got);

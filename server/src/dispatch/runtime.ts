@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { OasisConfig } from '../config/schema.js';
 import { jobIdOfTask, newTaskId } from '../domain/ids.js';
 import type { HotPort } from '../domain/ports.js';
-import type { JobRecord, LogItem, WorkerInfo } from '../domain/types.js';
+import type { JobRecord, LogItem } from '../domain/types.js';
 import { AppError } from '../domain/errors.js';
 import { syncHotCopy } from '../scheduler/hot-copy.js';
 import type { Keys } from '../store/keys.js';
@@ -151,15 +151,6 @@ export class HotRuntime implements HotPort {
     const t = await this.store.tasks.get(app, taskId);
     if (!t) return null;
     return this.store.tasks.readLog(app, taskId, from, count);
-  }
-
-  async listWorkers(app?: string): Promise<WorkerInfo[]> {
-    const apps = app ? [app] : await this.store.schedule.apps();
-    const out: WorkerInfo[] = [];
-    for (const a of apps) {
-      for (const w of await this.store.workers.list(a, this.now(), this.config.workerTtlMs)) out.push({ ...w, app: a });
-    }
-    return out;
   }
 
   async registerApp(app: string): Promise<void> {

@@ -1,8 +1,8 @@
 import type { JobRecord, LogItem, WorkerInfo } from './types.js';
 
 /**
- * What the services (jobs, logs, workers) need from the hot side (Redis: schedule, dispatch,
- * registry). Implemented by `dispatch/runtime.ts`; the API never touches Redis directly.
+ * What the services (jobs, logs) need from the hot side (Redis: schedule, dispatch). Implemented
+ * by `dispatch/runtime.ts`; the API never touches Redis directly.
  */
 export interface HotPort {
   /** Writes the job's hot copy and (re)computes its next fire; null when it has none (stopped / NONE). */
@@ -38,11 +38,16 @@ export interface HotPort {
   getInflight(taskId: string): Promise<LogItem | null>;
   /** Up to `count` live log lines of a running task from line `from` (0-based). Null when not in flight. */
   liveLog(taskId: string, from: number, count: number): Promise<string[] | null>;
-  listWorkers(app?: string): Promise<WorkerInfo[]>;
   /** Registers an app so the scheduler and the log writer watch it. */
   registerApp(app: string): Promise<void>;
   /** True when Redis answers. */
   ping(): Promise<boolean>;
+}
+
+/** The workers as the registry knows them (`registry/worker-registry.ts`). */
+export interface WorkerDirectory {
+  /** Known workers, of one app or of all (by app, live ones first). */
+  list(app?: string): Promise<WorkerInfo[]>;
 }
 
 /** Why a user's live access must end: what changed about the user or the session. */

@@ -1,11 +1,17 @@
 import type { OasisConfig } from '../config/schema.js';
 import type { EffectsListener } from '../dispatch/effects.js';
 import type { Logger } from '../domain/logger.js';
-import type { HotStore } from '../store/redis/hot-store.js';
+import type { WorkerRegistry } from '../registry/worker-registry.js';
 import type { LeaderLock } from '../store/redis/leader-lock.js';
+import type { TaskStore } from '../store/redis/task-store.js';
 
 export interface SweeperDeps {
-  hot: HotStore;
+  /** Every app to sweep. */
+  apps: () => Promise<string[]>;
+  /** Ends tasks whose lease or timeout ran out. */
+  tasks: Pick<TaskStore, 'reapExpired'>;
+  /** Retires workers silent past the worker TTL. */
+  registry: Pick<WorkerRegistry, 'reap'>;
   lock: LeaderLock;
   config: Pick<OasisConfig, 'sweepMs' | 'workerTtlMs'>;
   logger: Logger;
@@ -86,15 +92,12 @@ export class Sweeper {
 
   /** One sweep over every app. */
   async sweep(): Promise<void> {
-    const { hot, config, logger } = this.deps;
-    for (const app of await hot.schedule.apps()) {
+    const { config, logger } = this.deps;
+    for (const app of await this.deps.apps()) {
       const now = this.now();
-      const dead = await hot.workers.reap(app, now, config.workerTtlMs);
-      if (dead.length) {
-        logger.info({ app, workers: dead }, 'workers stopped heartbeating: retired');
-        this.deps.onChange?.(app, 'rerouted');
-      }
-      const { lost, timedOut, effects } = await hot.tasks.reapExpired(app, now, config.workerTtlMs);
+      const dead = await this.deps.registry.reap(app, now);
+      if (dead.length) this.deps.onChange?.(app, 'rerouted');
+      const { lost, timedOut, effects } = await this.deps.tasks.reapExpired(app, now, config.workerTtlMs);
       if (lost.length) logger.warn({ app, tasks: lost.length }, 'task leases ran out: marked LOST');
       if (timedOut.length) logger.warn({ app, tasks: timedOut.length }, 'tasks passed their timeout without a result: marked TIMEOUT');
       this.deps.onEffects?.(app, effects);

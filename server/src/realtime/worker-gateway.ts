@@ -17,10 +17,13 @@ import {
 import type { OasisConfig } from '../config/schema.js';
 import type { Logger } from '../domain/logger.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
+import type { WorkerRegistry } from '../registry/worker-registry.js';
 
 export interface WorkerGatewayDeps {
   io: Server;
   dispatcher: Dispatcher;
+  /** Where a worker's handshake registers it and its disconnect retires it. */
+  registry: Pick<WorkerRegistry, 'register' | 'offline'>;
   /** True when `token` is the app's worker token (constant-time compare inside). */
   verifyToken: (app: string, token: string) => Promise<boolean>;
   config: Pick<OasisConfig, 'heartbeatMs' | 'taskLeaseMs'>;
@@ -62,7 +65,8 @@ const badMessage = (err: z.ZodError): AckError => ({
 
 /**
  * The `/worker` Socket.IO namespace: authenticates workers by app token in the handshake,
- * validates every message with the contract's schemas and hands it to the {@link Dispatcher}.
+ * registers them with the registry, validates every message with the contract's schemas and
+ * hands it to the {@link Dispatcher}.
  * Emits `wake` / `kill`, and `drain` when this admin stops.
  */
 export class WorkerGateway {
@@ -112,7 +116,7 @@ export class WorkerGateway {
       throw new Error(`${WorkerErrorCode.PROTOCOL}: admin speaks protocol ${PROTOCOL_VERSION}, worker ${h.protocol}`);
     }
     if (!(await this.deps.verifyToken(h.app, h.token))) throw new Error(WorkerErrorCode.UNAUTHORIZED);
-    await this.deps.dispatcher.register(h.app, {
+    await this.deps.registry.register(h.app, {
       workerId: h.workerId,
       concurrency: h.concurrency,
       handlers: h.handlers,
@@ -170,7 +174,7 @@ export class WorkerGateway {
 
     socket.on('disconnect', (reason) => {
       logger.info({ app, workerId, reason }, 'worker disconnected');
-      dispatcher.offline(app, workerId, socket.id).catch((err: unknown) => logger.warn({ err }, 'worker offline failed'));
+      this.deps.registry.offline(app, workerId, socket.id).catch((err: unknown) => logger.warn({ err }, 'worker offline failed'));
     });
 
     await socket.join([`app:${app}`, `w:${app}:${workerId}`]);

@@ -1,6 +1,6 @@
 /** The services the API and the realtime gateways call; they reach the store and the hot side. */
 import type { OasisConfig } from '../config/schema.js';
-import type { AccessEvents, HotPort } from '../domain/ports.js';
+import type { AccessEvents, HotPort, WorkerDirectory } from '../domain/ports.js';
 import type { Repositories } from '../store/db/index.js';
 import { AppService } from './app-service.js';
 import { AuditService } from './audit-service.js';
@@ -11,14 +11,12 @@ import { LogService } from './log-service.js';
 import { ReportService } from './report-service.js';
 import type { SessionStore } from './session-store.js';
 import { UserService } from './user-service.js';
-import { WorkerService } from './worker-service.js';
 
 export { AppService, type CreatedApp } from './app-service.js';
 export { AuthService, ADMIN_USERNAME, AuthAudit, type RateLimitDetails, type SessionUser, type LoginResult, type AuthServiceDeps } from './auth-service.js';
 export { JobService, type JobView, type JobServiceDeps } from './job-service.js';
 export { LogService, type LogFilter, type LogText } from './log-service.js';
 export { ReportService, REPORT_STATUSES, type DailyReport, type ReportDay, type DailyReportQuery } from './report-service.js';
-export { WorkerService } from './worker-service.js';
 export { UserService, type UserView } from './user-service.js';
 export { AuditService, type AuditView, type AuditInput } from './audit-service.js';
 export type { AttemptLimiter, AttemptLimiters } from './attempt-limiter.js';
@@ -31,16 +29,18 @@ export interface Services {
   jobs: JobService;
   logs: LogService;
   reports: ReportService;
-  workers: WorkerService;
+  /** The worker registry (`registry/`), as the API and the dashboard list workers. */
+  workers: WorkerDirectory;
   auth: AuthService;
   users: UserService;
   audit: AuditService;
 }
 
-/** Builds every service over the repositories, the hot side and the session store. */
+/** Builds every service over the repositories, the hot side, the worker registry and the session store. */
 export function createServices(deps: {
   repos: Repositories;
   hot: HotPort;
+  workers: WorkerDirectory;
   sessions: SessionStore;
   /** Makes the sign-in budgets (rate limit); omitted: no limit. */
   limiters?: AttemptLimiters;
@@ -64,7 +64,7 @@ export function createServices(deps: {
     }),
     logs: new LogService({ logs: repos.logs, hot }),
     reports: new ReportService({ reports: repos.reports, apps: repos.apps }),
-    workers: new WorkerService({ hot }),
+    workers: deps.workers,
     auth,
     users: new UserService({ users: repos.users, auth, ...access }),
     audit,

@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import { workerListQuery, type WorkerJson } from '@oasis/worker-client/contracts';
-import type { WorkerService } from '../../services/worker-service.js';
+import type { WorkerDirectory } from '../../domain/ports.js';
 import { appFilter, visible, type Guard } from '../authorize.js';
 import { validate } from '../validate.js';
 
 /** `GET /workers?app=`: the workers the registry knows. */
-export function workerRoutes(workers: WorkerService, guard: Guard): Router {
+export function workerRoutes(workers: WorkerDirectory, guard: Guard): Router {
   const r = Router();
   r.get('/workers', guard.app('read', 'query'), async (req, res) => {
     const app = appFilter(res, validate.query(req, workerListQuery).app);
