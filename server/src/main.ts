@@ -31,6 +31,7 @@ import { JobCache } from './results/job-cache.js';
 import { createRepositories, openDatabase } from './store/db/index.js';
 import { makeKeys } from './store/keys.js';
 import { connectRedis } from './store/redis/connection.js';
+import { createHotStore } from './store/redis/hot-store.js';
 import { LeaderLock } from './store/redis/leader-lock.js';
 import { OnceStore } from './store/redis/once-store.js';
 
@@ -40,7 +41,6 @@ export interface RunningAdmin {
   port: number;
   url: string;
   services: Services;
-  runtime: HotRuntime;
   /** Graceful stop: stop firing, tell workers to drain, flush final records, close connections. */
   stop(): Promise<void>;
 }
@@ -77,18 +77,19 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
             ui?.queued(app);
           },
           kill: (app, workerId, taskId, reason) => gateway?.kill(app, workerId, taskId, reason),
-          rescheduled: (app) => void runtime.store.schedule.notifyChange(app).catch(() => undefined),
+          rescheduled: (app) => void store.schedule.notifyChange(app).catch(() => undefined),
         }
       : null,
   );
-  const runtime = new HotRuntime({ redis: redis.client, keys, config, onEffects });
-  const registry = new WorkerRegistry({ workers: runtime.store.workers, apps: () => runtime.store.schedule.apps(), config, logger });
+  const store = createHotStore(redis.client, keys);
+  const runtime = new HotRuntime({ schedule: store.schedule, tasks: store.tasks, ping: () => store.ping(), config, onEffects });
+  const registry = new WorkerRegistry({ workers: store.workers, apps: () => store.schedule.apps(), config, logger });
   const services = createServices({
     repos,
     hot: runtime,
     workers: registry,
-    sessions: runtime.store.sessions,
-    limiters: runtime.store.limiter,
+    sessions: store.sessions,
+    limiters: store.limiter,
     config,
     // A user's role, apps, password or session changed: their dashboard sockets end, on every admin.
     access: { accessChanged: (change) => ui?.accessChanged(change) },
@@ -124,12 +125,12 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
     logger,
   });
 
-  runtime.store.finals.takeoverMs = config.writerTakeoverMs;
+  store.finals.takeoverMs = config.writerTakeoverMs;
   const appIds = new Map<string, number>();
   // Several writer loops share the stream through the consumer group: batches go to MySQL in parallel.
   const finalWriters = Array.from({ length: config.writers }, (_, i) => new FinalWriter({
-    finals: runtime.store.finals,
-    apps: () => runtime.store.schedule.apps(),
+    finals: store.finals,
+    apps: () => store.schedule.apps(),
     appId: async (name) => {
       let id = appIds.get(name);
       if (id === undefined) {
@@ -152,7 +153,7 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
     stop: () => Promise.all(finalWriters.map((w) => w.stop())),
   };
   const dispatcher = new Dispatcher({
-    tasks: runtime.store.tasks,
+    tasks: store.tasks,
     registry,
     config,
     logger,
@@ -161,10 +162,10 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
     onPulled: (app, workerId, tasks) => ui?.pulled(app, workerId, tasks),
     onEffects,
   });
-  const scheduler = new Scheduler({ store: runtime.store.schedule, config, logger, onEffects, onMisfireCap: alarms.onMisfireCap });
+  const scheduler = new Scheduler({ store: store.schedule, config, logger, onEffects, onMisfireCap: alarms.onMisfireCap });
   const sweeper = new Sweeper({
-    apps: () => runtime.store.schedule.apps(),
-    tasks: runtime.store.tasks,
+    apps: () => store.schedule.apps(),
+    tasks: store.tasks,
     registry,
     lock: new LeaderLock(redis.client, keys.maintenanceLock, Math.max(3 * config.sweepMs, 3000)),
     config,
@@ -241,7 +242,6 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
     port,
     url: `http://127.0.0.1:${port}`,
     services,
-    runtime,
     stop() {
       stopping ??= (async () => {
         clearInterval(loopTimer);

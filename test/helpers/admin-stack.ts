@@ -10,6 +10,7 @@ import type { Principal } from '../../server/src/domain/roles.js';
 import { WorkerRegistry } from '../../server/src/registry/worker-registry.js';
 import { ADMIN_USERNAME, principalOf } from '../../server/src/services/auth-service.js';
 import { ChildJobFirer } from '../../server/src/results/child-jobs.js';
+import { createHotStore, type HotStore } from '../../server/src/store/redis/hot-store.js';
 import { createRepositories, openDatabase, type Database, type Repositories } from '../../server/src/store/db/index.js';
 import { createServices, type Services } from '../../server/src/services/index.js';
 import { ApiClient } from './api-client.js';
@@ -26,6 +27,8 @@ export interface AdminStack {
   db: Database;
   repos: Repositories;
   redis: TestRedis;
+  /** The Redis stores on the stack's prefix (tests set up and look at hot state through them). */
+  store: HotStore;
   hot: HotRuntime;
   services: Services;
   server: Server;
@@ -54,9 +57,10 @@ export async function createAdminStack(env: Record<string, string> = {}): Promis
   const db = await openDatabase(config.databaseUrl);
   await db.sync();
   const repos = createRepositories(db);
-  const hot = new HotRuntime({ redis: redis.redis, keys: redis.keys, config });
-  const workers = new WorkerRegistry({ workers: hot.store.workers, apps: () => hot.store.schedule.apps(), config, logger: silentLogger });
-  const services = createServices({ repos, hot, workers, sessions: hot.store.sessions, limiters: hot.store.limiter, config });
+  const store = createHotStore(redis.redis, redis.keys);
+  const hot = new HotRuntime({ schedule: store.schedule, tasks: store.tasks, ping: () => store.ping(), config });
+  const workers = new WorkerRegistry({ workers: store.workers, apps: () => store.schedule.apps(), config, logger: silentLogger });
+  const services = createServices({ repos, hot, workers, sessions: store.sessions, limiters: store.limiter, config });
   await services.auth.ensureAdmin(config.adminPassword);
   const adminRow = await repos.users.findByUsername(ADMIN_USERNAME);
   if (!adminRow) throw new Error('the built-in admin was not created');
@@ -71,9 +75,10 @@ export async function createAdminStack(env: Record<string, string> = {}): Promis
     db,
     repos,
     redis,
+    store,
     hot,
     async onlineWorker(app, workerId = 'test-worker') {
-      await hot.store.workers.register(
+      await store.workers.register(
         app,
         { workerId, concurrency: 1, handlers: [], host: null, pid: null, adminId: 'test', conn: `c-${workerId}` },
         Date.now() + 3_600_000,

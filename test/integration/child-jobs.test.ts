@@ -22,7 +22,7 @@ describe('child jobs, firing side: one CHILD trigger per parent fire and child (
     s = await createAdminStack();
     await s.services.apps.create(parsed(createAppSchema, { name: 'cj', title: 'CJ' }));
     // A live worker, so triggered children wait queued instead of ending NO_WORKER.
-    await s.hot.store.workers.register('cj', { workerId: 'w', concurrency: 10, handlers: ['h'], host: null, pid: null, adminId: 'a', conn: 'c' }, Date.now());
+    await s.store.workers.register('cj', { workerId: 'w', concurrency: 10, handlers: ['h'], host: null, pid: null, adminId: 'a', conn: 'c' }, Date.now());
     warnings = [];
     const logger: Logger = { debug() {}, info() {}, error() {}, warn: (_o, msg = '') => void warnings.push(msg) };
     // No cache reuse across steps of a test: each lookup reads the database.

@@ -20,8 +20,8 @@ describe('final writer: Redis stream → MySQL, through a database outage', func
   it('keeps records in Redis while writes fail, then writes each exactly once', async () => {
     await s.services.apps.create(parsed(createAppSchema, { name: 'fw', title: 'FW' }));
     const job = await s.services.jobs.create(parsed(createJobSchema, { app: 'fw', name: 'j', handler: 'h', schedule: { type: 'NONE' } }), s.adminUser);
-    const tasks = s.hot.store.tasks;
-    await s.hot.store.workers.register('fw', { workerId: 'w', concurrency: 100, handlers: ['h'], host: null, pid: null, adminId: 'a', conn: 'c' }, Date.now());
+    const tasks = s.store.tasks;
+    await s.store.workers.register('fw', { workerId: 'w', concurrency: 100, handlers: ['h'], host: null, pid: null, adminId: 'a', conn: 'c' }, Date.now());
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) ids.push((await s.hot.trigger(job, { triggerType: 'API' })).taskId as string);
     const pulled = (await tasks.pull('fw', 'w', 100, Date.now(), 30_000, 5000)) ?? [];
@@ -33,7 +33,7 @@ describe('final writer: Redis stream → MySQL, through a database outage', func
     let outage = 3;
     let attempts = 0;
     const writer = new FinalWriter({
-      finals: s.hot.store.finals,
+      finals: s.store.finals,
       apps: async () => ['fw'],
       appId: (name) => s.repos.apps.idOf(name),
       write: async (records: FinalRecord[], texts: FinalText[]) => {
@@ -49,7 +49,7 @@ describe('final writer: Redis stream → MySQL, through a database outage', func
     try {
       // While the database is "down" nothing is lost: the records wait in the stream.
       await waitFor(async () => attempts >= 2, 10_000, 'failed attempts');
-      expect(await s.hot.store.finals.backlog(['fw'])).to.equal(30);
+      expect(await s.store.finals.backlog(['fw'])).to.equal(30);
       const rows = await waitFor(
         async () => {
           const page = await s.repos.logs.list({ jobId: job.id, limit: 100, offset: 0 });
@@ -60,7 +60,7 @@ describe('final writer: Redis stream → MySQL, through a database outage', func
       );
       expect(new Set(rows.items.map((i) => i.id))).to.deep.equal(new Set(ids));
       expect(rows.items.every((i) => i.status === 'SUCCESS' && i.triggerType === 'API')).to.equal(true);
-      await waitFor(async () => (await s.hot.store.finals.backlog(['fw'])) === 0, 5000, 'stream drained');
+      await waitFor(async () => (await s.store.finals.backlog(['fw'])) === 0, 5000, 'stream drained');
       expect((await s.repos.logs.getText(ids[0] as string))?.text).to.equal('line one\nline two');
     } finally {
       await writer.stop();

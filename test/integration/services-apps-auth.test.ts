@@ -24,7 +24,7 @@ describe('AppService and AuthService (MariaDB + Redis)', function () {
       expect(row?.tokenHash).to.not.equal(created.token);
       const listed = await s.services.apps.list();
       expect(listed.find((a) => a.name === 'orders')).to.have.all.keys('id', 'name', 'title', 'createdAt');
-      expect(await s.hot.store.schedule.apps()).to.include('orders');
+      expect(await s.store.schedule.apps()).to.include('orders');
     });
 
     it('verifies worker tokens', async function () {
@@ -49,7 +49,7 @@ describe('AppService and AuthService (MariaDB + Redis)', function () {
     it('ensureAdmin creates admin once; a missing password is generated and returned', async function () {
       expect(await s.services.auth.ensureAdmin('another-password')).to.deep.equal({ created: false, generatedPassword: null });
       // A second database without users: the password is generated.
-      const auth = new AuthService({ users: s.repos.users, sessions: s.hot.store.sessions, config: s.config, bcryptRounds: 4 });
+      const auth = new AuthService({ users: s.repos.users, sessions: s.store.sessions, config: s.config, bcryptRounds: 4 });
       await s.db.models.User.destroy({ where: { username: 'admin' } });
       const r = await auth.ensureAdmin();
       expect(r.created).to.equal(true);

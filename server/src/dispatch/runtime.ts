@@ -1,19 +1,20 @@
-import type { Redis } from 'ioredis';
 import type { OasisConfig } from '../config/schema.js';
 import { jobIdOfTask, newTaskId } from '../domain/ids.js';
 import type { HotPort } from '../domain/ports.js';
 import type { JobRecord, LogItem } from '../domain/types.js';
 import { AppError } from '../domain/errors.js';
 import { syncHotCopy } from '../scheduler/hot-copy.js';
-import type { Keys } from '../store/keys.js';
-import { createHotStore, type HotStore } from '../store/redis/hot-store.js';
-import type { InflightTask } from '../store/redis/task-store.js';
+import type { ScheduleStore } from '../store/redis/schedule-store.js';
+import type { InflightTask, TaskStore } from '../store/redis/task-store.js';
 import type { EffectsListener } from './effects.js';
 
+/** Dependencies of {@link HotRuntime}: the stores it reads and writes, nothing more. */
 export interface HotRuntimeDeps {
-  redis: Redis;
-  keys: Keys;
-  config: OasisConfig;
+  schedule: ScheduleStore;
+  tasks: TaskStore;
+  /** True when Redis answers. */
+  ping: () => Promise<boolean>;
+  config: Pick<OasisConfig, 'workerTtlMs'>;
   /** Told what a trigger or kill asks for afterwards (wake workers, abort a task). */
   onEffects?: EffectsListener;
   now?: () => number;
@@ -43,44 +44,42 @@ function toLogItem(app: string, t: InflightTask): LogItem {
   };
 }
 
-/** The hot side (Redis) as the services see it: implements {@link HotPort}. */
+/**
+ * The hot side (Redis) as the services see it: implements {@link HotPort} over the schedule and
+ * task stores — a job's hot copy (written by `scheduler/hot-copy.ts`), triggers and kills, the
+ * tasks in flight and their live logs.
+ */
 export class HotRuntime implements HotPort {
-  readonly store: HotStore;
-  private readonly config: OasisConfig;
   private readonly now: () => number;
-  onEffects: EffectsListener | undefined;
 
-  constructor(deps: HotRuntimeDeps) {
-    this.store = createHotStore(deps.redis, deps.keys);
-    this.config = deps.config;
+  constructor(private readonly deps: HotRuntimeDeps) {
     this.now = deps.now ?? Date.now;
-    this.onEffects = deps.onEffects;
   }
 
   /** Writes the job's hot copy (`scheduler/hot-copy.ts`). */
   syncJob(job: JobRecord): Promise<{ nextFireAt: number | null }> {
-    return syncHotCopy(this.store.schedule, job, this.now());
+    return syncHotCopy(this.deps.schedule, job, this.now());
   }
 
   /** Jobs whose hot copy is missing, or was written with an older layout: both get rewritten. */
   missingJobs(jobs: readonly { id: number; app: string }[]): Promise<number[]> {
-    return this.store.schedule.missingOrStale(jobs);
+    return this.deps.schedule.missingOrStale(jobs);
   }
 
   async removeJob(app: string, jobId: number): Promise<void> {
-    await this.store.schedule.removeJob(app, jobId);
+    await this.deps.schedule.removeJob(app, jobId);
   }
 
   async nextFireAt(app: string, jobId: number): Promise<number | null> {
-    return this.store.schedule.nextFireAt(app, jobId);
+    return this.deps.schedule.nextFireAt(app, jobId);
   }
 
   jobState(app: string, jobId: number) {
-    return this.store.schedule.jobState(app, jobId);
+    return this.deps.schedule.jobState(app, jobId);
   }
 
   async addSkips(app: string, jobId: number, count: number): Promise<void> {
-    await this.store.schedule.addSkips(app, jobId, count);
+    await this.deps.schedule.addSkips(app, jobId, count);
   }
 
   async trigger(
@@ -97,14 +96,14 @@ export class HotRuntime implements HotPort {
       ...(opts.params === undefined ? {} : { params: opts.params }),
       ...(opts.dedupeKey === undefined ? {} : { dedupeKey: opts.dedupeKey }),
     };
-    let res = await this.store.tasks.enqueue(job.app, task, now, this.config.workerTtlMs);
+    let res = await this.deps.tasks.enqueue(job.app, task, now, this.deps.config.workerTtlMs);
     if (res.code === 'NO_HOT_COPY') {
       // No hot copy yet (e.g. Redis was flushed): write it, then queue.
       await this.syncJob(job);
-      res = await this.store.tasks.enqueue(job.app, task, now, this.config.workerTtlMs);
+      res = await this.deps.tasks.enqueue(job.app, task, now, this.deps.config.workerTtlMs);
       if (res.code === 'NO_HOT_COPY') throw new AppError('OASIS_ERR_UNAVAILABLE', 'The job could not be queued');
     }
-    this.onEffects?.(job.app, res.effects);
+    this.deps.onEffects?.(job.app, res.effects);
     if (res.code === 'DUPLICATE_TRIGGER') return { taskId: null, taskIds: [] };
     return { taskId: res.ids[0] ?? taskId, taskIds: res.ids };
   }
@@ -112,8 +111,8 @@ export class HotRuntime implements HotPort {
   async kill(taskId: string, reason: string): Promise<boolean> {
     const app = await this.appOfTask(taskId);
     if (!app) return false;
-    const { killed, effects } = await this.store.tasks.kill(app, taskId, reason, this.now(), this.config.workerTtlMs);
-    this.onEffects?.(app, effects);
+    const { killed, effects } = await this.deps.tasks.kill(app, taskId, reason, this.now(), this.deps.config.workerTtlMs);
+    this.deps.onEffects?.(app, effects);
     return killed;
   }
 
@@ -121,12 +120,12 @@ export class HotRuntime implements HotPort {
     let apps: string[];
     if (filter.app) apps = [filter.app];
     else if (filter.jobId !== undefined) {
-      const app = await this.store.schedule.appOfJob(filter.jobId);
+      const app = await this.deps.schedule.appOfJob(filter.jobId);
       apps = app ? [app] : [];
-    } else apps = await this.store.schedule.apps();
+    } else apps = await this.deps.schedule.apps();
     const out: LogItem[] = [];
     for (const app of apps) {
-      for (const t of await this.store.tasks.inflight(app, filter.jobId)) {
+      for (const t of await this.deps.tasks.inflight(app, filter.jobId)) {
         if (!filter.status || filter.status === t.status) out.push(toLogItem(app, t));
       }
     }
@@ -135,29 +134,29 @@ export class HotRuntime implements HotPort {
 
   private async appOfTask(taskId: string): Promise<string | null> {
     const jobId = jobIdOfTask(taskId);
-    return jobId === null ? null : this.store.schedule.appOfJob(jobId);
+    return jobId === null ? null : this.deps.schedule.appOfJob(jobId);
   }
 
   async getInflight(taskId: string): Promise<LogItem | null> {
     const app = await this.appOfTask(taskId);
     if (!app) return null;
-    const t = await this.store.tasks.get(app, taskId);
+    const t = await this.deps.tasks.get(app, taskId);
     return t ? toLogItem(app, t) : null;
   }
 
   async liveLog(taskId: string, from: number, count: number): Promise<string[] | null> {
     const app = await this.appOfTask(taskId);
     if (!app) return null;
-    const t = await this.store.tasks.get(app, taskId);
+    const t = await this.deps.tasks.get(app, taskId);
     if (!t) return null;
-    return this.store.tasks.readLog(app, taskId, from, count);
+    return this.deps.tasks.readLog(app, taskId, from, count);
   }
 
   async registerApp(app: string): Promise<void> {
-    await this.store.schedule.addApp(app);
+    await this.deps.schedule.addApp(app);
   }
 
-  async ping(): Promise<boolean> {
-    return this.store.ping();
+  ping(): Promise<boolean> {
+    return this.deps.ping();
   }
 }
