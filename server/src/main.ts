@@ -1,33 +1,37 @@
 /**
- * The admin process: the only place that wires config, stores, scheduler, dispatch, realtime and
- * the HTTP API together. `startAdmin()` is also used by tests to run an admin in-process.
+ * The admin process: the only place that wires config, stores, scheduler, dispatch, registry,
+ * results, realtime and the HTTP API together. Parts are built in order and added to one
+ * {@link Lifecycle}: they start in that order and stop in reverse. What one part asks of others
+ * afterwards travels on one {@link EffectsBus}, so no part holds a late-bound reference to
+ * another. `startAdmin()` is also used by tests to run an admin in-process.
  */
 import { randomBytes } from 'node:crypto';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer } from 'node:http';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pino } from 'pino';
-import { AlarmService } from './results/alarms/alarm-service.js';
-import { smtpSender } from './results/alarms/email-sender.js';
 import { createApi } from './api/index.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import type { OasisConfig } from './config/schema.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
-import { effectsListener } from './dispatch/effects.js';
 import { HotRuntime } from './dispatch/runtime.js';
-import { WorkerRegistry } from './registry/worker-registry.js';
 import type { Logger } from './domain/logger.js';
-import { FinalWriter } from './results/final-writer.js';
+import { Effect, EffectsBus } from './events/effects-bus.js';
+import { Lifecycle } from './lifecycle/lifecycle.js';
+import { loopDelayMonitor } from './lifecycle/loop-delay.js';
 import { Sweeper } from './maintenance/sweeper.js';
 import { createIoServer } from './realtime/io-server.js';
 import { UiGateway } from './realtime/ui-gateway.js';
 import { WorkerGateway } from './realtime/worker-gateway.js';
-import { Scheduler } from './scheduler/scheduler.js';
+import { WorkerRegistry } from './registry/worker-registry.js';
+import { AlarmService } from './results/alarms/alarm-service.js';
+import { smtpSender } from './results/alarms/email-sender.js';
 import { ChildJobFirer } from './results/child-jobs.js';
-import { createServices, type Services } from './services/index.js';
+import { FinalWriterPool, rememberedAppIds } from './results/final-writers.js';
 import { JobCache } from './results/job-cache.js';
+import { Scheduler } from './scheduler/scheduler.js';
+import { createServices, type Services } from './services/index.js';
 import { createRepositories, openDatabase } from './store/db/index.js';
 import { makeKeys } from './store/keys.js';
 import { connectRedis } from './store/redis/connection.js';
@@ -41,6 +45,8 @@ export interface RunningAdmin {
   port: number;
   url: string;
   services: Services;
+  /** The admin's effects bus: what happens after a script, a result or a change (tests watch and publish on it). */
+  effects: EffectsBus;
   /** Graceful stop: stop firing, tell workers to drain, flush final records, close connections. */
   stop(): Promise<void>;
 }
@@ -54,46 +60,57 @@ function dashboardDir(): string {
   return resolve(here, here.includes(`${'/dist/'}`) ? '../../dashboard' : '../../dist/dashboard');
 }
 
-/** Starts an admin from environment-style settings. */
+/**
+ * Starts an admin from environment-style settings. A failure on the way stops what was started.
+ * @throws {ConfigError} when the settings are invalid; whatever a store or the listen throws.
+ */
 export async function startAdmin(env: Record<string, string | undefined> = process.env, log?: Logger): Promise<RunningAdmin> {
   const config = loadConfig(env);
   const logger: Logger = log ?? pino({ level: config.logLevel, base: { svc: 'oasis-admin' } });
   const adminId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const life = new Lifecycle(logger);
+  const effects = new EffectsBus(logger);
+  try {
+    return await wire(config, logger, adminId, life, effects);
+  } catch (err) {
+    await life.stop().catch(() => undefined);
+    throw err;
+  }
+}
 
-  const redis = await connectRedis(config.redisUrl, { dataDir: 'data/redis', logger });
-  const keys = makeKeys(config.redisPrefix);
+/**
+ * Builds every part in order and adds it to `life`, then starts them. The order of `life.add` is
+ * the start order; stopping runs it backwards: stop firing (scheduler, sweeper), drain the workers,
+ * close the dashboard and Socket.IO, flush and stop the final writers, alarms, HTTP, Redis, the
+ * database.
+ */
+async function wire(config: OasisConfig, logger: Logger, adminId: string, life: Lifecycle, effects: EffectsBus): Promise<RunningAdmin> {
+  // Stores: opened now, closed last.
   const db = await openDatabase(config.databaseUrl);
+  life.add('database', { stop: () => db.close() });
   await db.sync();
   const repos = createRepositories(db);
-
-  let gateway: WorkerGateway | null = null;
-  let ui: UiGateway | null = null;
-  // What task scripts ask for afterwards: wake workers, abort tasks, wake every admin's scheduler.
-  const onEffects = effectsListener(() =>
-    gateway
-      ? {
-          wake: (app, targets) => {
-            gateway?.wake(app, targets);
-            ui?.queued(app);
-          },
-          kill: (app, workerId, taskId, reason) => gateway?.kill(app, workerId, taskId, reason),
-          rescheduled: (app) => void store.schedule.notifyChange(app).catch(() => undefined),
-        }
-      : null,
-  );
+  const redis = await connectRedis(config.redisUrl, { dataDir: 'data/redis', logger });
+  life.add('redis', { stop: () => redis.close() });
+  const keys = makeKeys(config.redisPrefix);
   const store = createHotStore(redis.client, keys);
-  const runtime = new HotRuntime({ schedule: store.schedule, tasks: store.tasks, ping: () => store.ping(), config, onEffects });
-  const registry = new WorkerRegistry({ workers: store.workers, apps: () => store.schedule.apps(), config, logger });
+  store.finals.takeoverMs = config.writerTakeoverMs;
+
+  // The hot side and the services the API and the gateways call.
+  const hot = new HotRuntime({ schedule: store.schedule, tasks: store.tasks, ping: () => store.ping(), config, effects });
+  const registry = new WorkerRegistry({ workers: store.workers, apps: () => store.schedule.apps(), config, effects, logger });
   const services = createServices({
     repos,
-    hot: runtime,
+    hot,
     workers: registry,
     sessions: store.sessions,
     limiters: store.limiter,
     config,
     // A user's role, apps, password or session changed: their dashboard sockets end, on every admin.
-    access: { accessChanged: (change) => ui?.accessChanged(change) },
+    access: { accessChanged: (change) => effects.publish(Effect.ACCESS_CHANGED, change) },
   });
+  // A job got a new next fire outside the scheduler: every admin's scheduler loop of its app wakes.
+  effects.on(Effect.RESCHEDULED, ({ app }) => void store.schedule.notifyChange(app).catch(() => undefined));
 
   const admin = await services.auth.ensureAdmin(config.adminPassword);
   if (admin.generatedPassword) {
@@ -107,7 +124,7 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
   const restored = await services.jobs.restoreHotCopies();
   if (restored.length) logger.warn({ jobs: restored.length }, 'hot copies of jobs were missing in Redis: restored from the database');
 
-  // After a final record: alarms and child jobs, from job definitions a few seconds old at most.
+  // After a result: alarms and child jobs, from job definitions a few seconds old at most.
   const jobCache = new JobCache({ load: (id) => repos.jobs.get(id) });
   const alarms = new AlarmService({
     job: (id) => jobCache.get(id),
@@ -116,53 +133,30 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
     delivery: { timeoutMs: config.alarmWebhookTimeoutMs, attempts: config.alarmAttempts, retryMs: config.alarmRetryMs, allow: config.webhookAllow },
     logger,
   });
+  effects.on(Effect.MISFIRE_CAPPED, alarms.onMisfireCap);
   const children = new ChildJobFirer({
     job: (id) => jobCache.get(id),
-    hot: runtime,
+    hot,
     maxParamsBytes: config.maxParamsBytes,
     grantor: (id) => services.jobs.childGrantor(id),
     audit: services.audit,
     logger,
   });
-
-  store.finals.takeoverMs = config.writerTakeoverMs;
-  const appIds = new Map<string, number>();
-  // Several writer loops share the stream through the consumer group: batches go to MySQL in parallel.
-  const finalWriters = Array.from({ length: config.writers }, (_, i) => new FinalWriter({
+  const writers = new FinalWriterPool({
+    count: config.writers,
+    adminId,
     finals: store.finals,
     apps: () => store.schedule.apps(),
-    appId: async (name) => {
-      let id = appIds.get(name);
-      if (id === undefined) {
-        const found = await repos.apps.idOf(name);
-        if (found === null) return null;
-        id = found;
-        appIds.set(name, id);
-      }
-      return id;
-    },
+    appId: rememberedAppIds((name) => repos.apps.idOf(name)),
     write: (records, texts) => repos.logs.writeFinals(records, texts),
-    consumer: `${adminId}#${i}`,
     logger,
-    onWritten: [alarms.onWritten, children.onWritten, (app, records) => ui?.written(app, records)],
-  }));
-  const finalWriter = {
-    start: () => finalWriters.forEach((w) => w.start()),
-    nudge: () => finalWriters.forEach((w) => w.nudge()),
-    drain: () => Promise.all(finalWriters.map((w) => w.drain())),
-    stop: () => Promise.all(finalWriters.map((w) => w.stop())),
-  };
-  const dispatcher = new Dispatcher({
-    tasks: store.tasks,
-    registry,
-    config,
-    logger,
-    onFinal: () => finalWriter.nudge(),
-    onLog: (app, msg) => ui?.log(app, msg),
-    onPulled: (app, workerId, tasks) => ui?.pulled(app, workerId, tasks),
-    onEffects,
+    onWritten: [alarms.onWritten, children.onWritten],
+    effects,
   });
-  const scheduler = new Scheduler({ store: store.schedule, config, logger, onEffects, onMisfireCap: alarms.onMisfireCap });
+
+  // Firing, dispatching and the maintenance leader's sweeps.
+  const scheduler = new Scheduler({ store: store.schedule, config, logger, effects });
+  const dispatcher = new Dispatcher({ tasks: store.tasks, registry, config, logger, effects });
   const sweeper = new Sweeper({
     apps: () => store.schedule.apps(),
     tasks: store.tasks,
@@ -170,11 +164,7 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
     lock: new LeaderLock(redis.client, keys.maintenanceLock, Math.max(3 * config.sweepMs, 3000)),
     config,
     logger,
-    onEffects,
-    onChange: (app, what) => {
-      if (what === 'rerouted') gateway?.wake(app, ['']);
-      else finalWriter.nudge();
-    },
+    effects,
     // The report is counted up by the writer; the hourly recount repairs what a rare double delivery
     // could have counted twice (today, and yesterday early in the day).
     chores: [
@@ -191,50 +181,53 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
     ],
   });
 
-  const api = createApi({
-    config,
-    services,
-    hot: runtime,
-    dbPing: () => db.ping(),
-    logger,
-    dashboardDir: dashboardDir(),
-  });
-  const http: HttpServer = createServer(api);
+  // HTTP (REST, dashboard) and Socket.IO; the gateways subscribe to the effects they act on.
+  const http = createServer(createApi({ config, services, hot, dbPing: () => db.ping(), logger, dashboardDir: dashboardDir() }));
   const io = createIoServer(http, redis.duplicate(), redis.duplicate());
-  gateway = new WorkerGateway({
+  const ui = new UiGateway({ io, services, effects, logger });
+  const workers = new WorkerGateway({
     io,
     dispatcher,
     registry,
+    effects,
     verifyToken: (app, token) => services.apps.verifyWorkerToken(app, token),
     config,
     adminId,
     logger,
   });
 
-  ui = new UiGateway({ io, services, logger });
-
-  await new Promise<void>((res, rej) => {
-    http.once('error', rej);
-    http.listen(config.port, config.host, () => res());
+  life.add('http', {
+    start: () =>
+      new Promise<void>((res, rej) => {
+        http.once('error', rej);
+        http.listen(config.port, config.host, () => res());
+      }),
+    stop: () => new Promise<void>((res) => http.close(() => res())),
   });
+  life.add('alarms', { stop: () => alarms.stop() });
+  life.add('final writers', {
+    start: () => writers.start(),
+    stop: async () => {
+      await writers.drain().catch(() => false);
+      await writers.stop();
+    },
+  });
+  life.add('dashboard and socket.io', {
+    stop: async () => {
+      ui.close();
+      await new Promise<void>((res) => io.close(() => res()));
+    },
+  });
+  // Workers stop pulling from this admin and move to another; results still come in meanwhile.
+  life.add('workers', { stop: () => workers.drain(WORKER_DRAIN_GRACE_MS) });
+  life.add('sweeper', { start: () => sweeper.start(), stop: () => sweeper.stop() });
+  life.add('scheduler', { start: () => scheduler.start(), stop: () => scheduler.stop() });
+  life.add('event-loop monitor', loopDelayMonitor(logger));
+  await life.start();
+
   const addr = http.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
-  finalWriter.start();
-  await scheduler.start();
-  sweeper.start();
   logger.info({ port, adminId, redis: redis.url, database: db.dialect }, 'oasis admin started');
-
-  // Event-loop delay is what makes fires late first: report it (debug level) every 10 s.
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-  loopDelay.enable();
-  const loopTimer = setInterval(() => {
-    // The histogram holds whole sampling intervals (10 ms): subtract it to get the delay itself.
-    const ms = (ns: number) => Math.max(0, ns / 1e6 - 10);
-    logger.debug({ p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) }, 'event loop delay (ms)');
-    loopDelay.reset();
-  }, 10_000);
-  loopTimer.unref();
-
   let stopping: Promise<void> | null = null;
   return {
     config,
@@ -242,24 +235,9 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
     port,
     url: `http://127.0.0.1:${port}`,
     services,
+    effects,
     stop() {
-      stopping ??= (async () => {
-        clearInterval(loopTimer);
-        loopDelay.disable();
-        await scheduler.stop();
-        await sweeper.stop();
-        // Workers stop pulling from this admin and move to another; results still come in meanwhile.
-        await gateway?.drain(WORKER_DRAIN_GRACE_MS);
-        ui?.close();
-        await new Promise<void>((res) => io.close(() => res()));
-        await finalWriter.drain().catch(() => []);
-        await finalWriter.stop();
-        await alarms.stop();
-        await new Promise<void>((res) => http.close(() => res()));
-        await redis.close();
-        await db.close();
-        logger.info({ adminId }, 'oasis admin stopped');
-      })();
+      stopping ??= life.stop().then(() => logger.info({ adminId }, 'oasis admin stopped'));
       return stopping;
     },
   };

@@ -7,6 +7,7 @@ import type { OasisConfig } from '../../server/src/config/schema.js';
 import { HotRuntime } from '../../server/src/dispatch/runtime.js';
 import { silentLogger, type Logger } from '../../server/src/domain/logger.js';
 import type { Principal } from '../../server/src/domain/roles.js';
+import { EffectsBus } from '../../server/src/events/effects-bus.js';
 import { WorkerRegistry } from '../../server/src/registry/worker-registry.js';
 import { ADMIN_USERNAME, principalOf } from '../../server/src/services/auth-service.js';
 import { ChildJobFirer } from '../../server/src/results/child-jobs.js';
@@ -30,6 +31,8 @@ export interface AdminStack {
   /** The Redis stores on the stack's prefix (tests set up and look at hot state through them). */
   store: HotStore;
   hot: HotRuntime;
+  /** The stack's effects bus: what triggers and kills ask for afterwards (tests may subscribe). */
+  effects: EffectsBus;
   services: Services;
   server: Server;
   /** `http://127.0.0.1:<port>` */
@@ -58,8 +61,9 @@ export async function createAdminStack(env: Record<string, string> = {}): Promis
   await db.sync();
   const repos = createRepositories(db);
   const store = createHotStore(redis.redis, redis.keys);
-  const hot = new HotRuntime({ schedule: store.schedule, tasks: store.tasks, ping: () => store.ping(), config });
-  const workers = new WorkerRegistry({ workers: store.workers, apps: () => store.schedule.apps(), config, logger: silentLogger });
+  const effects = new EffectsBus(silentLogger);
+  const hot = new HotRuntime({ schedule: store.schedule, tasks: store.tasks, ping: () => store.ping(), config, effects });
+  const workers = new WorkerRegistry({ workers: store.workers, apps: () => store.schedule.apps(), config, effects, logger: silentLogger });
   const services = createServices({ repos, hot, workers, sessions: store.sessions, limiters: store.limiter, config });
   await services.auth.ensureAdmin(config.adminPassword);
   const adminRow = await repos.users.findByUsername(ADMIN_USERNAME);
@@ -77,6 +81,7 @@ export async function createAdminStack(env: Record<string, string> = {}): Promis
     redis,
     store,
     hot,
+    effects,
     async onlineWorker(app, workerId = 'test-worker') {
       await store.workers.register(
         app,

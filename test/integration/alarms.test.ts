@@ -6,7 +6,8 @@ import { SMTPServer } from 'smtp-server';
 import type { AlarmPayload } from '../../server/src/results/alarms/alarm-event.js';
 import { AlarmService } from '../../server/src/results/alarms/alarm-service.js';
 import { smtpSender } from '../../server/src/results/alarms/email-sender.js';
-import type { Logger } from '../../server/src/domain/logger.js';
+import { silentLogger, type Logger } from '../../server/src/domain/logger.js';
+import { EffectsBus } from '../../server/src/events/effects-bus.js';
 import type { JobRecord } from '../../server/src/domain/types.js';
 import { FinalWriter, type WrittenRecord } from '../../server/src/results/final-writer.js';
 import type { FinalsStore } from '../../server/src/store/redis/finals-store.js';
@@ -188,6 +189,7 @@ describe('alarms: webhooks and emails on final failures, once per task', functio
       logger: recordingLogger(),
       idleMs: 20,
       onWritten: [alarms.onWritten, (_app, recs) => void told.push(...recs.map((x) => x.id))],
+      effects: new EffectsBus(silentLogger),
     });
     writer.start();
     try {

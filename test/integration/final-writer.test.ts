@@ -44,6 +44,7 @@ describe('final writer: Redis stream → MySQL, through a database outage', func
       consumer: 'test-admin',
       logger: silentLogger,
       idleMs: 20,
+      effects: s.effects,
     });
     writer.start();
     try {

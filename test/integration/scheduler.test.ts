@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { silentLogger } from '../../server/src/domain/logger.js';
 import { planJson } from '../../server/src/domain/schedule.js';
 import type { MisfirePolicy, Schedule } from '../../server/src/domain/types.js';
-import { Scheduler, type MisfireCapEvent, type SchedulerDeps } from '../../server/src/scheduler/scheduler.js';
+import { Effect, EffectsBus, type MisfireCapEvent } from '../../server/src/events/effects-bus.js';
+import { Scheduler, type SchedulerDeps } from '../../server/src/scheduler/scheduler.js';
 import { createHotStore, type HotStore } from '../../server/src/store/redis/hot-store.js';
 import { waitFor } from '../helpers/wait.js';
 import { createTestRedis, type TestRedis } from '../helpers/redis.js';
@@ -29,15 +30,20 @@ describe('scheduler: misfires and recovered claims (real Redis)', function () {
     await t.cleanup();
   });
 
-  const start = async (claimLeaseMs = 5000, more: Partial<SchedulerDeps> & { misfireCatchupMax?: number } = {}) => {
+  const start = async (
+    claimLeaseMs = 5000,
+    more: Partial<SchedulerDeps> & { misfireCatchupMax?: number; onMisfireCap?: (e: MisfireCapEvent) => void } = {},
+  ) => {
+    const effects = new EffectsBus(silentLogger);
+    effects.on(Effect.QUEUED, (e) => void queued.push(e.app));
+    if (more.onMisfireCap) effects.on(Effect.MISFIRE_CAPPED, more.onMisfireCap);
+    const { onMisfireCap: _cap, misfireCatchupMax, ...deps } = more;
     scheduler = new Scheduler({
-      ...more,
+      ...deps,
       store: hot.schedule,
-      config: { lookaheadMs: 200, claimLeaseMs, workerTtlMs: 15_000, overlapBufferMax: 1000, misfireCatchupMax: more.misfireCatchupMax ?? 100 },
+      config: { lookaheadMs: 200, claimLeaseMs, workerTtlMs: 15_000, overlapBufferMax: 1000, misfireCatchupMax: misfireCatchupMax ?? 100 },
       logger: silentLogger,
-      onEffects: (app, e) => {
-        if (e.wake.length) queued.push(app);
-      },
+      effects,
     });
     await scheduler.start();
   };

@@ -165,7 +165,7 @@ describe('realtime: /ui re-checks the session itself (no access hook wired)', fu
   async function world(recheckMs?: number): Promise<World> {
     const stack = await createAdminStack();
     const io = createIoServer(stack.server, stack.redis.connect(), stack.redis.connect());
-    const gateway = new UiGateway({ io, services: stack.services, logger: silentLogger, ...(recheckMs !== undefined && { recheckMs }) });
+    const gateway = new UiGateway({ io, services: stack.services, effects: stack.effects, logger: silentLogger, ...(recheckMs !== undefined && { recheckMs }) });
     const api = await stack.signIn();
     await api.ok('POST', '/api/v1/apps', { name: 'alpha' });
     await api.ok('POST', '/api/v1/apps', { name: 'beta' });

@@ -1,8 +1,8 @@
 import type { HeartbeatMessage, LogMessage, ProgressMessage, ResultVerdict, TaskPayload, TaskResult } from '@oasis/worker-client/protocol';
 import type { OasisConfig } from '../config/schema.js';
-import type { EffectsListener } from './effects.js';
 import { jobIdOfTask } from '../domain/ids.js';
 import type { Logger } from '../domain/logger.js';
+import { Effect, type EffectsPublisher } from '../events/effects-bus.js';
 import { Verdict } from '../store/redis/reply-codes.js';
 import type { TaskStore } from '../store/redis/task-store.js';
 import type { WorkerRegistry } from '../registry/worker-registry.js';
@@ -13,14 +13,12 @@ export interface DispatcherDeps {
   registry: Pick<WorkerRegistry, 'reregister'>;
   config: Pick<OasisConfig, 'taskLeaseMs' | 'maxLogLines' | 'timeoutGraceMs' | 'workerTtlMs'>;
   logger: Logger;
-  /** Told what ending tasks asks for afterwards (released buffered fires, FIXED_DELAY fires). */
-  onEffects?: EffectsListener;
-  /** Called when results were accepted (the final writer may flush early). */
-  onFinal?: (app: string) => void;
-  /** Called when a live log batch was stored (the dashboard may stream it). */
-  onLog?: (app: string, msg: LogMessage) => void;
-  /** Called when a worker pulled tasks (they run now; the dashboard shows it). */
-  onPulled?: (app: string, workerId: string, tasks: readonly TaskPayload[]) => void;
+  /**
+   * Where it publishes what ending tasks asks for afterwards (released buffered fires, FIXED_DELAY
+   * fires, retries), that final records wait (results accepted), live log batches stored and
+   * tasks pulled.
+   */
+  effects: EffectsPublisher;
   now?: () => number;
 }
 
@@ -58,7 +56,7 @@ export class Dispatcher {
       if (!(await this.deps.registry.reregister(app, workerId))) return [];
       got = (await tasks.pull(app, workerId, max, this.now(), config.taskLeaseMs, config.timeoutGraceMs)) ?? [];
     }
-    if (got.length) this.deps.onPulled?.(app, workerId, got);
+    if (got.length) this.deps.effects.publish(Effect.PULLED, { app, workerId, tasks: got });
     return got;
   }
 
@@ -69,7 +67,7 @@ export class Dispatcher {
    */
   async log(app: string, workerId: string, msg: LogMessage): Promise<ResultVerdict> {
     const { verdict } = await this.deps.tasks.appendLog(app, workerId, msg.taskId, msg.lines, this.deps.config.maxLogLines, this.now());
-    if (verdict === Verdict.ACCEPTED) this.deps.onLog?.(app, msg);
+    if (verdict === Verdict.ACCEPTED) this.deps.effects.publish(Effect.LOGGED, { app, msg });
     if (verdict !== Verdict.DUPLICATE) return verdict;
     return (await this.foreign(app, workerId, 'log', [msg.taskId]))[0] ? Verdict.REJECTED : Verdict.DUPLICATE;
   }
@@ -84,8 +82,8 @@ export class Dispatcher {
   /** Ends the tasks of a results batch; one verdict per result, in order. */
   async results(app: string, workerId: string, results: TaskResult[]): Promise<ResultVerdict[]> {
     const { verdicts, effects } = await this.deps.tasks.complete(app, workerId, results, this.now(), this.deps.config.workerTtlMs);
-    this.deps.onEffects?.(app, effects);
-    if (verdicts.includes('accepted')) this.deps.onFinal?.(app);
+    this.deps.effects.publishScript(app, effects);
+    if (verdicts.includes('accepted')) this.deps.effects.publish(Effect.FINALS, { app });
     // "Not in flight" may mean "not in this app's key space": another app's task. Only those
     // results are looked up, so a batch of accepted results costs nothing more.
     const unknown = verdicts.flatMap((v, i) => (v === 'duplicate' ? [i] : []));

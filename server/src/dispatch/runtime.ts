@@ -3,10 +3,10 @@ import { jobIdOfTask, newTaskId } from '../domain/ids.js';
 import type { HotPort } from '../domain/ports.js';
 import type { JobRecord, LogItem } from '../domain/types.js';
 import { AppError } from '../domain/errors.js';
+import type { EffectsPublisher } from '../events/effects-bus.js';
 import { syncHotCopy } from '../scheduler/hot-copy.js';
 import type { ScheduleStore } from '../store/redis/schedule-store.js';
 import type { InflightTask, TaskStore } from '../store/redis/task-store.js';
-import type { EffectsListener } from './effects.js';
 
 /** Dependencies of {@link HotRuntime}: the stores it reads and writes, nothing more. */
 export interface HotRuntimeDeps {
@@ -15,8 +15,8 @@ export interface HotRuntimeDeps {
   /** True when Redis answers. */
   ping: () => Promise<boolean>;
   config: Pick<OasisConfig, 'workerTtlMs'>;
-  /** Told what a trigger or kill asks for afterwards (wake workers, abort a task). */
-  onEffects?: EffectsListener;
+  /** Where triggers and kills publish what they ask for afterwards (wake workers, abort a task). */
+  effects: EffectsPublisher;
   now?: () => number;
 }
 
@@ -103,7 +103,7 @@ export class HotRuntime implements HotPort {
       res = await this.deps.tasks.enqueue(job.app, task, now, this.deps.config.workerTtlMs);
       if (res.code === 'NO_HOT_COPY') throw new AppError('OASIS_ERR_UNAVAILABLE', 'The job could not be queued');
     }
-    this.deps.onEffects?.(job.app, res.effects);
+    this.deps.effects.publishScript(job.app, res.effects);
     if (res.code === 'DUPLICATE_TRIGGER') return { taskId: null, taskIds: [] };
     return { taskId: res.ids[0] ?? taskId, taskIds: res.ids };
   }
@@ -112,7 +112,7 @@ export class HotRuntime implements HotPort {
     const app = await this.appOfTask(taskId);
     if (!app) return false;
     const { killed, effects } = await this.deps.tasks.kill(app, taskId, reason, this.now(), this.deps.config.workerTtlMs);
-    this.deps.onEffects?.(app, effects);
+    this.deps.effects.publishScript(app, effects);
     return killed;
   }
 

@@ -1,6 +1,6 @@
 import type { OasisConfig } from '../config/schema.js';
-import type { EffectsListener } from '../dispatch/effects.js';
 import type { Logger } from '../domain/logger.js';
+import { Effect, type EffectsPublisher } from '../events/effects-bus.js';
 import type { WorkerRegistry } from '../registry/worker-registry.js';
 import type { LeaderLock } from '../store/redis/leader-lock.js';
 import type { TaskStore } from '../store/redis/task-store.js';
@@ -15,10 +15,11 @@ export interface SweeperDeps {
   lock: LeaderLock;
   config: Pick<OasisConfig, 'sweepMs' | 'workerTtlMs'>;
   logger: Logger;
-  /** Told what ending tasks asks for afterwards (abort timed-out tasks, route retries, …). */
-  onEffects?: EffectsListener;
-  /** Told when tasks were re-routed to the shared queue or marked LOST / TIMEOUT. */
-  onChange?: (app: string, what: 'rerouted' | 'lost') => void;
+  /**
+   * Where it publishes what ending tasks asks for afterwards (abort timed-out tasks, route
+   * retries, …) and that final records wait (tasks marked LOST / TIMEOUT).
+   */
+  effects: EffectsPublisher;
   /** Slower leader-only chores (e.g. the daily report refresh), each run at most every `everyMs`. */
   chores?: readonly LeaderChore[];
   now?: () => number;
@@ -95,13 +96,13 @@ export class Sweeper {
     const { config, logger } = this.deps;
     for (const app of await this.deps.apps()) {
       const now = this.now();
-      const dead = await this.deps.registry.reap(app, now);
-      if (dead.length) this.deps.onChange?.(app, 'rerouted');
+      // The registry publishes the re-routing of the retired workers' queued tasks.
+      await this.deps.registry.reap(app, now);
       const { lost, timedOut, effects } = await this.deps.tasks.reapExpired(app, now, config.workerTtlMs);
       if (lost.length) logger.warn({ app, tasks: lost.length }, 'task leases ran out: marked LOST');
       if (timedOut.length) logger.warn({ app, tasks: timedOut.length }, 'tasks passed their timeout without a result: marked TIMEOUT');
-      this.deps.onEffects?.(app, effects);
-      if (lost.length || timedOut.length) this.deps.onChange?.(app, 'lost');
+      this.deps.effects.publishScript(app, effects);
+      if (lost.length || timedOut.length) this.deps.effects.publish(Effect.FINALS, { app });
     }
   }
 }

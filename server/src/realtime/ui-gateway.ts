@@ -9,6 +9,7 @@ import {
   type UiTaskChange,
 } from '@oasis/worker-client/contracts';
 import type { ErrorCode } from '../domain/errors.js';
+import { Effect, type EffectsSubscriber } from '../events/effects-bus.js';
 import type { Logger } from '../domain/logger.js';
 import type { AccessChange } from '../domain/ports.js';
 import { Access, canAccessApp, isAdmin, type Principal } from '../domain/roles.js';
@@ -21,6 +22,8 @@ import { handshakeToken } from './ui-handshake.js';
 export interface UiGatewayDeps {
   io: Server;
   services: Pick<Services, 'auth' | 'logs' | 'jobs' | 'workers'>;
+  /** Tells it what changed: tasks queued, pulled and written, log lines stored, access changed. */
+  effects: EffectsSubscriber;
   logger: Logger;
   /** Batch interval of `tasks` pushes (ms, default 300). */
   flushMs?: number;
@@ -126,6 +129,11 @@ export class UiGateway {
     this.workersTimer.unref();
     this.recheckTimer = setInterval(() => void this.recheckAll(), deps.recheckMs ?? 30_000);
     this.recheckTimer.unref();
+    deps.effects.on(Effect.QUEUED, (e) => this.queued(e.app));
+    deps.effects.on(Effect.PULLED, (e) => this.pulled(e.app, e.workerId, e.tasks));
+    deps.effects.on(Effect.WRITTEN, (e) => this.written(e.app, e.records));
+    deps.effects.on(Effect.LOGGED, (e) => this.log(e.app, e.msg));
+    deps.effects.on(Effect.ACCESS_CHANGED, (change) => this.accessChanged(change));
   }
 
   /**

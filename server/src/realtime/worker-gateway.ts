@@ -17,6 +17,7 @@ import {
 import type { OasisConfig } from '../config/schema.js';
 import type { Logger } from '../domain/logger.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
+import { Effect, SHARED_QUEUE, type EffectsSubscriber } from '../events/effects-bus.js';
 import type { WorkerRegistry } from '../registry/worker-registry.js';
 
 export interface WorkerGatewayDeps {
@@ -24,6 +25,8 @@ export interface WorkerGatewayDeps {
   dispatcher: Dispatcher;
   /** Where a worker's handshake registers it and its disconnect retires it. */
   registry: Pick<WorkerRegistry, 'register' | 'offline'>;
+  /** Tells it whom to wake (queued, rerouted) and what to abort. */
+  effects: EffectsSubscriber;
   /** True when `token` is the app's worker token (constant-time compare inside). */
   verifyToken: (app: string, token: string) => Promise<boolean>;
   config: Pick<OasisConfig, 'heartbeatMs' | 'taskLeaseMs'>;
@@ -67,7 +70,8 @@ const badMessage = (err: z.ZodError): AckError => ({
  * The `/worker` Socket.IO namespace: authenticates workers by app token in the handshake,
  * registers them with the registry, validates every message with the contract's schemas and
  * hands it to the {@link Dispatcher}.
- * Emits `wake` / `kill`, and `drain` when this admin stops.
+ * Emits `wake` (queued and rerouted effects) and `kill` (abort effects), and `drain` when this
+ * admin stops.
  */
 export class WorkerGateway {
   private readonly nsp: WorkerNamespace;
@@ -81,12 +85,15 @@ export class WorkerGateway {
       );
     });
     this.nsp.on('connection', (socket) => void this.onConnection(socket));
+    deps.effects.on(Effect.QUEUED, (e) => this.wake(e.app, e.targets));
+    deps.effects.on(Effect.REROUTED, (e) => this.wake(e.app, [SHARED_QUEUE]));
+    deps.effects.on(Effect.ABORT, (e) => this.kill(e.app, e.workerId, e.taskId, e.reason));
   }
 
   /** Tells workers that tasks wait: '' = the app's shared queue (every worker), else one worker. */
   wake(app: string, targets: Iterable<string>): void {
     for (const t of targets) {
-      this.nsp.to(t === '' ? `app:${app}` : `w:${app}:${t}`).emit('wake');
+      this.nsp.to(t === SHARED_QUEUE ? `app:${app}` : `w:${app}:${t}`).emit('wake');
     }
   }
 

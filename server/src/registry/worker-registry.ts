@@ -1,6 +1,7 @@
 import type { OasisConfig } from '../config/schema.js';
 import type { Logger } from '../domain/logger.js';
 import type { WorkerDirectory } from '../domain/ports.js';
+import { Effect, type EffectsPublisher } from '../events/effects-bus.js';
 import type { WorkerInfo } from '../domain/types.js';
 import type { WorkerRegistration, WorkerStore } from '../store/redis/worker-store.js';
 
@@ -10,6 +11,8 @@ export interface WorkerRegistryDeps {
   /** Every app (the schedule store's list), for listing the workers of all. */
   apps: () => Promise<string[]>;
   config: Pick<OasisConfig, 'workerTtlMs'>;
+  /** Where it publishes that retired or disconnected workers' queued tasks moved to the shared queue. */
+  effects: EffectsPublisher;
   logger: Logger;
   now?: () => number;
 }
@@ -48,13 +51,16 @@ export class WorkerRegistry implements WorkerDirectory {
 
   /**
    * A worker's connection `conn` ended: the worker leaves the live set and its queued tasks move
-   * to the shared queue (unless it already reconnected elsewhere). Running tasks keep their leases.
+   * to the shared queue (unless it already reconnected elsewhere), whose workers are woken for
+   * them. Running tasks keep their leases.
    */
   async offline(app: string, workerId: string, conn: string): Promise<void> {
     const key = `${app}/${workerId}`;
     if (this.registrations.get(key)?.conn === conn) this.registrations.delete(key);
     const moved = await this.deps.workers.offline(app, workerId, conn);
-    if (moved > 0) this.deps.logger.info({ app, workerId, moved }, 'worker offline: queued tasks re-routed');
+    if (moved <= 0) return;
+    this.deps.logger.info({ app, workerId, moved }, 'worker offline: queued tasks re-routed');
+    this.deps.effects.publish(Effect.REROUTED, { app });
   }
 
   /** Known workers, of one app or of all (by app, live ones first). */
@@ -69,11 +75,14 @@ export class WorkerRegistry implements WorkerDirectory {
 
   /**
    * The sweeper's worker reaping: retires the app's workers silent past the worker TTL (their
-   * queued tasks move to the shared queue); returns their ids.
+   * queued tasks move to the shared queue, whose workers are woken); returns their ids.
    */
   async reap(app: string, now: number): Promise<string[]> {
     const dead = await this.deps.workers.reap(app, now, this.deps.config.workerTtlMs);
-    if (dead.length) this.deps.logger.info({ app, workers: dead }, 'workers stopped heartbeating: retired');
+    if (dead.length) {
+      this.deps.logger.info({ app, workers: dead }, 'workers stopped heartbeating: retired');
+      this.deps.effects.publish(Effect.REROUTED, { app });
+    }
     return dead;
   }
 }

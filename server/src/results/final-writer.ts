@@ -1,6 +1,7 @@
 import { exponentialDelay } from '@oasis/worker-client/backoff';
 import type { TaskStatus, TriggerType } from '@oasis/worker-client/protocol';
 import type { Logger } from '../domain/logger.js';
+import { Effect, type EffectsPublisher } from '../events/effects-bus.js';
 import type { FinalRecord, FinalText } from '../store/db/logs-repo.js';
 import type { FinalFields, FinalsStore } from '../store/redis/finals-store.js';
 
@@ -31,8 +32,13 @@ export interface FinalWriterDeps {
   idleMs?: number;
   /** Entries per database batch. */
   batch?: number;
-  /** Told after each committed batch (alarms, child jobs). */
+  /**
+   * Awaited after each committed batch, before it is acknowledged (alarms, child jobs): what
+   * must not be lost to a crash between the write and the ack.
+   */
   onWritten?: readonly WrittenListener[];
+  /** Where each committed batch is published as {@link Effect.WRITTEN} (the live dashboard). */
+  effects: EffectsPublisher;
 }
 
 /** How often the writer also looks for pending entries (its own failed writes, dead admins'). */
@@ -158,10 +164,12 @@ export class FinalWriter {
     return more;
   }
 
-  /** Runs the listeners of a committed batch; their failures are logged, never thrown. */
+  /** Publishes a committed batch and runs its listeners; their failures are logged, never thrown. */
   private async tell(app: string, records: readonly WrittenRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    this.deps.effects.publish(Effect.WRITTEN, { app, records });
     const listeners = this.deps.onWritten ?? [];
-    if (listeners.length === 0 || records.length === 0) return;
+    if (listeners.length === 0) return;
     await Promise.all(
       listeners.map(async (listener) => {
         try {

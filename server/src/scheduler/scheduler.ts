@@ -3,28 +3,19 @@ import type { OasisConfig } from '../config/schema.js';
 import { newTaskId } from '../domain/ids.js';
 import { firesDue, followingFire, parsePlan, type Plan } from '../domain/schedule.js';
 import type { Logger } from '../domain/logger.js';
-import type { EffectsListener } from '../dispatch/effects.js';
+import { Effect, type EffectsPublisher, type MisfireCapEvent } from '../events/effects-bus.js';
 import type { ClaimedFire, FireCommit, ScheduleStore } from '../store/redis/schedule-store.js';
-
-/** A FIRE_ALL catch-up refused because more fires were missed than `OASIS_MISFIRE_CATCHUP_MAX`. */
-export interface MisfireCapEvent {
-  app: string;
-  jobId: number;
-  /** The fire that was found late (epoch ms). */
-  scheduledAt: number;
-  /** Fires missed from `scheduledAt` to now, counted up to 10 × the cap (a larger count stops there). */
-  missed: number;
-}
 
 export interface SchedulerDeps {
   store: ScheduleStore;
   /** `misfireCatchupMax` defaults to 100. */
   config: Pick<OasisConfig, 'lookaheadMs' | 'claimLeaseMs' | 'workerTtlMs' | 'overlapBufferMax'> & Partial<Pick<OasisConfig, 'misfireCatchupMax'>>;
   logger: Logger;
-  /** Told what commits ask for afterwards: wake workers of queued tasks, abort cancelled ones. */
-  onEffects: EffectsListener;
-  /** Told when a FIRE_ALL catch-up is refused past the cap (the alarm hook). Must not throw. */
-  onMisfireCap?: (e: MisfireCapEvent) => void;
+  /**
+   * Where commits and routed retries publish what they ask for afterwards (wake workers of queued
+   * tasks, abort cancelled ones), and a FIRE_ALL catch-up refused past the cap.
+   */
+  effects: EffectsPublisher;
   /** Injectable clock (epoch ms). */
   now?: () => number;
 }
@@ -141,7 +132,7 @@ class AppLoop {
       else if (earliest !== null) delay = Math.min(delay, Math.max(5, earliest - lookaheadMs - this.now()));
       // Retries whose delay is over are routed here too: the loop already wakes on time.
       const retries = await this.deps.store.promoteDelayed(this.app, now, this.deps.config.workerTtlMs);
-      this.deps.onEffects(this.app, retries.effects);
+      this.deps.effects.publishScript(this.app, retries.effects);
       if (retries.earliest !== null) delay = Math.min(delay, Math.max(1, retries.earliest - this.now()));
     } catch (err) {
       this.deps.logger.warn({ err, app: this.app }, 'scheduler: claim failed');
@@ -193,7 +184,7 @@ class AppLoop {
    *   even if that is past too: the loop claims it again at once, finds it late again, and so the
    *   catch-up goes fire by fire, each exactly once. When more fires were missed than
    *   `misfireCatchupMax`, the catch-up is refused instead: no task, the first fire after now,
-   *   and `onMisfireCap` is told.
+   *   and {@link Effect.MISFIRE_CAPPED} is published.
    * FIXED_DELAY jobs always commit `following` null: the end of the run (or, without a task, the
    * commit script) plans their next fire.
    */
@@ -245,7 +236,7 @@ class AppLoop {
       try {
         const { effects } = await this.deps.store.commitFires(this.app, this.now(), this.deps.config, chunk);
         // Wake per chunk: workers start pulling while the next chunk is committed.
-        this.deps.onEffects(this.app, effects);
+        this.deps.effects.publishScript(this.app, effects);
       } catch (err) {
         // The claims stay: once their lease runs out they are claimed and committed again.
         this.deps.logger.error({ err, app: this.app }, 'scheduler: commit failed; fires will be retried after the claim lease');
@@ -257,10 +248,6 @@ class AppLoop {
 
   private misfireCap(e: MisfireCapEvent): void {
     this.deps.logger.warn(e, 'misfire: catch-up refused, more fires missed than OASIS_MISFIRE_CATCHUP_MAX');
-    try {
-      this.deps.onMisfireCap?.(e);
-    } catch (err) {
-      this.deps.logger.error({ err, app: e.app, jobId: e.jobId }, 'scheduler: misfire cap listener failed');
-    }
+    this.deps.effects.publish(Effect.MISFIRE_CAPPED, e);
   }
 }

@@ -41,16 +41,6 @@ export interface AlarmPayload {
   at: number;
 }
 
-/** The misfire-cap event the scheduler reports: a catch-up refused because too many fires were missed. */
-export interface MisfireCapEvent {
-  app: string;
-  jobId: number;
-  /** The fire that found the job late (epoch ms). */
-  scheduledAt: number;
-  /** How many fires were missed. */
-  missed: number;
-}
-
 /** Errors quoted in an email are cut here: the full text is in the log record. */
 const EMAIL_ERROR_CHARS = 4000;
 

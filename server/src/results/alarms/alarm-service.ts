@@ -2,7 +2,8 @@ import { exponentialDelay } from '@oasis/worker-client/backoff';
 import type { Logger } from '../../domain/logger.js';
 import type { JobRecord } from '../../domain/types.js';
 import type { WrittenRecord } from '../final-writer.js';
-import { ALARM_STATUSES, emailText, type AlarmKind, type AlarmPayload, type MisfireCapEvent } from './alarm-event.js';
+import type { MisfireCapEvent } from '../../events/effects-bus.js';
+import { ALARM_STATUSES, emailText, type AlarmKind, type AlarmPayload } from './alarm-event.js';
 import type { EmailSender } from './email-sender.js';
 import { destinationPolicy } from './webhook-destination.js';
 import { postWebhook, type DeliveryResult, type WebhookOptions } from './webhook-sender.js';
@@ -65,7 +66,7 @@ export class AlarmService {
     await Promise.all(due.map((r) => this.raise(app, r.jobId, `task:${r.id}`, (job) => taskPayload(app, job, r, this.now()))));
   };
 
-  /** Scheduler listener: a catch-up was refused past the misfire cap. Never throws. */
+  /** Listener of the `misfire-capped` effect: a catch-up was refused past the misfire cap. Never throws. */
   readonly onMisfireCap = (e: MisfireCapEvent): void => {
     void this.raise(e.app, e.jobId, `misfire:${e.jobId}:${e.scheduledAt}`, (job) => ({
       event: 'MISFIRE_CAP',
