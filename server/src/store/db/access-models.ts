@@ -8,6 +8,7 @@ import {
   type ModelStatic,
   type Sequelize,
 } from 'sequelize';
+import { belongsToCascade } from './cascade.js';
 
 /** Row of `oasis_user_app`: one app a (non-admin) user may see. Gone with its user or app. */
 export class UserAppModel extends Model<InferAttributes<UserAppModel>, InferCreationAttributes<UserAppModel>> {
@@ -93,18 +94,8 @@ export function defineAccessModels(
     },
   );
   for (const link of [UserApp, UserScriptApp]) {
-    link.belongsTo(parents.User, {
-      as: 'user',
-      foreignKey: { name: 'userId', field: 'user_id', allowNull: false },
-      onDelete: 'CASCADE',
-      onUpdate: 'CASCADE',
-    });
-    link.belongsTo(parents.App, {
-      as: 'app',
-      foreignKey: { name: 'appId', field: 'app_id', allowNull: false },
-      onDelete: 'CASCADE',
-      onUpdate: 'CASCADE',
-    });
+    belongsToCascade(link, parents.User, 'user');
+    belongsToCascade(link, parents.App, 'app');
   }
 
   Audit.init(

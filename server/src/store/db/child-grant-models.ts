@@ -1,4 +1,5 @@
 import { BIGINT, INTEGER, Model, type InferAttributes, type InferCreationAttributes, type ModelOptions, type ModelStatic, type Sequelize } from 'sequelize';
+import { belongsToCascade } from './cascade.js';
 
 /**
  * Row of `oasis_job_child_grant`: who last set a job's child list. A child in another app than
@@ -34,17 +35,7 @@ export function defineChildGrantModel(
       indexes: [{ name: 'ix_job_child_grant_user', fields: ['user_id'] }],
     },
   );
-  JobChildGrant.belongsTo(parents.Job, {
-    as: 'job',
-    foreignKey: { name: 'jobId', field: 'job_id', allowNull: false },
-    onDelete: 'CASCADE',
-    onUpdate: 'CASCADE',
-  });
-  JobChildGrant.belongsTo(parents.User, {
-    as: 'user',
-    foreignKey: { name: 'userId', field: 'user_id', allowNull: false },
-    onDelete: 'CASCADE',
-    onUpdate: 'CASCADE',
-  });
+  belongsToCascade(JobChildGrant, parents.Job, 'job');
+  belongsToCascade(JobChildGrant, parents.User, 'user');
   return JobChildGrant;
 }

@@ -71,7 +71,6 @@ export const GLOBAL_KEYS = {
   apps: { suffix: 'apps', type: 'SET', doc: 'app names the scheduler loops over' },
   jobApps: { suffix: 'job-apps', type: 'HASH', doc: "jobId → app name (finds a task's app from its id)" },
   scheduleChannel: { suffix: 'ch:schedule', type: 'CHANNEL', doc: "pub/sub: a job of the named app changed; wake the app's scheduler loops" },
-  eventsChannel: { suffix: 'ch:events', type: 'CHANNEL', doc: 'pub/sub: cache invalidation and cross-admin commands' },
   session: { suffix: 'session:', id: 'tokenHash', type: 'STRING', doc: "an API session by the token's SHA-256 (the token itself is never stored)" },
   limit: { suffix: 'limit:', id: 'name', type: 'PREFIX', doc: 'prefix of one rate-limiter-flexible budget, which appends `:<key>`' },
   maintenanceLock: { suffix: 'lock:maintenance', type: 'LOCK', doc: 'Redlock resource of the maintenance leader' },
