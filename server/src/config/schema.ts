@@ -56,6 +56,16 @@ export const configSchema = z.object({
   OASIS_OVERLAP_BUFFER_MAX: int(1000, 1),
   /** Sweep interval of the maintenance leader (lease reaper, worker reaper). */
   OASIS_SWEEP_MS: int(1000, 50),
+  /** A fire whose app has no live worker waits queued this long for one before it ends NO_WORKER; 0 = at once (XXL-JOB's behaviour). */
+  OASIS_NO_WORKER_GRACE_MS: int(30000, 0),
+  /** A pulled task its worker has not acknowledged within this time goes back to its queue (it never started). */
+  OASIS_DELIVERY_ACK_MS: int(3000, 100),
+  /** A worker whose connection closed and did not come back (to any admin) within this time is retired: its running tasks end LOST. */
+  OASIS_WORKER_RECONNECT_GRACE_MS: int(5000, 0),
+  /** Each admin renews a liveness key this often; fires claimed by an admin whose key lapsed (3 × this) are taken over at once. */
+  OASIS_ADMIN_LIVENESS_MS: int(500, 50),
+  /** Most time a database query of the final writers, health checks and reconciliation may take before it is abandoned. */
+  OASIS_DB_QUERY_TIMEOUT_MS: int(10000, 100),
   /** Alarm emails go through this SMTP server, `smtp://user:pass@host:587` or `smtps://…`; unset: no emails. */
   OASIS_SMTP_URL: z
     .string()
@@ -109,6 +119,11 @@ export type OasisConfig = Readonly<{
   maxParamsBytes: number;
   maxLogLines: number;
   sweepMs: number;
+  noWorkerGraceMs: number;
+  deliveryAckMs: number;
+  workerReconnectGraceMs: number;
+  adminLivenessMs: number;
+  dbQueryTimeoutMs: number;
   timeoutGraceMs: number;
   overlapBufferMax: number;
   writerTakeoverMs: number;
