@@ -3,7 +3,7 @@ import { silentLogger } from '../../server/src/domain/logger.js';
 import { FinalWriter } from '../../server/src/results/final-writer.js';
 import type { FinalRecord, FinalText } from '../../server/src/store/db/index.js';
 import { createAdminStack, type AdminStack } from '../helpers/admin-stack.js';
-import { waitFor } from '../helpers/wait.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 import { createAppSchema, createJobSchema } from '@oasis/worker-client/contracts';
 import { parsed } from '../helpers/parsed.js';
 
@@ -64,6 +64,46 @@ describe('final writer: Redis stream → MySQL, through a database outage', func
       await waitFor(async () => (await s.store.finals.backlog(['fw'])) === 0, 5000, 'stream drained');
       expect((await s.repos.logs.getText(ids[0] as string))?.text).to.equal('line one\nline two');
     } finally {
+      await writer.stop();
+    }
+  });
+
+  it('keeps writing while nudges keep coming: a nudge never postpones an armed flush', async () => {
+    await s.services.apps.create(parsed(createAppSchema, { name: 'fw', title: 'FW' }));
+    const job = await s.services.jobs.create(parsed(createJobSchema, { app: 'fw', name: 'j', handler: 'h', schedule: { type: 'NONE' } }), s.adminUser);
+    const tasks = s.store.tasks;
+    await s.store.workers.register('fw', { workerId: 'w', concurrency: 100_000, handlers: ['h'], host: null, pid: null, adminId: 'a', conn: 'c' }, Date.now() + 3_600_000);
+    const writer = new FinalWriter({
+      finals: s.store.finals,
+      apps: async () => ['fw'],
+      appId: (name) => s.repos.apps.idOf(name),
+      write: (records, texts) => s.repos.logs.writeFinals(records, texts),
+      consumer: 'test-admin',
+      logger: silentLogger,
+      effects: s.effects,
+    });
+    writer.start();
+    // Results arrive steadily and each batch nudges the writer, as Dispatcher.results does.
+    const nudges = setInterval(() => writer.nudge(), 5);
+    const ended = new Map<string, number>();
+    try {
+      const until = Date.now() + 3000;
+      while (Date.now() < until) {
+        const id = (await s.hot.trigger(job, { triggerType: 'API' })).taskId as string;
+        await tasks.pull('fw', 'w', 10, Date.now(), 30_000, 5000);
+        const now = Date.now();
+        await tasks.complete('fw', 'w', [{ taskId: id, attempt: 1, status: 'SUCCESS' as const, output: '"ok"', startedAt: now, finishedAt: now }], now, 15_000);
+        ended.set(id, now);
+        await sleep(5);
+      }
+      // Still nudging: every record that ended more than a second ago is in the database already.
+      const old = [...ended].filter(([, at]) => at < Date.now() - 1000).map(([id]) => id);
+      expect(old.length).to.be.greaterThan(50);
+      const page = await s.repos.logs.list({ jobId: job.id, limit: 100_000, offset: 0 });
+      const stored = new Set(page.items.map((i) => i.id));
+      expect(old.filter((id) => !stored.has(id))).to.deep.equal([]);
+    } finally {
+      clearInterval(nudges);
       await writer.stop();
     }
   });

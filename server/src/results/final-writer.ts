@@ -43,6 +43,13 @@ export interface FinalWriterDeps {
 
 /** How often the writer also looks for pending entries (its own failed writes, dead admins'). */
 const RECOVERY_EVERY_MS = 1000;
+/** How soon a nudge asks for a flush (results of the same moment travel in one batch). */
+const NUDGE_MS = 20;
+/**
+ * Longest wait between retries of a failed write: short, so a backlog starts draining within
+ * 2 s of the database coming back (the backoff starts at 250 ms).
+ */
+const RETRY_MAX_MS = 2000;
 
 const numOrNull = (v: string | undefined): number | null => (v ? Number(v) : null);
 
@@ -77,6 +84,8 @@ function toRecord(f: FinalFields, appId: number): WrittenRecord {
  */
 export class FinalWriter {
   private timer: NodeJS.Timeout | null = null;
+  /** When the armed timer fires (epoch ms); meaningful while {@link timer} is set. */
+  private due = 0;
   private stopped = true;
   private running: Promise<void> | null = null;
   private failures = 0;
@@ -88,45 +97,60 @@ export class FinalWriter {
 
   start(): void {
     this.stopped = false;
-    this.schedule(0);
+    this.arm(0);
   }
 
-  /** Asks for a flush soon (results just arrived). */
+  /**
+   * Asks for a flush soon (results just arrived). A nudge only ever brings the next flush
+   * earlier: under a steady stream of results the armed flush still fires (a nudge that
+   * re-armed the timer would postpone it for as long as results keep coming).
+   */
   nudge(): void {
     if (this.stopped || this.failures > 0) return;
     if (this.running) this.kick = true;
-    else this.schedule(20);
+    else this.arm(NUDGE_MS);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     await this.running;
   }
 
-  private schedule(ms: number): void {
+  /** Arms the next flush in `ms`, unless one is armed sooner already. */
+  private arm(ms: number): void {
     if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
+    const due = Date.now() + ms;
+    if (this.timer) {
+      if (this.due <= due) return;
+      clearTimeout(this.timer);
+    }
+    this.due = due;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.running = this.drain()
-        .then((more) => {
-          this.failures = 0;
-          return more;
-        })
-        .catch((err: unknown) => {
-          this.failures++;
-          this.deps.logger.warn({ err, failures: this.failures }, 'final writer: database write failed; records stay in Redis');
-          return false;
-        })
-        .then((more) => {
-          this.running = null;
-          const backoff = exponentialDelay(this.failures, 250, 10_000);
-          const kicked = this.kick;
-          this.kick = false;
-          this.schedule(this.failures ? backoff : more || kicked ? 0 : (this.deps.idleMs ?? 200));
-        });
+      this.running = this.flush();
     }, ms);
+  }
+
+  /** One drain, then the next one: at once while a backlog remains, backed off after a failure. */
+  private async flush(): Promise<void> {
+    let more = false;
+    try {
+      more = await this.drain();
+      if (this.failures > 0) this.deps.logger.info({ failures: this.failures }, 'final writer: the database takes records again');
+      this.failures = 0;
+    } catch (err) {
+      this.failures++;
+      // Once per outage at warn level (not once per retry); the retries at debug.
+      if (this.failures === 1) this.deps.logger.warn({ err }, 'final writer: database write failed; records stay in Redis');
+      else this.deps.logger.debug({ err, failures: this.failures }, 'final writer: database write failed again');
+    }
+    this.running = null;
+    const kicked = this.kick;
+    this.kick = false;
+    if (this.failures) this.arm(exponentialDelay(this.failures, 250, RETRY_MAX_MS));
+    else this.arm(more || kicked ? 0 : (this.deps.idleMs ?? 200));
   }
 
   /** Writes one batch per app; true when some app may have more waiting. */
