@@ -5,6 +5,7 @@ import {
   WORKER_EVENTS,
   WORKER_NAMESPACE,
   WorkerErrorCode,
+  WorkerRole,
   handshakeSchema,
   workerMessageSchemas,
   type AckError,
@@ -37,6 +38,8 @@ export interface WorkerGatewayDeps {
 interface SocketData {
   app: string;
   workerId: string;
+  /** `liveness`: the worker's heartbeat-only second connection (see {@link WorkerRole}). */
+  role: WorkerRole;
 }
 
 /** The `/worker` namespace and its sockets, typed by the contract's event maps. */
@@ -69,7 +72,8 @@ const badMessage = (err: z.ZodError): AckError => ({
 /**
  * The `/worker` Socket.IO namespace: authenticates workers by app token in the handshake,
  * registers them with the registry, validates every message with the contract's schemas and
- * hands it to the {@link Dispatcher}.
+ * hands it to the {@link Dispatcher}. A worker's second connection of role `liveness` (its SDK's
+ * liveness thread) is authenticated the same way and may only heartbeat.
  * Emits `wake` (queued and rerouted effects) and `kill` (abort effects), and `drain` when this
  * admin stops.
  */
@@ -123,6 +127,11 @@ export class WorkerGateway {
       throw new Error(`${WorkerErrorCode.PROTOCOL}: admin speaks protocol ${PROTOCOL_VERSION}, worker ${h.protocol}`);
     }
     if (!(await this.deps.verifyToken(h.app, h.token))) throw new Error(WorkerErrorCode.UNAUTHORIZED);
+    if (h.role === WorkerRole.LIVENESS) {
+      // Heartbeats only: the worker is registered (or not) by its main connection.
+      socket.data = { app: h.app, workerId: h.workerId, role: WorkerRole.LIVENESS };
+      return;
+    }
     await this.deps.registry.register(h.app, {
       workerId: h.workerId,
       concurrency: h.concurrency,
@@ -132,11 +141,12 @@ export class WorkerGateway {
       adminId: this.deps.adminId,
       conn: socket.id,
     });
-    socket.data = { app: h.app, workerId: h.workerId };
+    socket.data = { app: h.app, workerId: h.workerId, role: WorkerRole.MAIN };
   }
 
   private async onConnection(socket: WorkerSocket): Promise<void> {
     const { app, workerId } = socket.data;
+    const liveness = socket.data.role === WorkerRole.LIVENESS;
     const { dispatcher, logger } = this.deps;
     // Handlers take raw arguments: a worker decides how many it sends and whether the last is an
     // ack, and everything it sends is checked against the contract before use.
@@ -162,6 +172,7 @@ export class WorkerGateway {
     };
 
     handle('heartbeat', async (m) => ({ abort: await dispatcher.heartbeat(app, workerId, m) }));
+    if (liveness) return this.welcomeLiveness(socket, raw);
     handle('pull', async (m) => ({ tasks: m.max > 0 ? await dispatcher.pull(app, workerId, m.max) : [] }));
     handle('log', async (m) => ({ verdict: await dispatcher.log(app, workerId, m) }));
     handle('progress', async (m) => {
@@ -187,12 +198,33 @@ export class WorkerGateway {
     await socket.join([`app:${app}`, `w:${app}:${workerId}`]);
     logger.info({ app, workerId }, 'worker connected');
 
-    const welcome: WelcomeMessage = {
+    socket.emit('welcome', this.welcomeMessage());
+  }
+
+  /**
+   * A liveness connection: its heartbeats renew the worker's leases like any other; whatever else
+   * it sends is refused, it joins no wake room and its disconnect retires nothing (the worker's
+   * main connection does that).
+   */
+  private welcomeLiveness(socket: WorkerSocket, raw: Socket): void {
+    raw.onAny((event: unknown, ...args: unknown[]) => {
+      if (event === 'heartbeat') return;
+      splitArgs(args).reply({
+        ok: false,
+        code: WorkerErrorCode.BAD_MESSAGE,
+        message: `a liveness connection sends heartbeat only, not ${JSON.stringify(String(event)).slice(0, 80)}`,
+      });
+    });
+    socket.emit('welcome', this.welcomeMessage());
+  }
+
+  private welcomeMessage(): WelcomeMessage {
+    return {
       adminId: this.deps.adminId,
       protocol: PROTOCOL_VERSION,
       heartbeatMs: this.deps.config.heartbeatMs,
       leaseMs: this.deps.config.taskLeaseMs,
+      roles: [WorkerRole.MAIN, WorkerRole.LIVENESS],
     };
-    socket.emit('welcome', welcome);
   }
 }

@@ -24,6 +24,16 @@ export const WorkerErrorCode = {
 } as const satisfies Record<string, CatalogueCode>;
 export type WorkerErrorCode = (typeof WorkerErrorCode)[keyof typeof WorkerErrorCode];
 
+/**
+ * What a `/worker` connection is for. `main` (the default): the worker's one connection that
+ * pulls, logs and reports. `liveness`: a second connection of the same worker, opened by the
+ * SDK's liveness thread, that only sends `heartbeat` (so a handler blocking the main event loop
+ * does not make the worker look dead); the admin registers nothing for it, joins it to no wake
+ * room, and its disconnect retires nothing.
+ */
+export const WorkerRole = { MAIN: 'main', LIVENESS: 'liveness' } as const;
+export type WorkerRole = (typeof WorkerRole)[keyof typeof WorkerRole];
+
 const taskId = z.string().min(1).max(64);
 /** An instant a JavaScript Date can hold (epoch ms, up to 8.64e15): later readers turn it into dates. */
 const instant = z.number().int().min(0).max(8.64e15);
@@ -48,6 +58,8 @@ export const handshakeSchema = z.object({
   meta: z
     .object({ host: z.string().max(255).optional(), pid: z.number().int().optional(), sdkVersion: z.string().max(64).optional() })
     .optional(),
+  /** What this connection is for ({@link WorkerRole}); absent = `main`. */
+  role: closedSet(WorkerRole).optional(),
 });
 export type WorkerHandshake = z.infer<typeof handshakeSchema>;
 
@@ -140,6 +152,11 @@ export const welcomeSchema = z.object({
   protocol: z.number().int(),
   heartbeatMs: z.number().int().min(1),
   leaseMs: z.number().int().min(1),
+  /**
+   * The connection roles this admin accepts ({@link WorkerRole}); absent = `main` only (an admin
+   * from before liveness connections: the SDK then opens none to it).
+   */
+  roles: z.array(closedSet(WorkerRole)).optional(),
 });
 export type WelcomeMessage = z.infer<typeof welcomeSchema>;
 
