@@ -162,3 +162,29 @@ CREATE TABLE IF NOT EXISTS `oasis_job_log_report` (
   KEY `ix_report_app_day` (`app_id`,`day`),
   KEY `ix_report_job_day` (`job_id`,`day`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE IF NOT EXISTS `oasis_job_log_duplicate` (
+  `id` varchar(64) NOT NULL,
+  `first_id` varchar(64) NOT NULL,
+  `job_id` int(11) NOT NULL,
+  `app_id` int(11) NOT NULL,
+  `day` char(10) NOT NULL,
+  `handler` varchar(200) NOT NULL,
+  `scheduled_at` bigint(20) NOT NULL,
+  `started_at` bigint(20) DEFAULT NULL,
+  `finished_at` bigint(20) DEFAULT NULL,
+  `status` varchar(16) NOT NULL,
+  `trigger_type` varchar(16) NOT NULL,
+  `worker_id` varchar(128) DEFAULT NULL,
+  `shard_index` int(11) NOT NULL DEFAULT 0,
+  `shard_total` int(11) NOT NULL DEFAULT 1,
+  `attempt` int(11) NOT NULL DEFAULT 1,
+  `params` mediumtext NOT NULL,
+  `result` mediumtext DEFAULT NULL,
+  `error` text DEFAULT NULL,
+  `detected_at` bigint(20) NOT NULL,
+  PRIMARY KEY (`id`),
+  KEY `ix_dup_job_scheduled` (`job_id`,`scheduled_at`),
+  KEY `ix_dup_app_day` (`app_id`,`day`),
+  KEY `ix_dup_day` (`day`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -2,7 +2,7 @@ import { exponentialDelay } from '@oasis/worker-client/backoff';
 import type { TaskStatus, TriggerType } from '@oasis/worker-client/protocol';
 import type { Logger } from '../domain/logger.js';
 import { Effect, type EffectsPublisher } from '../events/effects-bus.js';
-import type { FinalRecord, FinalText } from '../store/db/logs-repo.js';
+import type { FinalRecord, FinalText, WriteOutcome } from '../store/db/logs-repo.js';
 import type { FinalFields, FinalsStore } from '../store/redis/finals-store.js';
 
 /**
@@ -24,7 +24,11 @@ export interface FinalWriterDeps {
   apps: () => Promise<string[]>;
   /** Database id of an app by name. */
   appId: (app: string) => Promise<number | null>;
-  write: (records: FinalRecord[], texts: FinalText[]) => Promise<void>;
+  /**
+   * Writes a batch; may answer the second records of fires it kept apart (each is logged once
+   * and counted in {@link FinalWriter.duplicates}).
+   */
+  write: (records: FinalRecord[], texts: FinalText[]) => Promise<WriteOutcome | void>;
   /** This admin's consumer name in the writers' group. */
   consumer: string;
   logger: Logger;
@@ -92,6 +96,8 @@ export class FinalWriter {
   private kick = false;
   /** Next time (epoch ms) to look for entries a failed write or a dead admin left pending. */
   private nextRecovery = 0;
+  /** Second records of fires this writer stored apart since it started. */
+  duplicates = 0;
 
   constructor(private readonly deps: FinalWriterDeps) {}
 
@@ -180,7 +186,14 @@ export class FinalWriter {
         }
       });
       // A WrittenRecord is a FinalRecord with one more field, which the repository ignores.
-      await this.deps.write(records, texts);
+      const outcome = await this.deps.write(records, texts);
+      for (const d of outcome?.duplicates ?? []) {
+        this.duplicates++;
+        this.deps.logger.warn(
+          { app, jobId: d.jobId, scheduledAt: d.scheduledAt, shardIndex: d.shardIndex, attempt: d.attempt, taskId: d.id, firstTaskId: d.firstId },
+          'final writer: a second record of a fire; kept apart in oasis_job_log_duplicate',
+        );
+      }
       await this.tell(app, records);
       await this.deps.finals.ack(app, entries.map((e) => e.streamId), withLog);
       if (entries.length >= batch) more = true;

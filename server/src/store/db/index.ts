@@ -11,10 +11,11 @@ export { openDatabase, parseMysqlUrl, ensureMysqlDatabase, type Database, type M
 export { defineModels, APP_NAME_PATTERN, type Models } from './models.js';
 export { AppsRepo, type AppWithToken } from './apps-repo.js';
 export { JobsRepo, type JobFields } from './jobs-repo.js';
-export { LogsRepo, type FinalRecord, type FinalText, type LogQuery } from './logs-repo.js';
-export { ReportsRepo, type ReportQuery, type ReportCount } from './reports-repo.js';
+export { LogsRepo, type FinalRecord, type FinalText, type LogQuery, type DuplicateQuery, type DuplicateItem, type DuplicateRecord, type WriteOutcome } from './logs-repo.js';
+export { ReportsRepo, type ReportQuery, type ReportCount, type DuplicateCount } from './reports-repo.js';
 export { UsersRepo, type UserRow } from './users-repo.js';
 export { AuditRepo, type AuditEntry, type AuditQuery } from './audit-repo.js';
+export { FireHistoryRepo, type RecordedFireRow } from './fire-history-repo.js';
 
 /** Every repository over one database. */
 export interface Repositories {

@@ -9,6 +9,7 @@ import {
 } from 'sequelize';
 import { defineAccessModels, type AccessModels } from './access-models.js';
 import { defineChildGrantModel, type JobChildGrantModel } from './child-grant-models.js';
+import { defineDuplicateModels, type DuplicateModels } from './duplicate-models.js';
 import { defineReportModels, type ReportModels } from './report-models.js';
 
 /** App names: lowercase, start with a letter, 2-64 chars (they end up in Redis keys). */
@@ -27,6 +28,7 @@ export const TABLE_NAMES = [
   'oasis_job_child_grant',
   'oasis_audit',
   'oasis_job_log_report',
+  'oasis_job_log_duplicate',
 ] as const;
 
 /** Row of `oasis_app`: an executor group and the hash of its worker token. */
@@ -128,7 +130,7 @@ export class UserModel extends Model<InferAttributes<UserModel>, InferCreationAt
 }
 
 /** Every model of the admin's database. */
-export interface Models extends AccessModels, ReportModels {
+export interface Models extends AccessModels, ReportModels, DuplicateModels {
   App: typeof AppModel;
   Job: typeof JobModel;
   JobScript: typeof JobScriptModel;
@@ -299,6 +301,7 @@ export function defineModels(sequelize: Sequelize): Models {
   const access = defineAccessModels(sequelize, common, { User, App });
   const JobChildGrant = defineChildGrantModel(sequelize, common, { Job, User });
   const reports = defineReportModels(sequelize, common);
+  const duplicates = defineDuplicateModels(sequelize, common);
 
   // A job belongs to its app; an app with jobs cannot be deleted.
   Job.belongsTo(App, {
@@ -321,5 +324,5 @@ export function defineModels(sequelize: Sequelize): Models {
     constraints: false,
   });
 
-  return { App, Job, JobScript, JobChildGrant, JobLog, JobLogText, User, ...access, ...reports };
+  return { App, Job, JobScript, JobChildGrant, JobLog, JobLogText, User, ...access, ...reports, ...duplicates };
 }

@@ -19,6 +19,12 @@ export interface ReportCount {
   count: number;
 }
 
+/** Second records of fires found on one day (see `LogsRepo.writeFinals`). */
+export interface DuplicateCount {
+  day: string;
+  count: number;
+}
+
 /** Reads and refreshes `oasis_job_log_report` (daily counts per job and status). */
 export class ReportsRepo {
   constructor(private readonly models: Models) {}
@@ -62,5 +68,21 @@ export class ReportsRepo {
       raw: true,
     })) as unknown as { day: string; status: string; n: number | string }[];
     return rows.map((r) => ({ day: String(r.day), status: r.status, count: Number(r.n) }));
+  }
+
+  /** Second records of fires per day over the filter (`oasis_job_log_duplicate`; days without any are absent). */
+  async duplicates(q: ReportQuery): Promise<DuplicateCount[]> {
+    if (q.appIds && q.appIds.length === 0) return [];
+    const where: Record<string, unknown> = { day: { [Op.gte]: q.fromDay, [Op.lte]: q.toDay } };
+    if (q.jobId !== undefined) where.jobId = q.jobId;
+    if (q.appIds) where.appId = { [Op.in]: [...q.appIds] };
+    const rows = (await this.models.JobLogDuplicate.findAll({
+      attributes: ['day', [fn('COUNT', col('id')), 'n']],
+      where,
+      group: ['day'],
+      order: [['day', 'ASC']],
+      raw: true,
+    })) as unknown as { day: string; n: number | string }[];
+    return rows.map((r) => ({ day: String(r.day), count: Number(r.n) }));
   }
 }
