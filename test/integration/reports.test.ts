@@ -98,7 +98,7 @@ describe('daily report: recounted per UTC day, job and status', function () {
       const week = await api.ok<{ days: { day: string; counts: Record<string, number>; total: number }[] }>('GET', '/api/v1/reports/daily?days=7');
       expect(week.days.map((d) => d.day)).to.deep.equal(lastDays(7, now));
       const at = (back: number) => week.days[6 - back]!;
-      expect(at(0)).to.deep.equal({ day: utcDay(now), counts: { ...zero, SUCCESS: 2, FAILED: 1, TIMEOUT: 1 }, total: 4 });
+      expect(at(0)).to.deep.equal({ day: utcDay(now), counts: { ...zero, SUCCESS: 2, FAILED: 1, TIMEOUT: 1 }, total: 4, duplicates: 0 });
       expect(at(1).counts).to.deep.equal({ ...zero, SUCCESS: 1, NO_WORKER: 1 });
       expect(at(2)).to.deep.include({ total: 0, counts: zero });
       expect(at(3)).to.deep.include({ total: 1, counts: { ...zero, LOST: 1 } });

@@ -2,7 +2,7 @@ import { AppError } from '../domain/errors.js';
 import { jobIdOfTask } from '../domain/ids.js';
 import type { HotPort } from '../domain/ports.js';
 import type { LogItem, TaskStatus } from '../domain/types.js';
-import type { LogsRepo } from '../store/db/logs-repo.js';
+import type { DuplicateItem, LogsRepo } from '../store/db/logs-repo.js';
 
 /** Statuses that only exist in flight (Redis); every other status only in the database. */
 const IN_FLIGHT: ReadonlySet<string> = new Set<TaskStatus>(['QUEUED', 'RUNNING']);
@@ -74,6 +74,19 @@ export class LogService {
       if (dbLimit > 0) items.push(...page.items.filter((i) => !seen.has(i.id)));
     }
     return { items, total: hot.length + dbTotal };
+  }
+
+  /**
+   * Second records of fires (a fire recorded twice under two task ids), kept apart from the logs
+   * by the final writer: newest scheduled first, and how many match.
+   */
+  duplicates(f: Omit<LogFilter, 'status'>): Promise<{ items: DuplicateItem[]; total: number }> {
+    return this.deps.logs.listDuplicates({
+      limit: f.limit,
+      offset: f.offset,
+      ...(f.jobId !== undefined && { jobId: f.jobId }),
+      ...(f.app !== undefined && { app: f.app }),
+    });
   }
 
   /** One task attempt, in flight or final. @throws {AppError} `OASIS_ERR_NOT_FOUND`. */

@@ -13,6 +13,8 @@ export interface ReportDay {
   day: string;
   counts: Record<ReportStatus, number>;
   total: number;
+  /** Second records of fires scheduled that day, kept apart from the logs; not in `total`. */
+  duplicates: number;
 }
 
 /** The daily report: one entry per day, oldest first, days without runs zero-filled. */
@@ -45,7 +47,8 @@ export const YESTERDAY_GRACE_MS = 2 * 3600 * 1000;
  * Daily run counts per job and status (`oasis_job_log_report`). The final-record writer counts
  * them up as records are stored (`LogsRepo.writeFinals`); the maintenance leader recounts today
  * (and yesterday, early in the day) every hour from the log records, a repair for the rare
- * double count of a record two admins wrote at once. Counts remain after log retention.
+ * double count of a record two admins wrote at once. Counts remain after log retention. Each day
+ * also says how many second records of fires were kept apart (`oasis_job_log_duplicate`).
  */
 export class ReportService {
   private readonly now: () => number;
@@ -75,7 +78,7 @@ export class ReportService {
   /** The report of the last `q.days` days (today included), filtered by app and/or job. */
   async daily(q: DailyReportQuery): Promise<DailyReport> {
     const days = lastDays(q.days, this.now());
-    const empty = (): DailyReport => ({ days: days.map((day) => ({ day, counts: zeroCounts(), total: 0 })) });
+    const empty = (): DailyReport => ({ days: days.map((day) => ({ day, counts: zeroCounts(), total: 0, duplicates: 0 })) });
     let names: string[] | null = q.apps ? [...q.apps] : null;
     if (q.app !== undefined) names = names === null || names.includes(q.app) ? [q.app] : [];
     let appIds: number[] | undefined;
@@ -83,12 +86,13 @@ export class ReportService {
       appIds = (await Promise.all(names.map((n) => this.deps.apps.idOf(n)))).filter((id): id is number => id !== null);
       if (appIds.length === 0) return empty();
     }
-    const rows = await this.deps.reports.daily({
+    const filter = {
       fromDay: days[0] ?? utcDay(this.now()),
       toDay: days[days.length - 1] ?? utcDay(this.now()),
       ...(q.jobId !== undefined && { jobId: q.jobId }),
       ...(appIds && { appIds }),
-    });
+    };
+    const [rows, duplicates] = await Promise.all([this.deps.reports.daily(filter), this.deps.reports.duplicates(filter)]);
     const report = empty();
     const byDay = new Map(report.days.map((d) => [d.day, d]));
     for (const r of rows) {
@@ -96,6 +100,10 @@ export class ReportService {
       if (!d || !(REPORT_STATUSES as readonly string[]).includes(r.status)) continue;
       d.counts[r.status as ReportStatus] += r.count;
       d.total += r.count;
+    }
+    for (const r of duplicates) {
+      const d = byDay.get(r.day);
+      if (d) d.duplicates += r.count;
     }
     return report;
   }

@@ -69,6 +69,13 @@ export const logListQuery = z.strictObject({
   ...pageQuery,
 });
 
+/** `GET /logs/duplicates?app=&jobId=&limit=&offset=`: second records of fires (non-ADMINs name the app). */
+export const logDuplicatesQuery = z.strictObject({
+  jobId: idString.optional(),
+  app: appNameSchema.optional(),
+  ...pageQuery,
+});
+
 /** Lines one page of a log answers by default (`GET /logs/:id/text`), and at most. */
 export const LOG_PAGE_LINES = 1000;
 export const LOG_PAGE_MAX_LINES = 10_000;

@@ -30,12 +30,50 @@ export const logJsonSchema = z.strictObject({
   error: z.string().nullable(),
   /** Latest progress (0..100) reported while the task runs; null when none or final. */
   progress: z.number().nullable(),
+  /**
+   * In flight only: queued while the app had no live worker, the task waits for one since this
+   * time (epoch ms); it ends NO_WORKER when none comes within `OASIS_NO_WORKER_GRACE_MS`.
+   */
+  waitingForWorkerSince: epochMs.nullable().optional(),
 });
 export type LogJson = z.infer<typeof logJsonSchema>;
 
 /** Answer of `GET /logs`: a page (in flight first) and how many match. */
 export const logPageSchema = z.strictObject({ items: z.array(logJsonSchema), total: z.number().int() });
 export type LogPage = z.infer<typeof logPageSchema>;
+
+/**
+ * A second final record of a fire that already has one (same job, scheduled time, shard and
+ * attempt, another task id): e.g. a fire that ran twice after Redis lost data. Kept apart,
+ * never merged into the first record (`firstId`). Times are epoch ms.
+ */
+export const logDuplicateJsonSchema = z.strictObject({
+  id: z.string(),
+  /** Task id of the record kept for the fire in the logs ('' when it was gone already). */
+  firstId: z.string(),
+  jobId: z.number().int(),
+  app: z.string(),
+  handler: z.string(),
+  scheduledAt: epochMs,
+  startedAt: epochMs.nullable(),
+  finishedAt: epochMs.nullable(),
+  status: closedSet(TaskStatus),
+  triggerType: closedSet(TriggerType),
+  workerId: z.string().nullable(),
+  attempt: z.number().int(),
+  shardIndex: z.number().int(),
+  shardTotal: z.number().int(),
+  params: z.string(),
+  result: z.string().nullable(),
+  error: z.string().nullable(),
+  /** When the admin's writer found it. */
+  detectedAt: epochMs,
+});
+export type LogDuplicateJson = z.infer<typeof logDuplicateJsonSchema>;
+
+/** Answer of `GET /logs/duplicates`: a page (newest scheduled first) and how many match. */
+export const logDuplicatePageSchema = z.strictObject({ items: z.array(logDuplicateJsonSchema), total: z.number().int() });
+export type LogDuplicatePage = z.infer<typeof logDuplicatePageSchema>;
 
 /** Answer of `GET /logs/:id/text`: a slice of a task's execution log. */
 export const logTextSchema = z.strictObject({
@@ -76,6 +114,8 @@ export const dailyReportSchema = z.strictObject({
       /** Final status → count; every final status is listed, zero when none. */
       counts: z.record(z.string(), z.number().int()),
       total: z.number().int(),
+      /** Second records of fires scheduled that day, kept apart (`GET /logs/duplicates`); not in `total`. */
+      duplicates: z.number().int(),
     }),
   ),
 });

@@ -2,14 +2,19 @@ import { Router } from 'express';
 import {
   killTaskSchema,
   logJsonSchema,
+  logDuplicateJsonSchema,
+  logDuplicatesQuery,
   logListQuery,
   logTextQuery,
   taskIdParams,
+  type LogDuplicateJson,
+  type LogDuplicatePage,
   type LogJson,
   type LogPage,
   type LogText,
 } from '@oasis/worker-client/contracts';
 import type { LogItem } from '../../domain/types.js';
+import type { DuplicateItem } from '../../store/db/logs-repo.js';
 import type { LogService } from '../../services/log-service.js';
 import { appFilter, principal, type Guard } from '../authorize.js';
 import { AppError } from '../../domain/errors.js';
@@ -22,15 +27,25 @@ export function logJson(l: LogItem): LogJson {
   return asDeclared(logJsonSchema, l);
 }
 
+/** The JSON of a second record of a fire: the contract's {@link LogDuplicateJson}, fields in its order. */
+export function logDuplicateJson(d: DuplicateItem): LogDuplicateJson {
+  return asDeclared(logDuplicateJsonSchema, d);
+}
+
+/** The list's rule: a non-ADMIN names the app (they may see several; one at a time). */
+function appRequired(res: Parameters<typeof principal>[0], app: string | undefined): void {
+  if (app === undefined && !isAdmin(principal(res))) {
+    throw new AppError('OASIS_ERR_VALIDATION', 'query.app: required (you may see several apps; list them one at a time)');
+  }
+}
+
 /** Task logs: the list (in flight first), one task, and its execution log text. */
 export function logRoutes(logs: LogService, guard: Guard): Router {
   const r = Router();
   r.get('/logs', guard.app('read', 'query'), async (req, res) => {
     const q = validate.query(req, logListQuery);
     q.app = appFilter(res, q.app) ?? undefined;
-    if (q.app === undefined && !isAdmin(principal(res))) {
-      throw new AppError('OASIS_ERR_VALIDATION', 'query.app: required (you may see several apps; list them one at a time)');
-    }
+    appRequired(res, q.app);
     const page = await logs.list({
       limit: q.limit,
       offset: q.offset,
@@ -39,6 +54,19 @@ export function logRoutes(logs: LogService, guard: Guard): Router {
       ...(q.status !== undefined && { status: q.status }),
     });
     res.json({ items: page.items.map(logJson), total: page.total } satisfies LogPage);
+  });
+  // Before /logs/:id, which would take "duplicates" for a task id.
+  r.get('/logs/duplicates', guard.app('read', 'query'), async (req, res) => {
+    const q = validate.query(req, logDuplicatesQuery);
+    const app = appFilter(res, q.app) ?? undefined;
+    appRequired(res, app);
+    const page = await logs.duplicates({
+      limit: q.limit,
+      offset: q.offset,
+      ...(q.jobId !== undefined && { jobId: q.jobId }),
+      ...(app !== undefined && { app }),
+    });
+    res.json({ items: page.items.map(logDuplicateJson), total: page.total } satisfies LogDuplicatePage);
   });
   r.get('/logs/:id', guard.log('read'), async (req, res) => {
     const { id } = validate.params(req, taskIdParams);
