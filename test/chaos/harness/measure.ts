@@ -9,7 +9,7 @@ import { CHAOS } from './settings.js';
 import type { Scenario } from './world.js';
 
 /** One execution from a worker's record. */
-interface Execution {
+export interface Execution {
   jobId: number;
   scheduledAt: number;
   attempt: number;
@@ -67,7 +67,8 @@ export function percentile(values: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 }
 
-async function readExecutions(files: string[]): Promise<Execution[]> {
+/** Every execution in the worker record files `files` (a line cut by a kill is skipped). */
+export async function readExecutions(files: string[]): Promise<Execution[]> {
   const out: Execution[] = [];
   for (const f of files) {
     const text = await readFile(f, 'utf8').catch(() => '');
