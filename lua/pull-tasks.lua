@@ -1,40 +1,41 @@
 --[[
   Hands queued tasks to one worker, up to its free slots: its own queue first, then the app's
-  shared queue. Each task becomes RUNNING under a lease owned by that worker. A worker never
-  holds more running tasks than its registered concurrency, whatever `max` it asks for. A task
-  with a timeout also gets a watchdog deadline (timeout + grace): past it the admin ends the task
-  TIMEOUT itself when the worker never answered.
+  shared queue. Each task is *delivered*: RUNNING under that worker with an acknowledgement
+  deadline (`ackBy`, the `unacked` ZSET) and no lease yet; the worker's ack (or a heartbeat or
+  result naming it) starts its lease and its timeout watchdog (include/delivery.lua). Not
+  acknowledged in time, it goes back to its queue (requeue-unacked.lua), never LOST. A delivered
+  task holds a slot: a worker never holds more tasks than its registered concurrency, whatever
+  `max` it asks for. A task that waited for a worker stops waiting.
 
   KEYS[1] workerQueue: the worker's own queue LIST
   KEYS[2] sharedQueue: the app's shared queue LIST
-  KEYS[3] running: the app's running ZSET (taskId -> lease deadline)
+  KEYS[3] unacked: the app's unacked ZSET (taskId -> acknowledgement deadline)
   KEYS[4] workerRunning: the worker's running SET
   KEYS[5] worker: the worker HASH (holds `concurrency`)
-  KEYS[6] deadlines: the app's deadlines ZSET (taskId -> watchdog deadline)
   ARGV[1] base: app key base ("<prefix>{<app>}:")
   ARGV[2] now: epoch ms
   ARGV[3] workerTtl: unused
   ARGV[4] seed: unused
   ARGV[5] workerId: the worker pulling
   ARGV[6] max: most tasks asked for
-  ARGV[7] lease: task lease (ms)
-  ARGV[8] timeoutGrace: ms added to a task's timeout for the admin's watchdog
+  ARGV[7] ackMs: how long the worker has to acknowledge a delivered task (ms)
 
   Output: JSON object
-    code: OK|NOT_REGISTERED  NOT_REGISTERED the worker is not registered (it must register again)
+    code: OK|NOT_REGISTERED  NOT_REGISTERED the worker is not registered, or its connection closed (it must register again)
     tasks: PulledTaskRow[]  the tasks handed out ("" for a field the task lacks, e.g. script)
 ]]
 -- @include task-read
 
 local read = oasis_task_reader(PULLED_TASK_FIELDS)
 local conc = tonumber(redis.call('HGET', KEYS[5], F.worker.concurrency))
-if not conc or redis.call('HGET', KEYS[5], F.worker.online) ~= '1' then
+local state = redis.call('HMGET', KEYS[5], F.worker.online, F.worker.disconnectedAt)
+if not conc or state[1] ~= '1' or (state[2] or '') ~= '' then
   return cjson.encode({ code = CODE.NOT_REGISTERED, tasks = {} })
 end
 local max = math.min(tonumber(ARGV[6]), conc - redis.call('SCARD', KEYS[4]))
 local now = tonumber(ARGV[2])
-local deadline = now + tonumber(ARGV[7])
-local grace = tonumber(ARGV[8])
+local ackBy = now + tonumber(ARGV[7])
+local waiting = KEY.waiting(ARGV[1])
 local tasks = {}
 local ownEmpty = false
 while #tasks < max do
@@ -48,11 +49,11 @@ while #tasks < max do
   local taskKey = KEY.task(ARGV[1], id)
   local t = read(taskKey)
   if t and t.id ~= '' then
-    redis.call('HSET', taskKey, F.task.status, 'RUNNING', F.task.workerId, ARGV[5], F.task.startedAt, now)
-    redis.call('ZADD', KEYS[3], deadline, id)
+    redis.call('HSET', taskKey, F.task.status, 'RUNNING', F.task.workerId, ARGV[5], F.task.startedAt, now, F.task.ackBy, ackBy)
+    redis.call('HDEL', taskKey, F.task.waitingSince)
+    redis.call('ZREM', waiting, id)
+    redis.call('ZADD', KEYS[3], ackBy, id)
     redis.call('SADD', KEYS[4], id)
-    local timeout = tonumber(t.timeoutMs) or 0
-    if timeout > 0 then redis.call('ZADD', KEYS[6], now + timeout + grace, id) end
     tasks[#tasks + 1] = t
   end
 end

@@ -27,7 +27,8 @@ local function oasis_ctx()
     k = {
       schedule = KEY.schedule(base), sharedQueue = KEY.sharedQueue(base), running = KEY.running(base),
       inflight = KEY.inflight(base), finals = KEY.finals(base), workers = KEY.workers(base),
-      delayed = KEY.delayed(base), deadlines = KEY.deadlines(base),
+      delayed = KEY.delayed(base), deadlines = KEY.deadlines(base), unacked = KEY.unacked(base),
+      waiting = KEY.waiting(base), disconnected = KEY.disconnected(base),
     },
   }
   if ARGV[4] ~= '' then math.randomseed(tonumber(ARGV[4])) end

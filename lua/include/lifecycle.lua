@@ -4,7 +4,8 @@
 
   A task in memory is a table by F.task names (oasis_read_task): id, jobId, handler, params,
   scheduledAt, attempt, triggerType, shardIndex, shardTotal, timeoutMs, fixedDelay, script,
-  hasChildren, status, target, workerId, startedAt, retryAt, buffered, ... ("" when unset).
+  hasChildren, status, target, workerId, startedAt, ackBy (delivered, not yet acknowledged),
+  waitingSince (waits for a worker), retryAt, buffered, ... ("" when unset).
   How an attempt ended is a table `o`: {status, output, error, nonRetryable, startedAt,
   finishedAt}; oasis_outcome(C, status, error) makes one for an end the admin decides.
 
@@ -66,6 +67,8 @@ local function oasis_forget(C, t)
     redis.call('ZREM', C.k.running, t.id)
     if t.timeoutMs ~= '' and t.timeoutMs ~= '0' then redis.call('ZREM', C.k.deadlines, t.id) end
   end
+  if t.ackBy ~= '' then redis.call('ZREM', C.k.unacked, t.id) end
+  if t.waitingSince ~= '' then redis.call('ZREM', C.k.waiting, t.id) end
   if t.retryAt ~= '' then redis.call('ZREM', C.k.delayed, t.id) end
   if t.workerId ~= '' then redis.call('SREM', KEY.workerRunning(C.base, t.workerId), t.id) end
   if t.buffered ~= '1' then redis.call('SREM', KEY.active(C.base, t.jobId), t.id) end

@@ -8,9 +8,21 @@
   so it is the same for every admin.
   oasis_dispatch(C, t, routing, fresh) -> the ids of the tasks (or NO_WORKER records) made: routes
   a task. SHARDING_BROADCAST turns a first attempt into one task per live worker (ids
-  "<id>-s<i>"); a retried shard goes to the shared queue. With no worker online the task ends
-  NO_WORKER at once (and may be retried). `fresh` = a new outcome of a scheduled fire (counted for
-  FIXED_DELAY); false when a buffered or delayed task is routed.
+  "<id>-s<i>"); a retried shard goes to the shared queue. With no worker online the task waits
+  for one on the shared queue (oasis_wait_for_worker) when the app's no-worker grace is > 0,
+  else it ends NO_WORKER at once (and may be retried). `fresh` = a new outcome of a scheduled
+  fire (counted for FIXED_DELAY); false when a buffered or delayed task is routed.
+
+  oasis_no_worker_grace(C) -> OASIS_NO_WORKER_GRACE_MS as the admins last wrote it for the app
+  (KEY.noWorkerGrace: sweeps, worker registration and disconnect write it; absent = 0).
+  oasis_wait_for_worker(C, t): queues `t` on the shared queue, waiting for a worker since now
+  (`waitingSince`, the `waiting` ZSET); the sweep ends it NO_WORKER past the grace
+  (reap-expired.lua), the first pull takes it, a registration ends every wait.
+  oasis_await_any(C): when no worker is live any more, the tasks already on the shared queue wait
+  for one too (a worker left with the last connection).
+  oasis_redeliver(C, t): a delivered task `t` (RUNNING with `ackBy`) its worker never
+  acknowledged goes back to the front of its queue (its worker's own queue while that worker is
+  live, else the shared one), QUEUED again: it never started, so it is never LOST.
 ]]
 -- @include lifecycle
 
@@ -86,6 +98,50 @@ local function oasis_pick(C, jobId, routing)
   return ''
 end
 
+local function oasis_no_worker_grace(C)
+  if C.grace == nil then C.grace = tonumber(redis.call('GET', KEY.noWorkerGrace(C.base)) or '0') or 0 end
+  return C.grace
+end
+
+local function oasis_mark_waiting(C, id)
+  redis.call('HSET', KEY.task(C.base, id), F.task.waitingSince, C.now)
+  redis.call('ZADD', C.k.waiting, 'NX', C.now, id)
+end
+
+local function oasis_wait_for_worker(C, t)
+  oasis_queue(C, t, '')
+  oasis_mark_waiting(C, t.id)
+end
+
+local function oasis_await_any(C)
+  if #oasis_live(C) > 0 or oasis_no_worker_grace(C) <= 0 then return end
+  for _, id in ipairs(redis.call('LRANGE', C.k.sharedQueue, 0, -1)) do
+    if redis.call('ZSCORE', C.k.waiting, id) == false and redis.call('EXISTS', KEY.task(C.base, id)) == 1 then
+      oasis_mark_waiting(C, id)
+    end
+  end
+end
+
+local function oasis_redeliver(C, t)
+  local key = KEY.task(C.base, t.id)
+  redis.call('ZREM', C.k.unacked, t.id)
+  if t.workerId ~= '' then redis.call('SREM', KEY.workerRunning(C.base, t.workerId), t.id) end
+  redis.call('HDEL', key, F.task.ackBy, F.task.workerId, F.task.startedAt)
+  local target = t.target
+  if target ~= '' then
+    local beat = tonumber(redis.call('ZSCORE', C.k.workers, target) or '')
+    if not beat or beat < C.now - C.ttl then target = '' end
+  end
+  redis.call('HSET', key, F.task.status, 'QUEUED', F.task.target, target)
+  if target == '' then
+    redis.call('RPUSH', C.k.sharedQueue, t.id)
+    if #oasis_live(C) == 0 and oasis_no_worker_grace(C) > 0 then oasis_mark_waiting(C, t.id) end
+  else
+    redis.call('RPUSH', KEY.workerQueue(C.base, target), t.id)
+  end
+  C.wake[target] = true
+end
+
 oasis_dispatch = function(C, t, routing, fresh)
   local jobKey = KEY.job(C.base, t.jobId)
   local live = oasis_live(C)
@@ -113,7 +169,11 @@ oasis_dispatch = function(C, t, routing, fresh)
   end
   if target == false then
     t.workerId = ''
-    oasis_end(C, t, oasis_outcome(C, 'NO_WORKER', 'no worker of app is online'))
+    if oasis_no_worker_grace(C) > 0 then
+      oasis_wait_for_worker(C, t)
+    else
+      oasis_end(C, t, oasis_outcome(C, 'NO_WORKER', 'no worker of app is online'))
+    end
   else
     oasis_queue(C, t, target)
   end

@@ -6,10 +6,14 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { PROTOCOL_VERSION, WORKER_NAMESPACE } from '@oasis/worker-client/protocol';
 
 /**
- * Settings of an admin that raw workers talk to: they send no heartbeats, so they and the leases
- * of their tasks must stay alive for the whole test file.
+ * Settings of an admin that raw workers talk to: they send no heartbeats and no acks, so they, the
+ * leases of their tasks and their deliveries must stay alive for the whole test file.
  */
-export const RAW_WORKER_ENV: Readonly<Record<string, string>> = Object.freeze({ OASIS_WORKER_TTL_MS: '600000', OASIS_TASK_LEASE_MS: '600000' });
+export const RAW_WORKER_ENV: Readonly<Record<string, string>> = Object.freeze({
+  OASIS_WORKER_TTL_MS: '600000',
+  OASIS_TASK_LEASE_MS: '600000',
+  OASIS_DELIVERY_ACK_MS: '600000',
+});
 
 /** A connected raw worker. */
 export interface RawWorker {

@@ -24,7 +24,7 @@ describe('final writer: Redis stream → MySQL, through a database outage', func
     await s.store.workers.register('fw', { workerId: 'w', concurrency: 100, handlers: ['h'], host: null, pid: null, adminId: 'a', conn: 'c' }, Date.now());
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) ids.push((await s.hot.trigger(job, { triggerType: 'API' })).taskId as string);
-    const pulled = (await tasks.pull('fw', 'w', 100, Date.now(), 30_000, 5000)) ?? [];
+    const pulled = (await tasks.pull('fw', 'w', 100, Date.now(), 30_000)) ?? [];
     expect(pulled).to.have.length(30);
     await tasks.appendLog('fw', 'w', ids[0] as string, ['line one', 'line two'], 100);
     const now = Date.now();
@@ -90,7 +90,7 @@ describe('final writer: Redis stream → MySQL, through a database outage', func
       const until = Date.now() + 3000;
       while (Date.now() < until) {
         const id = (await s.hot.trigger(job, { triggerType: 'API' })).taskId as string;
-        await tasks.pull('fw', 'w', 10, Date.now(), 30_000, 5000);
+        await tasks.pull('fw', 'w', 10, Date.now(), 30_000);
         const now = Date.now();
         await tasks.complete('fw', 'w', [{ taskId: id, attempt: 1, status: 'SUCCESS' as const, output: '"ok"', startedAt: now, finishedAt: now }], now, 15_000);
         ended.set(id, now);

@@ -140,7 +140,7 @@ describe('daily report: recounted per UTC day, job and status', function () {
         tasks: hot.tasks,
         registry: new WorkerRegistry({ workers: hot.workers, apps: () => hot.schedule.apps(), config: s.config, effects: s.effects, logger: silentLogger }),
         lock: new LeaderLock(s.redis.redis, s.redis.keys.maintenanceLock, 3000),
-        config: { sweepMs: 50, workerTtlMs: 15_000 },
+        config: { sweepMs: 50, workerTtlMs: 15_000, noWorkerGraceMs: 30_000 },
         logger: silentLogger,
         effects: s.effects,
         chores: [{ name: 'daily-report', everyMs: 60_000, run: () => s.services.reports.refresh(lastDays(2, Date.now())) }],

@@ -36,7 +36,7 @@ describe('lua: pull, complete, leases, reaping', function () {
     await worker(hot, 'w1', 5);
     await enqueue(hot, 1, 40);
     const racers = Array.from({ length: 6 }, () => createHotStore(t.connect(), t.keys));
-    const got = await Promise.all(racers.map((r) => r.tasks.pull(APP, 'w1', 10, NOW, 30_000, 5000)));
+    const got = await Promise.all(racers.map((r) => r.tasks.pull(APP, 'w1', 10, NOW, 30_000)));
     const total = got.reduce((s, g) => s + (g?.length ?? 0), 0);
     expect(total).to.equal(5);
     expect(await t.redis.scard(t.keys.app(APP).workerRunning('w1'))).to.equal(5);
@@ -53,7 +53,7 @@ describe('lua: pull, complete, leases, reaping', function () {
     await Promise.all(
       racers.map(async (r, i) => {
         for (;;) {
-          const got = (await r.tasks.pull(APP, workers[i] as string, 7, NOW, 30_000, 5000)) ?? [];
+          const got = (await r.tasks.pull(APP, workers[i] as string, 7, NOW, 30_000)) ?? [];
           for (const task of got) {
             expect(seen.has(task.id)).to.equal(false);
             seen.add(task.id);
@@ -72,7 +72,7 @@ describe('lua: pull, complete, leases, reaping', function () {
     await worker(hot, 'w1', 2);
     await worker(hot, 'w2', 2);
     const [id] = await enqueue(hot, 1, 1);
-    const got = await hot.tasks.pull(APP, 'w1', 1, NOW, 30_000, 5000);
+    const got = await hot.tasks.pull(APP, 'w1', 1, NOW, 30_000);
     expect(got?.[0]?.id).to.equal(id);
     expect(got?.[0]?.params).to.equal('p');
     const r = { taskId: id as string, attempt: 1, status: 'SUCCESS' as const, output: '"x"', startedAt: NOW, finishedAt: NOW + 5 };
@@ -90,18 +90,19 @@ describe('lua: pull, complete, leases, reaping', function () {
     await job(hot, 1);
     await worker(hot, 'w1', 4);
     const ids = await enqueue(hot, 1, 2);
-    await hot.tasks.pull(APP, 'w1', 2, NOW, 1000, 5000);
+    await hot.tasks.pull(APP, 'w1', 2, NOW, 1000);
+    expect(await hot.tasks.ack(APP, 'w1', ids, NOW, 1000, 5000)).to.deep.equal(ids);
     // The worker reports only the first task: only its lease is renewed; an unknown id comes back.
-    const abort = await hot.tasks.renew(APP, 'w1', NOW + 900, 1000, 2, [ids[0] as string, '1-NOTMINE']);
+    const abort = await hot.tasks.renew(APP, 'w1', NOW + 900, 1000, 2, [ids[0] as string, '1-NOTMINE'], 5000);
     expect(abort).to.deep.equal(['1-NOTMINE']);
-    const { lost } = await hot.tasks.reapExpired(APP, NOW + 1500, 15_000);
+    const { lost } = await hot.tasks.reapExpired(APP, NOW + 1500, 15_000, 0);
     expect(lost).to.deep.equal([ids[1]]);
     const entries = await t.redis.xrange(t.keys.app(APP).finals, '-', '+');
     const record = JSON.parse(entries[0]?.[1]?.[1] ?? '{}') as { status: string; error: string };
     expect(record.status).to.equal('LOST');
     expect(record.error).to.match(/lease expired/);
-    expect((await hot.tasks.reapExpired(APP, NOW + 1800, 15_000)).lost).to.deep.equal([]);
-    expect((await hot.tasks.reapExpired(APP, NOW + 2000, 15_000)).lost).to.deep.equal([ids[0]]);
+    expect((await hot.tasks.reapExpired(APP, NOW + 1800, 15_000, 0)).lost).to.deep.equal([]);
+    expect((await hot.tasks.reapExpired(APP, NOW + 2000, 15_000, 0)).lost).to.deep.equal([ids[0]]);
   });
 
   it('round robin spreads a job over live workers; a worker that goes offline has its queue re-routed', async () => {
@@ -113,11 +114,12 @@ describe('lua: pull, complete, leases, reaping', function () {
     expect(await t.redis.llen(k.workerQueue('a'))).to.equal(2);
     expect(await t.redis.llen(k.workerQueue('b'))).to.equal(2);
     // An older connection's offline notice does not retire the worker.
-    expect(await hot.workers.offline(APP, 'a', 'stale-conn')).to.equal(-1);
-    expect(await hot.workers.offline(APP, 'a', 'c-a')).to.equal(2);
+    const presence = { workerTtlMs: 15_000, noWorkerGraceMs: 0 };
+    expect(await hot.workers.offline(APP, 'a', 'stale-conn', NOW, presence)).to.equal(-1);
+    expect(await hot.workers.offline(APP, 'a', 'c-a', NOW, presence)).to.equal(2);
     expect(await t.redis.llen(k.sharedQueue)).to.equal(2);
-    expect(await hot.tasks.pull(APP, 'a', 5, NOW, 1000, 5000)).to.equal(null);
-    const got = await hot.tasks.pull(APP, 'b', 10, NOW, 1000, 5000);
+    expect(await hot.tasks.pull(APP, 'a', 5, NOW, 1000)).to.equal(null);
+    const got = await hot.tasks.pull(APP, 'b', 10, NOW, 1000);
     expect(got).to.have.length(4);
   });
 
@@ -125,7 +127,7 @@ describe('lua: pull, complete, leases, reaping', function () {
     await job(hot, 1);
     await worker(hot, 'w1', 1);
     const [id] = await enqueue(hot, 1, 1);
-    expect(await hot.tasks.pull(APP, 'w1', 1, NOW, 30_000, 5000)).to.have.length(1);
+    expect(await hot.tasks.pull(APP, 'w1', 1, NOW, 30_000)).to.have.length(1);
     expect(await hot.tasks.appendLog(APP, 'w1', id as string, ['a', 'b', 'c'], 4)).to.deep.equal({ verdict: Verdict.ACCEPTED, stored: 3 });
     expect(await hot.tasks.appendLog(APP, 'w1', id as string, ['d', 'e', 'f'], 4)).to.deep.equal({ verdict: Verdict.ACCEPTED, stored: 5 });
     expect(await hot.tasks.appendLog(APP, 'w1', id as string, ['g'], 4)).to.deep.equal({ verdict: Verdict.ACCEPTED, stored: 5 });
@@ -149,7 +151,7 @@ describe('lua: pull, complete, leases, reaping', function () {
   it('workers silent past the TTL are retired by the reaper', async () => {
     await worker(hot, 'old', 1, NOW - 20_000);
     await worker(hot, 'new', 1, NOW);
-    expect(await hot.workers.reap(APP, NOW, 15_000)).to.deep.equal(['old']);
+    expect((await hot.workers.reap(APP, NOW, 15_000, 5000)).retired).to.deep.equal(['old']);
     const list = await hot.workers.list(APP, NOW, 15_000);
     expect(list.map((w) => [w.workerId, w.online])).to.deep.equal([
       ['new', true],

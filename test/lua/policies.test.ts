@@ -66,7 +66,12 @@ describe('lua: scheduling policies (overlap, routing, retries, timeouts, kill, F
     return entries.map(([, f]) => JSON.parse(f[1] as string) as Rec);
   }
 
-  const pull = (w: string, max = 10, now = NOW) => hot.tasks.pull(APP, w, max, now, 30_000, 2000);
+  /** Pulls as the SDK does: the tasks delivered are acknowledged at once (lease `leaseMs`, timeout grace 2 s). */
+  const pull = async (w: string, max = 10, now = NOW, leaseMs = 30_000) => {
+    const got = await hot.tasks.pull(APP, w, max, now, 3000);
+    if (got?.length) await hot.tasks.ack(APP, w, got.map((g) => g.id), now, leaseMs, 2000);
+    return got;
+  };
   const done = (w: string, taskId: string, status: 'SUCCESS' | 'FAILED' | 'TIMEOUT', attempt = 1, error = '', now = NOW) =>
     hot.tasks.complete(APP, w, [{ taskId, attempt, status, error, startedAt: now, finishedAt: now }], now, TTL);
 
@@ -121,7 +126,7 @@ describe('lua: scheduling policies (overlap, routing, retries, timeouts, kill, F
       await job(1, { routing: 'CONSISTENT_HASH' });
       const first = (await fire(1, NOW)).effects.wake[0] as string;
       for (let i = 1; i < 5; i++) expect((await fire(1, NOW + i)).effects.wake).to.deep.equal([first]);
-      await hot.workers.offline(APP, first, `c-${first}`);
+      await hot.workers.offline(APP, first, `c-${first}`, NOW, { workerTtlMs: TTL, noWorkerGraceMs: 0 });
       const moved = (await fire(1, NOW + 10)).effects.wake[0] as string;
       expect(moved).to.not.equal(first);
       expect((await fire(1, NOW + 11)).effects.wake).to.deep.equal([moved]);
@@ -284,8 +289,8 @@ describe('lua: scheduling policies (overlap, routing, retries, timeouts, kill, F
       expect(task).to.include({ attempt: 2, triggerType: 'RETRY' });
       await job(2, { retryCount: 1, retryDelay: 0 });
       const b = await fire(2, NOW + 1);
-      await hot.tasks.pull(APP, 'w', 10, NOW, 1000, 2000);
-      const reaped = await hot.tasks.reapExpired(APP, NOW + 1001, TTL);
+      await pull('w', 10, NOW, 1000);
+      const reaped = await hot.tasks.reapExpired(APP, NOW + 1001, TTL, 0);
       expect(reaped.lost).to.include(b.taskId);
       const lostRec = (await records()).find((r) => r.id === b.taskId);
       expect(lostRec).to.include({ status: 'LOST', retryTaskId: `${b.taskId}-a2` });
@@ -296,8 +301,8 @@ describe('lua: scheduling policies (overlap, routing, retries, timeouts, kill, F
       await job(1, { timeoutMs: 1000 });
       const a = await fire(1);
       await pull('w');
-      expect((await hot.tasks.reapExpired(APP, NOW + 2999, TTL)).timedOut).to.deep.equal([]);
-      const r = await hot.tasks.reapExpired(APP, NOW + 3000, TTL);
+      expect((await hot.tasks.reapExpired(APP, NOW + 2999, TTL, 0)).timedOut).to.deep.equal([]);
+      const r = await hot.tasks.reapExpired(APP, NOW + 3000, TTL, 0);
       expect(r.timedOut).to.deep.equal([a.taskId]);
       expect(r.effects.kill).to.deep.equal([[a.taskId, 'w']]);
       expect((await records())[0]).to.include({ status: 'TIMEOUT' });

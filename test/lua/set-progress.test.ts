@@ -20,7 +20,7 @@ describe('lua: set-progress', function () {
     expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 10), 'queued, not running yet').to.equal(Verdict.REJECTED);
     expect((await hot.tasks.get(APP, '1-A'))?.progress).to.equal(null);
 
-    const [task] = (await hot.tasks.pull(APP, 'w1', 1, NOW, 30_000, 5000)) ?? [];
+    const [task] = (await hot.tasks.pull(APP, 'w1', 1, NOW, 30_000)) ?? [];
     expect(task?.id).to.equal('1-A');
     expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 10)).to.equal(Verdict.ACCEPTED);
     expect(await hot.tasks.setProgress(APP, 'w1', '1-A', 42.5)).to.equal(Verdict.ACCEPTED);

@@ -22,7 +22,7 @@ describe('lua: only the holder of a task logs, reports progress and completes it
 
   const enqueue = (taskId: string) => enqueueManual(hot, APP, 1, taskId, NOW);
   const result = (taskId: string, attempt = 1) => ({ taskId, attempt, status: 'SUCCESS' as const, startedAt: NOW, finishedAt: NOW });
-  const pullAs = async (workerId: string) => (await hot.tasks.pull(APP, workerId, 1, NOW, 30_000, 5000)) ?? [];
+  const pullAs = async (workerId: string) => (await hot.tasks.pull(APP, workerId, 1, NOW, 30_000)) ?? [];
 
   describe('append-log', () => {
     it('refuses lines for a queued task and from a worker that does not hold it; stores the holder\'s', async () => {

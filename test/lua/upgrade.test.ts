@@ -64,7 +64,7 @@ describe('lua: upgrade from the previous layout of the Redis schema', function (
     await t.redis.lpush(k().sharedQueue, '1-Q');
     await t.redis.sadd(k().active(1), '1-Q');
     await t.redis.zadd(k().inflight, NOW, '1-Q');
-    const [pulled] = (await hot.tasks.pull(APP, 'w', 1, NOW, 30_000, 2000)) ?? [];
+    const [pulled] = (await hot.tasks.pull(APP, 'w', 1, NOW, 30_000)) ?? [];
     expect(pulled).to.include({ id: '1-Q', triggerType: 'CRON' });
 
     await t.redis.hset(k().task('1-R'), { ...old, id: '1-R', scheduledAt: NOW + 1, trigger: 'FIXED', status: 'RUNNING', worker: 'w', startedAt: NOW });

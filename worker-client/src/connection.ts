@@ -18,6 +18,7 @@ import {
   type LogMessage,
   type ProgressMessage,
   type PullMessage,
+  type AckMessage,
   type ResultsMessage,
   type WelcomeMessage,
   type WorkerHandshake,
@@ -105,6 +106,11 @@ export class AdminConnection extends EventEmitter<ConnectionEvents> {
 
   pull(msg: PullMessage): Promise<WorkerReply<'pull'>> {
     return this.call<WorkerReply<'pull'>>((s, cb) => s.emit('pull', msg, cb));
+  }
+
+  /** Acknowledges the tasks of a pull reply. */
+  ack(msg: AckMessage): Promise<WorkerReply<'ack'>> {
+    return this.call<WorkerReply<'ack'>>((s, cb) => s.emit('ack', msg, cb));
   }
 
   results(msg: ResultsMessage): Promise<WorkerReply<'results'>> {

@@ -1,7 +1,9 @@
 /**
  * The worker's side of the slot bargain: it pulls as many tasks as it has free slots (on connect,
- * on `wake`, on every poll and whenever a slot frees up; one pull in flight at a time), and
- * heartbeats the tasks it holds so their leases are renewed.
+ * on `wake`, on every poll and whenever a slot frees up; one pull in flight at a time),
+ * acknowledges the tasks of each pull reply at once and starts only those the admin confirms it
+ * still holds (a task not acknowledged in time went back to its queue), and heartbeats the tasks
+ * it holds so their leases are renewed.
  */
 import type { AdminConnection } from './connection.js';
 import type { WorkerLogger } from './logger.js';
@@ -41,10 +43,10 @@ export class PullLoop {
     this.pulling = this.connection
       .pull({ max })
       .then(
-        ({ tasks }) => {
+        async ({ tasks }) => {
           if (!Array.isArray(tasks)) throw new Error('pull reply has no tasks array');
-          this.runner.accept(tasks, max);
           if (tasks.length >= max) this.pullAgain = true;
+          await this.acknowledge(tasks, max);
         },
         (err: unknown) => this.logger.debug(`pull failed: ${messageOf(err)}`),
       )
@@ -53,6 +55,27 @@ export class PullLoop {
         this.pulling = undefined;
         if (this.pullAgain) this.maybePull();
       });
+  }
+
+  /**
+   * Acknowledges the tasks of a pull reply and starts those the admin says we hold. When the ack
+   * gets no answer none starts: unacknowledged, they go back to their queue on the admin's side.
+   */
+  private async acknowledge(tasks: readonly unknown[], max: number): Promise<void> {
+    if (tasks.length === 0) return;
+    const ids = tasks.flatMap((t) => (typeof t === 'object' && t !== null && typeof (t as { id?: unknown }).id === 'string' ? [(t as { id: string }).id] : []));
+    let acked: readonly unknown[];
+    try {
+      ({ acked } = await this.connection.ack({ taskIds: ids }));
+    } catch (err) {
+      this.logger.warn(`ack of ${ids.length} delivered task(s) failed, none started (they go back to the queue): ${messageOf(err)}`);
+      return;
+    }
+    if (!Array.isArray(acked)) throw new Error('ack reply has no acked array');
+    const held = new Set(acked);
+    const dropped = ids.length - held.size;
+    if (dropped > 0) this.logger.warn(`${dropped} delivered task(s) were no longer ours when acknowledged; not started`);
+    this.runner.accept(tasks.filter((t) => held.has((t as { id?: unknown }).id)), max);
   }
 
   /** Reports the tasks held (their leases are renewed) and the free slots; aborts those the admin disowns. */

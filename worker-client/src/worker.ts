@@ -215,6 +215,8 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
     const heartbeatMs = this.options.heartbeatMs ?? welcome.heartbeatMs;
     clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = setInterval(() => this.puller.beat(), heartbeatMs);
+      // What we hold: the admin ends LOST what it had under our id that we no longer hold.
+      holding: this.runner.ids(),
     this.pollTimer ??= setInterval(() => this.puller.maybePull(), this.options.pollMs);
     if (this.currentState === WorkerState.CONNECTING) {
       this.setState(WorkerState.RUNNING);

@@ -1,3 +1,4 @@
+import type { AckMessage } from '@oasis/worker-client/contracts';
 import type { HeartbeatMessage, LogMessage, ProgressMessage, ResultVerdict, TaskPayload, TaskResult } from '@oasis/worker-client/protocol';
 import type { OasisConfig } from '../config/schema.js';
 import { jobIdOfTask } from '../domain/ids.js';
@@ -11,7 +12,7 @@ export interface DispatcherDeps {
   tasks: TaskStore;
   /** Registers again a worker this admin serves that a heartbeat or pull finds retired. */
   registry: Pick<WorkerRegistry, 'reregister'>;
-  config: Pick<OasisConfig, 'taskLeaseMs' | 'maxLogLines' | 'timeoutGraceMs' | 'workerTtlMs'>;
+  config: Pick<OasisConfig, 'taskLeaseMs' | 'maxLogLines' | 'timeoutGraceMs' | 'workerTtlMs' | 'deliveryAckMs'>;
   logger: Logger;
   /**
    * Where it publishes what ending tasks asks for afterwards (released buffered fires, FIXED_DELAY
@@ -37,27 +38,41 @@ export class Dispatcher {
     this.now = deps.now ?? Date.now;
   }
 
-  /** Renews leases; returns the task ids the worker should abort. */
+  /** Renews leases (a delivered task reported here counts as acknowledged); returns the task ids the worker should abort. */
   async heartbeat(app: string, workerId: string, msg: HeartbeatMessage): Promise<string[]> {
     const { tasks, config } = this.deps;
-    let abort = await tasks.renew(app, workerId, this.now(), config.taskLeaseMs, msg.free, msg.running);
+    const renew = () => tasks.renew(app, workerId, this.now(), config.taskLeaseMs, msg.free, msg.running, config.timeoutGraceMs);
+    let abort = await renew();
     if (abort === null) {
       // Retired meanwhile (a reap, Redis lost it) while still connected here: registered again.
       if (!(await this.deps.registry.reregister(app, workerId))) return [];
-      abort = (await tasks.renew(app, workerId, this.now(), config.taskLeaseMs, msg.free, msg.running)) ?? [];
+      abort = (await renew()) ?? [];
     }
     return abort;
   }
 
+  /**
+   * Delivers up to `max` tasks: each must be acknowledged ({@link ack}) within
+   * `OASIS_DELIVERY_ACK_MS` or it goes back to its queue.
+   */
   async pull(app: string, workerId: string, max: number): Promise<TaskPayload[]> {
     const { tasks, config } = this.deps;
-    let got = await tasks.pull(app, workerId, max, this.now(), config.taskLeaseMs, config.timeoutGraceMs);
+    let got = await tasks.pull(app, workerId, max, this.now(), config.deliveryAckMs);
     if (got === null) {
       if (!(await this.deps.registry.reregister(app, workerId))) return [];
-      got = (await tasks.pull(app, workerId, max, this.now(), config.taskLeaseMs, config.timeoutGraceMs)) ?? [];
+      got = (await tasks.pull(app, workerId, max, this.now(), config.deliveryAckMs)) ?? [];
     }
     if (got.length) this.deps.effects.publish(Effect.PULLED, { app, workerId, tasks: got });
     return got;
+  }
+
+  /**
+   * The worker acknowledges delivered tasks: those it still holds start (lease, timeout watchdog)
+   * and are returned; it must not start the others (they went back to a queue, or ended).
+   */
+  async ack(app: string, workerId: string, msg: AckMessage): Promise<string[]> {
+    const { tasks, config } = this.deps;
+    return tasks.ack(app, workerId, msg.taskIds, this.now(), config.taskLeaseMs, config.timeoutGraceMs);
   }
 
   /**

@@ -32,6 +32,7 @@ function toLogItem(app: string, t: InflightTask): LogItem {
     status: t.status,
     retryAt: t.retryAt,
     buffered: t.buffered,
+    waitingForWorkerSince: t.waitingSince,
     triggerType: t.triggerType,
     workerId: t.workerId,
     attempt: t.attempt,

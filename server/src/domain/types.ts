@@ -119,6 +119,8 @@ export interface LogItem {
   retryAt?: number | null;
   /** In flight only: a fire held back by the job's overlap policy (BUFFER_*) until the running one ends. */
   buffered?: boolean;
+  /** In flight only: queued while the app had no live worker, it waits for one since this time (epoch ms). */
+  waitingForWorkerSince?: number | null;
 }
 
 export interface WorkerInfo {

@@ -8,16 +8,17 @@ import type { TaskStore } from '../store/redis/task-store.js';
 export interface SweeperDeps {
   /** Every app to sweep. */
   apps: () => Promise<string[]>;
-  /** Ends tasks whose lease or timeout ran out. */
-  tasks: Pick<TaskStore, 'reapExpired'>;
-  /** Retires workers silent past the worker TTL. */
+  /** Ends tasks whose lease, timeout or wait for a worker ran out; puts unacknowledged deliveries back. */
+  tasks: Pick<TaskStore, 'reapExpired' | 'requeueUnacked'>;
+  /** Retires workers gone for good (silent past the TTL, or disconnected past the reconnect grace). */
   registry: Pick<WorkerRegistry, 'reap'>;
   lock: LeaderLock;
-  config: Pick<OasisConfig, 'sweepMs' | 'workerTtlMs'>;
+  config: Pick<OasisConfig, 'sweepMs' | 'workerTtlMs' | 'noWorkerGraceMs'>;
   logger: Logger;
   /**
    * Where it publishes what ending tasks asks for afterwards (abort timed-out tasks, route
-   * retries, …) and that final records wait (tasks marked LOST / TIMEOUT).
+   * retries, wake the targets of tasks put back, …) and that final records wait (tasks marked
+   * LOST / TIMEOUT / NO_WORKER).
    */
   effects: EffectsPublisher;
   /** Slower leader-only chores (e.g. the daily report refresh), each run at most every `everyMs`. */
@@ -33,9 +34,11 @@ export interface LeaderChore {
 }
 
 /**
- * The maintenance leader's periodic work: retire silent workers (re-routing their queued tasks)
- * and end running tasks whose lease ran out as LOST, or whose timeout passed without an answer
- * as TIMEOUT. The scripts are atomic, so a second admin
+ * The maintenance leader's periodic work: retire workers gone for good (their running tasks end
+ * LOST, their queued and delivered ones are re-routed), put back delivered tasks their worker did
+ * not acknowledge in time, and end running tasks whose lease ran out as LOST, whose timeout
+ * passed without an answer as TIMEOUT, and tasks that waited for a worker past the no-worker
+ * grace as NO_WORKER. The scripts are atomic, so a second admin
  * sweeping at the same moment would do no harm; the lock just saves the work.
  */
 export class Sweeper {
@@ -96,13 +99,17 @@ export class Sweeper {
     const { config, logger } = this.deps;
     for (const app of await this.deps.apps()) {
       const now = this.now();
-      // The registry publishes the re-routing of the retired workers' queued tasks.
+      // The registry publishes what retiring workers asks for (re-routing, LOST records).
       await this.deps.registry.reap(app, now);
-      const { lost, timedOut, effects } = await this.deps.tasks.reapExpired(app, now, config.workerTtlMs);
+      const back = await this.deps.tasks.requeueUnacked(app, now, config.workerTtlMs);
+      if (back.requeued.length) logger.warn({ app, tasks: back.requeued.length }, 'delivered tasks not acknowledged in time: back in their queues');
+      this.deps.effects.publishScript(app, back.effects);
+      const { lost, timedOut, noWorker, effects } = await this.deps.tasks.reapExpired(app, now, config.workerTtlMs, config.noWorkerGraceMs);
       if (lost.length) logger.warn({ app, tasks: lost.length }, 'task leases ran out: marked LOST');
       if (timedOut.length) logger.warn({ app, tasks: timedOut.length }, 'tasks passed their timeout without a result: marked TIMEOUT');
+      if (noWorker.length) logger.warn({ app, tasks: noWorker.length }, 'no worker came within the no-worker grace: marked NO_WORKER');
       this.deps.effects.publishScript(app, effects);
-      if (lost.length || timedOut.length) this.deps.effects.publish(Effect.FINALS, { app });
+      if (lost.length || timedOut.length || noWorker.length) this.deps.effects.publish(Effect.FINALS, { app });
     }
   }
 }

@@ -140,7 +140,7 @@ export class WorkerGateway {
       pid: h.meta?.pid ?? null,
       adminId: this.deps.adminId,
       conn: socket.id,
-    });
+    }, h.holding);
     socket.data = { app: h.app, workerId: h.workerId, role: WorkerRole.MAIN };
   }
 
@@ -174,6 +174,7 @@ export class WorkerGateway {
     handle('heartbeat', async (m) => ({ abort: await dispatcher.heartbeat(app, workerId, m) }));
     if (liveness) return this.welcomeLiveness(socket, raw);
     handle('pull', async (m) => ({ tasks: m.max > 0 ? await dispatcher.pull(app, workerId, m.max) : [] }));
+    handle('ack', async (m) => ({ acked: await dispatcher.ack(app, workerId, m) }));
     handle('log', async (m) => ({ verdict: await dispatcher.log(app, workerId, m) }));
     handle('progress', async (m) => {
       const verdict = await dispatcher.progress(app, workerId, m);

@@ -54,6 +54,13 @@ export const handshakeSchema = z.object({
   handlers: z.array(z.string().min(1).max(128)).max(1000),
   /** Protocol version the worker speaks ({@link PROTOCOL_VERSION}). */
   protocol: z.number().int(),
+  /**
+   * The ids of the tasks this worker holds (running or waiting for a slot) as it connects: the
+   * admin ends LOST (retried per the job's policy) the tasks it had under this worker id that are
+   * not listed, at once; a worker restarted with the same id lists none. Left out (older SDKs),
+   * nothing is released: the tasks' leases and the reconnect grace decide.
+   */
+  holding: z.array(taskId).max(10_000).optional(),
   /** Free-form facts shown in the dashboard. */
   meta: z
     .object({ host: z.string().max(255).optional(), pid: z.number().int().optional(), sdkVersion: z.string().max(64).optional() })
@@ -69,6 +76,14 @@ export const heartbeatSchema = z.object({
   free: z.number().int().min(0).max(10_000),
 });
 export type HeartbeatMessage = z.infer<typeof heartbeatSchema>;
+
+/**
+ * `ack`: the tasks of a pull reply have arrived. Sent at once, before any of them starts: the
+ * admin answers the ids the worker still holds (start those); a task not acknowledged within
+ * `OASIS_DELIVERY_ACK_MS` of its pull went back to its queue and must not be started.
+ */
+export const ackSchema = z.object({ taskIds: z.array(taskId).max(10_000) });
+export type AckMessage = z.infer<typeof ackSchema>;
 
 /** `pull`: up to `max` tasks, never beyond the worker's free slots. */
 export const pullSchema = z.object({ max: z.number().int().min(0).max(10_000) });
@@ -182,6 +197,8 @@ export const workerReplySchemas = {
   /** The tasks the admin no longer considers this worker's: abort them. */
   heartbeat: z.object({ abort: z.array(taskId) }),
   pull: z.object({ tasks: z.array(taskPayloadSchema) }),
+  /** The acknowledged ids the worker holds: it starts these, and only these. */
+  ack: z.object({ acked: z.array(taskId) }),
   log: z.object({ verdict }),
   /** `stored` = `verdict === 'accepted'`. */
   progress: z.object({ stored: z.boolean(), verdict }),
@@ -193,6 +210,7 @@ export const workerReplySchemas = {
 export const workerMessageSchemas = {
   heartbeat: heartbeatSchema,
   pull: pullSchema,
+  ack: ackSchema,
   log: logSchema,
   progress: progressSchema,
   results: resultsSchema,

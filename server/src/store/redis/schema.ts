@@ -54,14 +54,18 @@ export const APP_KEYS = {
   active: { suffix: 'active:', id: 'jobId', type: 'SET', doc: "a job's queued, running and retry-waiting task ids (overlap decisions; buffered fires excluded)" },
   buffer: { suffix: 'buf:', id: 'jobId', type: 'LIST', doc: 'task ids of fires held back by overlap BUFFER_ONE / BUFFER_ALL' },
   delayed: { suffix: 'delayed', type: 'ZSET', doc: 'retry taskId → due time' },
-  deadlines: { suffix: 'deadlines', type: 'ZSET', doc: 'running taskId → timeout watchdog deadline (timeout + grace)' },
+  deadlines: { suffix: 'deadlines', type: 'ZSET', doc: 'running taskId → timeout watchdog deadline (timeout + grace), set when the worker acknowledged it' },
+  unacked: { suffix: 'unacked', type: 'ZSET', doc: 'delivered taskId → acknowledgement deadline: pulled, not yet acknowledged (started) by its worker; back to its queue after it' },
+  waiting: { suffix: 'waiting', type: 'ZSET', doc: 'taskId → since when it waits on the shared queue for a worker (no live worker when it was routed); NO_WORKER past the grace' },
+  noWorkerGrace: { suffix: 'no-worker-grace', type: 'STRING', doc: 'OASIS_NO_WORKER_GRACE_MS as the admins last wrote it (sweeps, worker registration and disconnect): > 0 = a task with no live worker waits; absent or 0 = it ends NO_WORKER at once' },
   lfu: { suffix: 'lfu:', id: 'jobId', type: 'HASH', doc: 'workerId → uses by one job (LEAST_FREQUENTLY_USED), expires after a day unused' },
   lru: { suffix: 'lru:', id: 'jobId', type: 'ZSET', doc: 'workerId → last use by one job (LEAST_RECENTLY_USED), expires after a day unused' },
   dedupe: { suffix: 'dedupe:', id: 'key', type: 'STRING', doc: 'a trigger dedupe key already used (24 h)' },
   task: { suffix: 'task:', id: 'taskId', type: 'HASH', doc: 'a queued or running task (fields: F.task)' },
   log: { suffix: 'log:', id: 'taskId', type: 'LIST', doc: 'live execution log lines of a task, until its final record is written' },
   finals: { suffix: 'finals', type: 'STREAM', doc: 'final records waiting for the database (entry: FINALS_ENTRY)' },
-  workers: { suffix: 'workers', type: 'ZSET', doc: 'live workerId → last heartbeat (epoch ms)' },
+  workers: { suffix: 'workers', type: 'ZSET', doc: 'live (connected) workerId → last heartbeat (epoch ms): the workers tasks are routed to' },
+  disconnected: { suffix: 'disconnected', type: 'ZSET', doc: 'workerId → when its connection closed: not routed to, not retired yet (it may come back within the reconnect grace)' },
   knownWorkers: { suffix: 'known-workers', type: 'SET', doc: 'worker ids whose facts hash may still exist (online or recently gone)' },
   worker: { suffix: 'worker:', id: 'workerId', type: 'HASH', doc: 'facts about one worker (fields: F.worker)' },
 } as const satisfies Record<string, KeyDecl>;
@@ -146,7 +150,7 @@ export const TASK_FIELDS = {
   script: { type: 'json', doc: 'script (GLUE) task: {language, source, version}; absent for a handler task' },
   hasChildren: { type: 'flag', doc: 'the job had child jobs when the task was made' },
   // Where it is: queued, running, waiting for a retry or held back by the overlap policy.
-  status: { type: 'string', doc: 'QUEUED | RUNNING' },
+  status: { type: 'string', doc: 'QUEUED | RUNNING (RUNNING from the pull on; with `ackBy` it is delivered, not yet started)' },
   target: { type: 'string', doc: 'worker whose queue holds the task; "" = the shared queue' },
   workerId: { type: 'string', doc: 'worker running the task (set at pull)' },
   createdAt: { type: 'epochMs', doc: 'when the task was made' },
@@ -156,6 +160,8 @@ export const TASK_FIELDS = {
   progress: { type: 'number', doc: 'latest progress 0..100 the worker reported' },
 } as const satisfies Record<string, FieldDecl>;
 
+  ackBy: { type: 'epochMs', doc: 'delivered to `workerId`, not yet acknowledged: back to its queue at this time unless the worker acknowledges it (ack, heartbeat or result); "" once acknowledged' },
+  waitingSince: { type: 'epochMs', doc: 'queued on the shared queue while the app had no live worker: waits for one since then (ends NO_WORKER past the no-worker grace)' },
 /** A worker's facts: `APP_KEYS.worker`. */
 export const WORKER_FIELDS = {
   workerId: { type: 'string', doc: 'the worker' },
@@ -165,13 +171,14 @@ export const WORKER_FIELDS = {
   pid: { type: 'int', doc: 'process id it reported' },
   adminId: { type: 'string', doc: 'admin its connection is on' },
   conn: { type: 'string', doc: 'id of its current connection (an offline notice of an older one is ignored)' },
-  online: { type: 'flag', doc: '"1" while connected, "0" once retired' },
+  online: { type: 'flag', doc: '"1" while registered (connected, or disconnected within the reconnect grace), "0" once retired' },
   connectedAt: { type: 'epochMs', doc: 'when it registered' },
   lastHeartbeat: { type: 'epochMs', doc: 'its last heartbeat' },
   running: { type: 'int', doc: 'tasks it runs, as of its last heartbeat' },
   free: { type: 'int', doc: 'free slots it reported' },
 } as const satisfies Record<string, FieldDecl>;
 
+  disconnectedAt: { type: 'epochMs', doc: 'when its connection closed with no newer one; "" while connected' },
 /** The declarations of some task fields, in the order named. */
 function taskFields<K extends keyof typeof TASK_FIELDS>(...names: K[]): Pick<typeof TASK_FIELDS, K> {
   return Object.fromEntries(names.map((n) => [n, TASK_FIELDS[n]])) as Pick<typeof TASK_FIELDS, K>;

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { TaskPayload, TriggerType, WorkerResultStatus } from '@oasis/worker-client/protocol';
 import type { Keys } from '../keys.js';
 import { effectsOf, type Effects } from './effects.js';
-import { appendLog, completeTasks, enqueueTask, killTask, pullTasks, reapExpired, renewLeases, setProgress } from './generated/index.js';
+import { ackTasks, appendLog, completeTasks, enqueueTask, killTask, pullTasks, reapExpired, renewLeases, requeueUnacked, setProgress } from './generated/index.js';
 import { verdictOf, type Verdict } from './reply-codes.js';
 import { F, LEGACY_FIELDS, withLegacyNames, type HashOf, type TaskField } from './schema.js';
 import { leadingArgs, type ScriptRunner } from './scripts.js';
@@ -29,6 +29,10 @@ export interface InflightTask {
   retryAt: number | null;
   /** A fire held back by the overlap policy until the running one ends. */
   buffered: boolean;
+  /** Queued while the app had no live worker: waits for one since then (epoch ms); null otherwise. */
+  waitingSince: number | null;
+  /** Delivered to its worker, not yet acknowledged (started): back to its queue at this time; null otherwise. */
+  ackBy: number | null;
 }
 
 /** A result as a worker reports it (the `/worker` contract's TaskResult). */
@@ -70,6 +74,8 @@ function toInflight(stored: HashOf<TaskField>): InflightTask {
     progress: h.progress ? Number(h.progress) : null,
     retryAt: h.retryAt ? Number(h.retryAt) : null,
     buffered: h.buffered === '1',
+    waitingSince: h.waitingSince ? Number(h.waitingSince) : null,
+    ackBy: h.ackBy ? Number(h.ackBy) : null,
   };
 }
 
@@ -113,20 +119,22 @@ export class TaskStore {
     return { killed: r.code === 'OK', effects: effectsOf(r) };
   }
 
-  /** Hands up to `max` tasks to a worker; null when the worker is not registered. */
-  async pull(app: string, workerId: string, max: number, now: number, leaseMs: number, timeoutGraceMs: number): Promise<TaskPayload[] | null> {
+  /**
+   * Delivers up to `max` tasks to a worker (see `lua/pull-tasks.lua`): each must be acknowledged
+   * ({@link ack}) within `ackMs` or it goes back to its queue. Null when the worker is not registered.
+   */
+  async pull(app: string, workerId: string, max: number, now: number, ackMs: number): Promise<TaskPayload[] | null> {
     const k = this.keys.app(app);
     const r = await this.scripts.call(
       pullTasks,
       {
         workerQueue: k.workerQueue(workerId),
         sharedQueue: k.sharedQueue,
-        running: k.running,
+        unacked: k.unacked,
         workerRunning: k.workerRunning(workerId),
         worker: k.worker(workerId),
-        deadlines: k.deadlines,
       },
-      { ...leadingArgs(k.base, now), workerId, max, lease: leaseMs, timeoutGrace: timeoutGraceMs },
+      { ...leadingArgs(k.base, now), workerId, max, ackMs },
     );
     if (r.code === 'NOT_REGISTERED') return null;
     return r.tasks.map((t) => ({
@@ -158,22 +166,55 @@ export class TaskStore {
     return { verdicts: r.outcomes.map(verdictOf), effects: effectsOf(r) };
   }
 
-  /** Heartbeat: renews the leases of the tasks the worker runs; returns ids to abort, or null when unregistered. */
-  async renew(app: string, workerId: string, now: number, leaseMs: number, free: number, running: string[]): Promise<string[] | null> {
+  /**
+   * Heartbeat: renews the leases of the tasks the worker runs (a delivered one it reports counts
+   * as acknowledged); returns ids to abort, or null when unregistered.
+   */
+  async renew(app: string, workerId: string, now: number, leaseMs: number, free: number, running: string[], timeoutGraceMs: number): Promise<string[] | null> {
     const k = this.keys.app(app);
     const r = await this.scripts.call(
       renewLeases,
       { running: k.running, workerRunning: k.workerRunning(workerId), workers: k.workers, worker: k.worker(workerId) },
-      { ...leadingArgs(k.base, now), workerId, lease: leaseMs, free, running },
+      { ...leadingArgs(k.base, now), workerId, lease: leaseMs, free, timeoutGrace: timeoutGraceMs, running },
     );
     return r.code === 'NOT_REGISTERED' ? null : r.abort.map(String);
   }
 
-  /** Ends tasks whose lease ran out (LOST) or whose watchdog deadline passed (TIMEOUT). */
-  async reapExpired(app: string, now: number, workerTtlMs: number, limit = 500) {
+  /**
+   * A worker acknowledges delivered tasks: those it holds start (lease, timeout watchdog) and are
+   * returned; the others (back in a queue after the deadline, or ended) must not be started.
+   */
+  async ack(app: string, workerId: string, taskIds: readonly string[], now: number, leaseMs: number, timeoutGraceMs: number): Promise<string[]> {
+    if (taskIds.length === 0) return [];
     const k = this.keys.app(app);
-    const r = await this.scripts.call(reapExpired, { running: k.running, deadlines: k.deadlines }, { ...leadingArgs(k.base, now, workerTtlMs, true), limit });
-    return { lost: r.lost.map(String), timedOut: r.timedOut.map(String), effects: effectsOf(r) };
+    const r = await this.scripts.call(
+      ackTasks,
+      { unacked: k.unacked },
+      { ...leadingArgs(k.base, now), workerId, lease: leaseMs, timeoutGrace: timeoutGraceMs, taskIds: [...taskIds] },
+    );
+    return r.acked.map(String);
+  }
+
+  /** Puts delivered tasks their worker did not acknowledge in time back in their queues (never LOST). */
+  async requeueUnacked(app: string, now: number, workerTtlMs: number, limit = 500) {
+    const k = this.keys.app(app);
+    const r = await this.scripts.call(requeueUnacked, { unacked: k.unacked }, { ...leadingArgs(k.base, now, workerTtlMs), limit });
+    return { requeued: r.requeued.map(String), effects: effectsOf(r) };
+  }
+
+  /**
+   * Ends tasks whose lease ran out (LOST), whose watchdog deadline passed (TIMEOUT) or that waited
+   * for a worker past `noWorkerGraceMs` while the app still has none (NO_WORKER); records that
+   * grace for the app's routing.
+   */
+  async reapExpired(app: string, now: number, workerTtlMs: number, noWorkerGraceMs: number, limit = 500) {
+    const k = this.keys.app(app);
+    const r = await this.scripts.call(
+      reapExpired,
+      { running: k.running, deadlines: k.deadlines },
+      { ...leadingArgs(k.base, now, workerTtlMs, true), limit, noWorkerGrace: noWorkerGraceMs },
+    );
+    return { lost: r.lost.map(String), timedOut: r.timedOut.map(String), noWorker: r.noWorker.map(String), effects: effectsOf(r) };
   }
 
   /**

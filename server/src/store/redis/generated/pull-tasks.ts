@@ -6,8 +6,8 @@ import type { LeadingArgs, ScriptArg, ScriptSpec } from '../script-header.js';
 /** `lua/pull-tasks.lua`: Hands queued tasks to one worker, up to its free slots: its own queue first, then the app's shared queue. */
 export const pullTasks = {
   file: 'pull-tasks',
-  keys: ['workerQueue', 'sharedQueue', 'running', 'workerRunning', 'worker', 'deadlines'],
-  argv: ['base', 'now', 'workerTtl', 'seed', 'workerId', 'max', 'lease', 'timeoutGrace'],
+  keys: ['workerQueue', 'sharedQueue', 'unacked', 'workerRunning', 'worker'],
+  argv: ['base', 'now', 'workerTtl', 'seed', 'workerId', 'max', 'ackMs'],
   rest: null,
   effects: false,
   codes: { code: ['OK', 'NOT_REGISTERED'] },
@@ -21,27 +21,23 @@ export interface PullTasksCall {
     workerQueue: string;
     /** the app's shared queue LIST */
     sharedQueue: string;
-    /** the app's running ZSET (taskId -> lease deadline) */
-    running: string;
+    /** the app's unacked ZSET (taskId -> acknowledgement deadline) */
+    unacked: string;
     /** the worker's running SET */
     workerRunning: string;
     /** the worker HASH (holds `concurrency`) */
     worker: string;
-    /** the app's deadlines ZSET (taskId -> watchdog deadline) */
-    deadlines: string;
   };
   args: LeadingArgs & {
     /** the worker pulling */
     workerId: ScriptArg;
     /** most tasks asked for */
     max: ScriptArg;
-    /** task lease (ms) */
-    lease: ScriptArg;
-    /** ms added to a task's timeout for the admin's watchdog */
-    timeoutGrace: ScriptArg;
+    /** how long the worker has to acknowledge a delivered task (ms) */
+    ackMs: ScriptArg;
   };
   reply: {
-    /** NOT_REGISTERED the worker is not registered (it must register again) */
+    /** NOT_REGISTERED the worker is not registered, or its connection closed (it must register again) */
     code: 'OK' | 'NOT_REGISTERED';
     /** the tasks handed out ("" for a field the task lacks, e.g. script) */
     tasks: PulledTaskRow[];

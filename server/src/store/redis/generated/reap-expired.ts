@@ -2,15 +2,15 @@
 // `npx tsx scripts/gen-redis.ts`; test/lua/headers.test.ts fails when this file is stale).
 import type { EffectsReply, LeadingArgs, ScriptArg, ScriptSpec } from '../script-header.js';
 
-/** `lua/reap-expired.lua`: Ends running tasks nobody answers for: a task whose lease ran out (its worker stopped heartbeating or vanished) becomes LOST; a task past its watchdog deadline (timeout + grace, set at pull) becomes TIMEOUT and its worker is told to abort. */
+/** `lua/reap-expired.lua`: Ends running tasks nobody answers for: a task whose lease ran out (its worker stopped heartbeating or vanished) becomes LOST; a task past its watchdog deadline (timeout + grace, set when its worker acknowledged it) becomes TIMEOUT and its worker is told to abort; a task that waited for a worker longer than the no-worker grace while the app still has none becomes NO_WORKER (with a live worker it just waits its turn). */
 export const reapExpired = {
   file: 'reap-expired',
   keys: ['running', 'deadlines'],
-  argv: ['base', 'now', 'workerTtl', 'seed', 'limit'],
+  argv: ['base', 'now', 'workerTtl', 'seed', 'limit', 'noWorkerGrace'],
   rest: null,
   effects: true,
   codes: { code: ['OK'] },
-  lists: ['lost', 'timedOut'],
+  lists: ['lost', 'timedOut', 'noWorker'],
 } as const satisfies ScriptSpec;
 
 /** KEYS, ARGV and reply of `lua/reap-expired.lua`, in its header's words. */
@@ -24,6 +24,8 @@ export interface ReapExpiredCall {
   args: LeadingArgs & {
     /** at most this many tasks of each kind per call */
     limit: ScriptArg;
+    /** OASIS_NO_WORKER_GRACE_MS (ms): how long a task waits for a worker */
+    noWorkerGrace: ScriptArg;
   };
   reply: EffectsReply & {
     code: 'OK';
@@ -31,5 +33,7 @@ export interface ReapExpiredCall {
     lost: string[];
     /** tasks ended TIMEOUT */
     timedOut: string[];
+    /** tasks that waited for a worker in vain, ended NO_WORKER */
+    noWorker: string[];
   };
 }

@@ -2,11 +2,11 @@
 // `npx tsx scripts/gen-redis.ts`; test/lua/headers.test.ts fails when this file is stale).
 import type { LeadingArgs, ScriptArg, ScriptSpec } from '../script-header.js';
 
-/** `lua/renew-leases.lua`: A worker's heartbeat: marks it alive and renews the leases of the tasks it says it runs. */
+/** `lua/renew-leases.lua`: A worker's heartbeat: marks it alive and renews the leases of the tasks it says it runs (a delivered task it reports counts as acknowledged: include/delivery.lua). */
 export const renewLeases = {
   file: 'renew-leases',
   keys: ['running', 'workerRunning', 'workers', 'worker'],
-  argv: ['base', 'now', 'workerTtl', 'seed', 'workerId', 'lease', 'free'],
+  argv: ['base', 'now', 'workerTtl', 'seed', 'workerId', 'lease', 'free', 'timeoutGrace'],
   rest: 'running',
   effects: false,
   codes: { code: ['OK', 'NOT_REGISTERED'] },
@@ -32,6 +32,8 @@ export interface RenewLeasesCall {
     lease: ScriptArg;
     /** free slots the worker reports */
     free: ScriptArg;
+    /** ms added to a task's timeout for the admin's watchdog (a task acknowledged here) */
+    timeoutGrace: ScriptArg;
     /** ids of the tasks the worker runs */
     running: ScriptArg[];
   };

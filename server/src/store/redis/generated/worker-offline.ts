@@ -2,11 +2,11 @@
 // `npx tsx scripts/gen-redis.ts`; test/lua/headers.test.ts fails when this file is stale).
 import type { LeadingArgs, ScriptArg, ScriptSpec } from '../script-header.js';
 
-/** `lua/worker-offline.lua`: One worker went away (disconnected or stopped): it leaves the live set at once and its queued tasks move to the shared queue. */
+/** `lua/worker-offline.lua`: One worker's connection closed: it is marked disconnected (since now) and leaves the routed set at once, and its queued tasks move to the shared queue. */
 export const workerOffline = {
   file: 'worker-offline',
   keys: ['workers', 'sharedQueue', 'worker'],
-  argv: ['base', 'now', 'workerTtl', 'seed', 'workerId', 'conn'],
+  argv: ['base', 'now', 'workerTtl', 'seed', 'workerId', 'conn', 'noWorkerGrace'],
   rest: null,
   effects: false,
   codes: { code: ['OK', 'SUPERSEDED'] },
@@ -26,8 +26,10 @@ export interface WorkerOfflineCall {
   args: LeadingArgs & {
     /** the worker */
     workerId: ScriptArg;
-    /** connection id that went away: only retire the worker when it is still the one on record (a worker that already reconnected elsewhere stays); "" = unconditionally */
+    /** connection id that went away: only mark the worker when it is still the one on record (a worker that already reconnected elsewhere stays); "" = unconditionally */
     conn: ScriptArg;
+    /** OASIS_NO_WORKER_GRACE_MS (ms) */
+    noWorkerGrace: ScriptArg;
   };
   reply: {
     /** SUPERSEDED a newer connection holds the worker (nothing changed) */
