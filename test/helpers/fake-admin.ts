@@ -34,6 +34,8 @@ export interface FakeAdminOptions {
   ignoreMaxWith?: number;
   /** Refuse every handshake with this connect_error message. */
   refuseWith?: string;
+  /** Accept liveness connections (the welcome lists the `liveness` role, as a real admin's does). */
+  liveness?: boolean;
 }
 
 let taskSeq = 0;
@@ -61,6 +63,10 @@ export class FakeAdmin {
   readonly handshakes: WorkerHandshake[] = [];
   readonly pulls: PullMessage[] = [];
   readonly heartbeats: HeartbeatMessage[] = [];
+  /** Heartbeats that came over liveness connections (not in {@link heartbeats}), with their arrival time. */
+  readonly livenessHeartbeats: (HeartbeatMessage & { at: number })[] = [];
+  /** Frozen on purpose: nothing is answered (acks withheld), though sockets stay open. */
+  silent = false;
   readonly logs: LogMessage[] = [];
   /** Every progress message received, with its arrival time. */
   readonly progress: (ProgressMessage & { at: number })[] = [];
@@ -103,7 +109,7 @@ export class FakeAdmin {
     const http = createServer();
     const io = new Server<WorkerToAdminEvents, AdminToWorkerEvents>(http);
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    return new FakeAdmin(http, io, { token: 'secret', heartbeatMs: 5000, pullDelayMs: 0, ignoreMaxWith: 0, refuseWith: '', ...options });
+    return new FakeAdmin(http, io, { token: 'secret', heartbeatMs: 5000, pullDelayMs: 0, ignoreMaxWith: 0, refuseWith: '', liveness: false, ...options });
   }
 
   get sockets(): AdminSocket[] {
@@ -142,14 +148,24 @@ export class FakeAdmin {
   }
 
   private onConnection(socket: AdminSocket): void {
-    socket.emit('welcome', { adminId: 'fake-admin', protocol: PROTOCOL_VERSION, heartbeatMs: this.options.heartbeatMs, leaseMs: 30_000 });
+    const roles = this.options.liveness ? { roles: ['main' as const, 'liveness' as const] } : {};
+    socket.emit('welcome', { adminId: 'fake-admin', protocol: PROTOCOL_VERSION, heartbeatMs: this.options.heartbeatMs, leaseMs: 30_000, ...roles });
+    if ((socket.handshake.auth as WorkerHandshake).role === 'liveness') {
+      socket.on('heartbeat', (msg, ack) => {
+        this.livenessHeartbeats.push({ ...msg, at: Date.now() });
+        if (!this.silent) ack({ ok: true, abort: [] });
+      });
+      return;
+    }
     socket.on('heartbeat', (msg, ack) => {
+      if (this.silent) return;
       this.heartbeats.push(msg);
       const abort = this.abortOnHeartbeat;
       this.abortOnHeartbeat = [];
       ack({ ok: true, abort });
     });
     socket.on('pull', (msg, ack) => {
+      if (this.silent) return;
       this.pulls.push(msg);
       this.onPull?.(msg);
       this.pullsInFlight++;
@@ -160,6 +176,10 @@ export class FakeAdmin {
         ack({ ok: true, tasks: this.queue.splice(0, this.options.ignoreMaxWith || msg.max) });
       }, this.options.pullDelayMs);
     });
+    // Every delivered task is still the worker's here: all of them are acknowledged.
+    socket.on('ack', (msg, ack) => {
+      if (!this.silent) ack({ ok: true, acked: msg.taskIds });
+    });
     socket.on('log', (msg, ack) => {
       this.logs.push(msg);
       ack({ ok: true, verdict: 'accepted' });
@@ -169,6 +189,7 @@ export class FakeAdmin {
       ack({ ok: true, stored: true, verdict: 'accepted' });
     });
     socket.on('results', (msg, ack) => {
+      if (this.silent) return;
       this.resultBatches.push(msg.results);
       if (this.onResults !== undefined && !this.onResults(msg.results, socket)) return;
       const verdicts = msg.results.map((r) => {

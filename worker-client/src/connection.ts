@@ -1,10 +1,16 @@
 /**
- * The worker's one outbound Socket.IO connection to an admin (namespace `/worker`).
+ * The worker's outbound Socket.IO connection to an admin (namespace `/worker`); the liveness
+ * thread keeps a second one of its own with the same class.
  *
  * It owns reconnection itself (socket.io-client's is off) so that it can fail over between
- * several admin URLs: a fresh socket per attempt, jittered exponential backoff, the handshake
- * built anew each time (so the handler list is current). A connection is *ready* once the admin
- * sent `welcome`. Requests are acked calls with a timeout that reject on disconnect.
+ * several admin URLs: a fresh socket per attempt (`connectTimeoutMs` up to the `welcome`),
+ * jittered exponential backoff, the handshake built anew each time (so the handler list is
+ * current). A connection is *ready* once the admin sent `welcome`. Requests are acked calls with
+ * a timeout that reject on disconnect. An admin that stops answering (frozen, partitioned) is
+ * noticed without waiting for the Engine.IO ping timeout: heartbeats and pulls must be answered
+ * within `answerTimeoutMs`, and after {@link MISSED_ANSWERS_LIMIT} misses in a row the
+ * connection is given up like a dropped one. Every loss moves to the next URL, round-robin, so
+ * the admin just left is tried last (with one URL, e.g. a load balancer: a new socket to it).
  */
 import { EventEmitter } from 'node:events';
 import { io, type Socket } from 'socket.io-client';
@@ -27,7 +33,7 @@ import {
 } from './contracts/worker.js';
 import type { Ack } from './contracts/errors.js';
 import { AdminReplyError, OasisWorkerError, WorkerClientErrorCode } from './errors.js';
-import type { ResolvedWorkerOptions } from './options.js';
+import { MISSED_ANSWERS_LIMIT, type ResolvedWorkerOptions } from './options.js';
 import { backoffDelay } from './backoff.js';
 
 /** The SDK's socket, typed by the contract's event maps (what the admin sends, what the worker sends). */
@@ -39,8 +45,10 @@ export type { KillMessage, WelcomeMessage } from './contracts/worker.js';
 export interface ConnectionEvents {
   /** Connected and welcomed: the connection is ready. */
   ready: [welcome: WelcomeMessage, url: string];
-  /** A ready connection was lost; a reconnect is scheduled. */
+  /** A ready connection was lost (dropped, given up, or left); a reconnect is scheduled. */
   lost: [reason: string];
+  /** A heartbeat or pull went unanswered for `answerTimeoutMs` (`missed` in a row so far). */
+  missed: [missed: number];
   /** An attempt failed; a retry is scheduled. `refused` is true when the admin refused the handshake. */
   failed: [error: OasisWorkerError, refused: boolean];
   wake: [];
@@ -56,6 +64,10 @@ export class AdminConnection extends EventEmitter<ConnectionEvents> {
   private closed = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private welcomeTimer: NodeJS.Timeout | undefined;
+  /** Heartbeats and pulls unanswered in a row on this socket. */
+  private missed = 0;
+  /** Rejecters of the requests awaiting an answer on this socket (rejected when it goes). */
+  private readonly pending = new Set<(err: Error) => void>();
 
   constructor(
     private readonly options: ResolvedWorkerOptions,
@@ -94,27 +106,53 @@ export class AdminConnection extends EventEmitter<ConnectionEvents> {
    */
   moveOn(reason: string): boolean {
     if (this.options.urls.length < 2 || !this.welcomed || this.closed) return false;
-    this.dropSocket();
-    this.emit('lost', reason);
-    this.scheduleRetry(true);
+    this.giveUp(reason);
     return true;
   }
 
+  /**
+   * Connects to `url` (one of the URLs) at once, leaving the current admin, unless already
+   * connected or connecting there. The liveness thread follows the main connection with it.
+   */
+  prefer(url: string): void {
+    const index = this.options.urls.indexOf(url);
+    if (this.closed || index < 0) return;
+    if (index === this.urlIndex && this.socket !== undefined) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const wasReady = this.welcomed;
+    this.dropSocket();
+    if (wasReady) this.emit('lost', `moving to ${url}`);
+    this.urlIndex = index;
+    this.failures = 0;
+    this.attempt();
+  }
+
+  /** Disconnects and stays so until {@link prefer} (unlike {@link close}, not for good). */
+  pause(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const wasReady = this.welcomed;
+    this.dropSocket();
+    if (wasReady) this.emit('lost', 'paused');
+  }
+
   heartbeat(msg: HeartbeatMessage): Promise<WorkerReply<'heartbeat'>> {
-    return this.call<WorkerReply<'heartbeat'>>((s, cb) => s.emit('heartbeat', msg, cb));
+    return this.call<WorkerReply<'heartbeat'>>('heartbeat', (s, cb) => s.emit('heartbeat', msg, cb), this.options.answerTimeoutMs, true);
   }
 
   pull(msg: PullMessage): Promise<WorkerReply<'pull'>> {
-    return this.call<WorkerReply<'pull'>>((s, cb) => s.emit('pull', msg, cb));
+    return this.call<WorkerReply<'pull'>>('pull', (s, cb) => s.emit('pull', msg, cb), this.options.answerTimeoutMs, true);
   }
 
-  /** Acknowledges the tasks of a pull reply. */
+  /** Acknowledges the tasks of a pull reply (answered like a pull). */
   ack(msg: AckMessage): Promise<WorkerReply<'ack'>> {
-    return this.call<WorkerReply<'ack'>>((s, cb) => s.emit('ack', msg, cb));
+    return this.call<WorkerReply<'ack'>>('ack', (s, cb) => s.emit('ack', msg, cb), this.options.answerTimeoutMs, true);
   }
 
+  /** Results may take the admin longer (a batch of final records): `ackTimeoutMs`, not counted as a miss. */
   results(msg: ResultsMessage): Promise<WorkerReply<'results'>> {
-    return this.call<WorkerReply<'results'>>((s, cb) => s.emit('results', msg, cb));
+    return this.call<WorkerReply<'results'>>('results', (s, cb) => s.emit('results', msg, cb), this.options.ackTimeoutMs, false);
   }
 
   /** Sends a log batch without waiting for its ack; false when not connected (the caller keeps the lines). */
@@ -131,16 +169,44 @@ export class AdminConnection extends EventEmitter<ConnectionEvents> {
     return true;
   }
 
+  /**
+   * One acked request. It rejects after `timeoutMs` without an answer — unless our own event loop
+   * was blocked meanwhile (the timer fired late: the answer may be waiting to be read), then it
+   * waits once more —, and when the socket goes. A `counted` timeout is a miss of this admin.
+   */
   private call<R extends object>(
-    emit: (socket: ReturnType<WorkerSocket['timeout']>, ack: (err: Error | null, reply: Ack<R>) => void) => void,
+    event: string,
+    emit: (socket: WorkerSocket, ack: (reply: Ack<R>) => void) => void,
+    timeoutMs: number,
+    counted: boolean,
   ): Promise<R> {
     const socket = this.socket;
     if (!this.ready || socket === undefined) {
       return Promise.reject(new OasisWorkerError(WorkerClientErrorCode.CONNECT, 'not connected to an admin'));
     }
     return new Promise<R>((resolve, reject) => {
-      emit(socket.timeout(this.options.ackTimeoutMs), (err, reply) => {
-        if (err) return reject(err);
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (): boolean => {
+        if (!this.pending.delete(fail)) return false;
+        clearTimeout(timer);
+        return true;
+      };
+      const fail = (err: Error): void => {
+        if (settle()) reject(err);
+      };
+      const arm = (): void => {
+        const due = Date.now() + timeoutMs;
+        timer = setTimeout(() => {
+          if (Date.now() - due > Math.max(250, timeoutMs / 2)) return arm();
+          fail(new AdminReplyError(WorkerErrorCode.INTERNAL, `${event}: no answer from ${this.url} within ${timeoutMs} ms`));
+          if (counted && this.socket === socket) this.onMissed(timeoutMs);
+        }, timeoutMs);
+      };
+      this.pending.add(fail);
+      arm();
+      emit(socket, (reply) => {
+        if (!settle()) return;
+        if (this.socket === socket) this.missed = 0;
         if (typeof reply !== 'object' || reply === null) {
           return reject(new AdminReplyError(WorkerErrorCode.BAD_MESSAGE, 'the admin sent a reply that is not an object'));
         }
@@ -148,6 +214,22 @@ export class AdminConnection extends EventEmitter<ConnectionEvents> {
         resolve(reply);
       });
     });
+  }
+
+  /** A heartbeat or pull went unanswered: after {@link MISSED_ANSWERS_LIMIT} in a row, give the admin up. */
+  private onMissed(timeoutMs: number): void {
+    this.missed++;
+    this.emit('missed', this.missed);
+    if (this.missed >= MISSED_ANSWERS_LIMIT && this.welcomed) {
+      this.giveUp(`${this.url} did not answer ${this.missed} requests in a row within ${timeoutMs} ms`);
+    }
+  }
+
+  /** Leaves a ready connection: report it lost and connect to the next URL. */
+  private giveUp(reason: string): void {
+    this.dropSocket();
+    this.emit('lost', reason);
+    this.scheduleRetry();
   }
 
   private attempt(): void {
@@ -159,7 +241,7 @@ export class AdminConnection extends EventEmitter<ConnectionEvents> {
       reconnection: false,
       forceNew: true,
       transports: ['websocket'],
-      timeout: Math.max(1000, this.options.ackTimeoutMs),
+      timeout: this.options.connectTimeoutMs,
     });
     this.socket = socket;
     this.welcomed = false;
@@ -169,8 +251,8 @@ export class AdminConnection extends EventEmitter<ConnectionEvents> {
       if (!mine()) return;
       this.welcomeTimer = setTimeout(() => {
         if (!mine() || this.welcomed) return;
-        this.fail(new OasisWorkerError(WorkerClientErrorCode.CONNECT, `${url}: connected but no welcome within ${this.options.ackTimeoutMs} ms`), false);
-      }, this.options.ackTimeoutMs);
+        this.fail(new OasisWorkerError(WorkerClientErrorCode.CONNECT, `${url}: connected but no welcome within ${this.options.connectTimeoutMs} ms`), false);
+      }, this.options.connectTimeoutMs);
     });
     socket.on('welcome', (msg) => {
       if (!mine() || this.welcomed) return;
@@ -181,6 +263,7 @@ export class AdminConnection extends EventEmitter<ConnectionEvents> {
       }
       this.welcomed = true;
       this.failures = 0;
+      this.missed = 0;
       this.emit('ready', msg, url);
     });
     socket.on('connect_error', (err) => {
@@ -193,11 +276,8 @@ export class AdminConnection extends EventEmitter<ConnectionEvents> {
     });
     socket.on('disconnect', (reason) => {
       if (!mine()) return;
-      const wasReady = this.welcomed;
-      this.dropSocket();
-      if (wasReady) {
-        this.emit('lost', reason);
-        this.scheduleRetry(false);
+      if (this.welcomed) {
+        this.giveUp(reason);
       } else {
         this.fail(new OasisWorkerError(WorkerClientErrorCode.CONNECT, `${url}: disconnected before welcome (${reason})`), false);
       }
@@ -219,12 +299,13 @@ export class AdminConnection extends EventEmitter<ConnectionEvents> {
   private fail(error: OasisWorkerError, refused: boolean): void {
     this.dropSocket();
     this.emit('failed', error, refused);
-    this.scheduleRetry(true);
+    this.scheduleRetry();
   }
 
-  private scheduleRetry(nextUrl: boolean): void {
+  /** The next attempt, on the next URL (round-robin: the one just left comes last). */
+  private scheduleRetry(): void {
     if (this.closed || this.retryTimer !== undefined) return;
-    if (nextUrl) this.urlIndex = (this.urlIndex + 1) % this.options.urls.length;
+    this.urlIndex = (this.urlIndex + 1) % this.options.urls.length;
     const delay = backoffDelay(this.failures++, this.options.reconnectMinMs, this.options.reconnectMaxMs);
     this.retryTimer = setTimeout(() => this.attempt(), delay);
   }
@@ -233,8 +314,11 @@ export class AdminConnection extends EventEmitter<ConnectionEvents> {
     clearTimeout(this.welcomeTimer);
     this.welcomeTimer = undefined;
     this.welcomed = false;
+    this.missed = 0;
     const socket = this.socket;
     this.socket = undefined;
+    const gone = new OasisWorkerError(WorkerClientErrorCode.CONNECT, 'the connection to the admin closed before it answered');
+    for (const fail of [...this.pending]) fail(gone);
     if (socket !== undefined) {
       socket.removeAllListeners();
       socket.disconnect();

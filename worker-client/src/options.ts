@@ -13,7 +13,10 @@ import { WORKER_ID_PATTERN } from './contracts/names.js';
 export interface WorkerOptions {
   /** Admin base URL, e.g. `http://127.0.0.1:8080` (origin only, no path). Give `url` or `urls`. */
   url?: string;
-  /** Several admin URLs for failover: the worker moves to the next one when a connection fails. */
+  /**
+   * Several admin URLs for failover: the worker moves to the next one (round-robin, so the one it
+   * left is tried last) when a connection fails, drops, or its admin stops answering.
+   */
   urls?: readonly string[];
   /** App (executor group) name, 1..64 characters. Required. */
   app: string;
@@ -27,8 +30,22 @@ export interface WorkerOptions {
   heartbeatMs?: number;
   /** Safety poll: pull at least this often (ms, 50..60000) even without a `wake`. Default 1000. */
   pollMs?: number;
-  /** How long to wait for an admin ack (ms, 50..120000). Default 10000. */
+  /** How long to wait for an admin ack of results (ms, 50..120000). Default 10000. */
   ackTimeoutMs?: number;
+  /**
+   * How long the admin may take to answer a heartbeat or a pull (ms, 50..120000). Default 2000.
+   * {@link MISSED_ANSWERS_LIMIT} misses in a row and the connection is given up: the worker
+   * moves to the next admin URL (with one URL: a new socket to it), its tasks still running.
+   */
+  answerTimeoutMs?: number;
+  /** How long one connection attempt may take, up to the admin's `welcome` (ms, 100..120000). Default 3000. */
+  connectTimeoutMs?: number;
+  /**
+   * Heartbeat from a worker thread of its own (a second, heartbeat-only connection), so a handler
+   * that blocks the event loop does not make this worker look dead to the admin. Default true;
+   * opened only to admins whose `welcome` accepts the `liveness` role.
+   */
+  livenessThread?: boolean;
   /** After aborting a task, how long its handler may take to settle before it is reported anyway (ms, 0..600000). Default 3000. */
   killGraceMs?: number;
   /** First reconnect delay (ms, 10..60000). Default 500; doubles per failure, with jitter. */
@@ -63,6 +80,9 @@ export interface ResolvedWorkerOptions {
   readonly heartbeatMs: number | undefined;
   readonly pollMs: number;
   readonly ackTimeoutMs: number;
+  readonly answerTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly livenessThread: boolean;
   readonly killGraceMs: number;
   readonly reconnectMinMs: number;
   readonly reconnectMaxMs: number;
@@ -77,6 +97,9 @@ export const WORKER_DEFAULTS = Object.freeze({
   concurrency: 4,
   pollMs: 1000,
   ackTimeoutMs: 10_000,
+  answerTimeoutMs: 2000,
+  connectTimeoutMs: 3000,
+  livenessThread: true,
   killGraceMs: 3000,
   reconnectMinMs: 500,
   reconnectMaxMs: 15_000,
@@ -87,9 +110,15 @@ export const WORKER_DEFAULTS = Object.freeze({
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'url', 'urls', 'app', 'token', 'concurrency', 'workerId', 'heartbeatMs', 'pollMs',
-  'ackTimeoutMs', 'killGraceMs', 'reconnectMinMs', 'reconnectMaxMs', 'logger', 'allowScripts',
+  'ackTimeoutMs', 'answerTimeoutMs', 'connectTimeoutMs', 'livenessThread', 'killGraceMs', 'reconnectMinMs', 'reconnectMaxMs', 'logger', 'allowScripts',
   'scriptKillGraceMs', 'scriptEnv',
 ]);
+
+/**
+ * Heartbeats and pulls in a row left unanswered for `answerTimeoutMs` after which a connection
+ * is given up (one slow answer is not a dead admin; two are).
+ */
+export const MISSED_ANSWERS_LIMIT = 2;
 
 const LOGGER_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
@@ -121,6 +150,9 @@ export function resolveOptions(input: unknown): ResolvedWorkerOptions {
   const heartbeatMs = intInRange('heartbeatMs', o.heartbeatMs, 100, 600_000, problems);
   const pollMs = intInRange('pollMs', o.pollMs, 50, 60_000, problems) ?? WORKER_DEFAULTS.pollMs;
   const ackTimeoutMs = intInRange('ackTimeoutMs', o.ackTimeoutMs, 50, 120_000, problems) ?? WORKER_DEFAULTS.ackTimeoutMs;
+  const answerTimeoutMs = intInRange('answerTimeoutMs', o.answerTimeoutMs, 50, 120_000, problems) ?? WORKER_DEFAULTS.answerTimeoutMs;
+  const connectTimeoutMs = intInRange('connectTimeoutMs', o.connectTimeoutMs, 100, 120_000, problems) ?? WORKER_DEFAULTS.connectTimeoutMs;
+  const livenessThread = booleanOption('livenessThread', o.livenessThread, WORKER_DEFAULTS.livenessThread, problems);
   const killGraceMs = intInRange('killGraceMs', o.killGraceMs, 0, 600_000, problems) ?? WORKER_DEFAULTS.killGraceMs;
   const reconnectMinMs =
     intInRange('reconnectMinMs', o.reconnectMinMs, 10, 60_000, problems) ?? WORKER_DEFAULTS.reconnectMinMs;
@@ -129,11 +161,7 @@ export function resolveOptions(input: unknown): ResolvedWorkerOptions {
   if (reconnectMaxMs < reconnectMinMs) problems.push('reconnectMaxMs: must be >= reconnectMinMs');
   const scriptKillGraceMs =
     intInRange('scriptKillGraceMs', o.scriptKillGraceMs, 0, 600_000, problems) ?? WORKER_DEFAULTS.scriptKillGraceMs;
-  let allowScripts: boolean = WORKER_DEFAULTS.allowScripts;
-  if (o.allowScripts !== undefined) {
-    if (typeof o.allowScripts !== 'boolean') problems.push(`allowScripts: must be true or false (got ${String(o.allowScripts)})`);
-    else allowScripts = o.allowScripts;
-  }
+  const allowScripts = booleanOption('allowScripts', o.allowScripts, WORKER_DEFAULTS.allowScripts, problems);
 
   let scriptEnv: ScriptEnvOption = WORKER_DEFAULTS.scriptEnv;
   if (o.scriptEnv !== undefined) {
@@ -172,6 +200,9 @@ export function resolveOptions(input: unknown): ResolvedWorkerOptions {
     heartbeatMs,
     pollMs,
     ackTimeoutMs,
+    answerTimeoutMs,
+    connectTimeoutMs,
+    livenessThread,
     killGraceMs,
     reconnectMinMs,
     reconnectMaxMs,
@@ -239,6 +270,15 @@ function requireString(name: string, value: unknown, maxLength: number, problems
   if (value.length > maxLength) {
     problems.push(`${name}: at most ${maxLength} characters`);
     return '';
+  }
+  return value;
+}
+
+function booleanOption(name: string, value: unknown, fallback: boolean, problems: string[]): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') {
+    problems.push(`${name}: must be true or false (got ${String(value)})`);
+    return fallback;
   }
   return value;
 }

@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import { PROTOCOL_VERSION, type WelcomeMessage, type WorkerHandshake } from './contracts/worker.js';
+import { PROTOCOL_VERSION, WorkerRole, type WelcomeMessage, type WorkerHandshake } from './contracts/worker.js';
 import { HANDLER_NAME_PATTERN } from './contracts/names.js';
 import { resolveOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
 import { AdminConnection } from './connection.js';
@@ -19,6 +19,7 @@ import { className, decoratedHandlers } from './decorator.js';
 import { SDK_VERSION } from './version.js';
 import { TaskRunner } from './task-runner.js';
 import { PullLoop } from './pull-loop.js';
+import { LivenessBeacon } from './liveness.js';
 import {
   DEFAULT_STOP_TIMEOUT_MS,
   WorkerState,
@@ -43,6 +44,8 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
   private readonly outbox: ResultOutbox;
   private readonly runner: TaskRunner;
   private readonly puller: PullLoop;
+  /** The liveness thread (option `livenessThread`): heartbeats while a handler blocks this thread. */
+  private readonly liveness: LivenessBeacon | undefined;
   /** The admin of this connection sent `drain`: pull nothing more from it. */
   private drainedByAdmin = false;
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -71,8 +74,14 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
       logs: this.logs,
       progress: this.progress,
       report: (result) => this.outbox.add(result),
-      started: (task) => this.safeEmit('task:start', task),
-      ended: (result, task) => this.safeEmit('task:end', result, task),
+      started: (task) => {
+        this.postTasks();
+        this.safeEmit('task:start', task);
+      },
+      ended: (result, task) => {
+        this.postTasks();
+        this.safeEmit('task:end', result, task);
+      },
       slotFreed: () => this.puller.maybePull(),
     });
     this.puller = new PullLoop(this.connection, this.runner, this.options.logger, () => this.currentState === WorkerState.RUNNING && !this.drainedByAdmin);
@@ -82,6 +91,10 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
     this.connection.on('wake', () => this.puller.maybePull());
     this.connection.on('kill', (msg) => this.runner.kill(msg.taskId, typeof msg.reason === 'string' && msg.reason !== '' ? msg.reason : 'no reason given'));
     this.connection.on('drain', () => this.onDrain());
+    // An unanswered heartbeat or pull: ask again at once, so a frozen admin is given up within
+    // about two answer timeouts.
+    this.connection.on('missed', () => setImmediate(() => this.probe()));
+    this.liveness = this.options.livenessThread ? new LivenessBeacon(this.options, () => this.livenessHandshake()) : undefined;
   }
 
   get state(): WorkerState {
@@ -202,8 +215,27 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
       concurrency: o.concurrency,
       handlers: [...this.handlers.keys()],
       protocol: PROTOCOL_VERSION,
+      // What we hold: the admin ends LOST what it had under our id that we no longer hold.
+      holding: this.runner.ids(),
       meta: { host: hostname(), pid: process.pid, sdkVersion: SDK_VERSION },
     };
+  }
+
+  /** The liveness connection's handshake: who we are, nothing a main connection's admin acts on. */
+  private livenessHandshake(): Omit<WorkerHandshake, 'role'> {
+    const { app, token, workerId, concurrency } = this.options;
+    return { app, token, workerId, concurrency, handlers: [], protocol: PROTOCOL_VERSION, meta: { host: hostname(), pid: process.pid, sdkVersion: SDK_VERSION } };
+  }
+
+  /** Tells the liveness thread which tasks we hold and the free slots we report (as a heartbeat does). */
+  private postTasks(): void {
+    const mayPull = this.currentState === WorkerState.RUNNING && !this.drainedByAdmin;
+    this.liveness?.tasks(this.runner.ids(), mayPull ? Math.max(0, this.runner.freeSlots) : 0);
+  }
+
+  private probe(): void {
+    this.puller.beat();
+    this.puller.maybePull();
   }
 
   private onReady(welcome: WelcomeMessage, url: string): void {
@@ -214,15 +246,19 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
     this.options.logger.info(`connected to ${url} (admin ${welcome.adminId})`);
     const heartbeatMs = this.options.heartbeatMs ?? welcome.heartbeatMs;
     clearInterval(this.heartbeatTimer);
-    this.heartbeatTimer = setInterval(() => this.puller.beat(), heartbeatMs);
-      // What we hold: the admin ends LOST what it had under our id that we no longer hold.
-      holding: this.runner.ids(),
+    this.heartbeatTimer = setInterval(() => {
+      this.postTasks();
+      this.puller.beat();
+    }, heartbeatMs);
     this.pollTimer ??= setInterval(() => this.puller.maybePull(), this.options.pollMs);
     if (this.currentState === WorkerState.CONNECTING) {
       this.setState(WorkerState.RUNNING);
       this.startWaiter?.resolve();
       this.startWaiter = undefined;
     }
+    this.postTasks();
+    if (welcome.roles?.includes(WorkerRole.LIVENESS) === true) this.liveness?.follow(url, heartbeatMs);
+    else this.liveness?.pause();
     this.safeEmit('connected', { url, adminId: String(welcome.adminId) });
     this.logs.flushAll();
     this.progress.flush();
@@ -296,6 +332,7 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
     this.pollTimer = undefined;
     this.runner.close();
     this.connection.close();
+    void this.liveness?.stop();
     this.logs.dispose();
     this.progress.dispose();
     this.outbox.dispose();

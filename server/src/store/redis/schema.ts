@@ -155,13 +155,13 @@ export const TASK_FIELDS = {
   workerId: { type: 'string', doc: 'worker running the task (set at pull)' },
   createdAt: { type: 'epochMs', doc: 'when the task was made' },
   startedAt: { type: 'epochMs', doc: 'when a worker pulled it' },
+  ackBy: { type: 'epochMs', doc: 'delivered to `workerId`, not yet acknowledged: back to its queue at this time unless the worker acknowledges it (ack, heartbeat or result); "" once acknowledged' },
+  waitingSince: { type: 'epochMs', doc: 'queued on the shared queue while the app had no live worker: waits for one since then (ends NO_WORKER past the no-worker grace)' },
   retryAt: { type: 'epochMs', doc: 'a retry waiting for its delay: when it is routed' },
   buffered: { type: 'flag', doc: 'a fire held back by the overlap policy until the running one ends' },
   progress: { type: 'number', doc: 'latest progress 0..100 the worker reported' },
 } as const satisfies Record<string, FieldDecl>;
 
-  ackBy: { type: 'epochMs', doc: 'delivered to `workerId`, not yet acknowledged: back to its queue at this time unless the worker acknowledges it (ack, heartbeat or result); "" once acknowledged' },
-  waitingSince: { type: 'epochMs', doc: 'queued on the shared queue while the app had no live worker: waits for one since then (ends NO_WORKER past the no-worker grace)' },
 /** A worker's facts: `APP_KEYS.worker`. */
 export const WORKER_FIELDS = {
   workerId: { type: 'string', doc: 'the worker' },
@@ -173,12 +173,12 @@ export const WORKER_FIELDS = {
   conn: { type: 'string', doc: 'id of its current connection (an offline notice of an older one is ignored)' },
   online: { type: 'flag', doc: '"1" while registered (connected, or disconnected within the reconnect grace), "0" once retired' },
   connectedAt: { type: 'epochMs', doc: 'when it registered' },
+  disconnectedAt: { type: 'epochMs', doc: 'when its connection closed with no newer one; "" while connected' },
   lastHeartbeat: { type: 'epochMs', doc: 'its last heartbeat' },
   running: { type: 'int', doc: 'tasks it runs, as of its last heartbeat' },
   free: { type: 'int', doc: 'free slots it reported' },
 } as const satisfies Record<string, FieldDecl>;
 
-  disconnectedAt: { type: 'epochMs', doc: 'when its connection closed with no newer one; "" while connected' },
 /** The declarations of some task fields, in the order named. */
 function taskFields<K extends keyof typeof TASK_FIELDS>(...names: K[]): Pick<typeof TASK_FIELDS, K> {
   return Object.fromEntries(names.map((n) => [n, TASK_FIELDS[n]])) as Pick<typeof TASK_FIELDS, K>;

@@ -2,6 +2,7 @@
 // `npx tsx scripts/gen-redis.ts`; test/lua/headers.test.ts fails when this file is stale).
 // One spec and one call type per script (KEYS and ARGV by name in header order, reply fields with
 // their types); `ScriptRunner` refuses to start on a spec its script's header contradicts.
+import { ackTasks, type AckTasksCall } from './ack-tasks.js';
 import { appendLog, type AppendLogCall } from './append-log.js';
 import { claimDue, type ClaimDueCall } from './claim-due.js';
 import { commitFire, type CommitFireCall } from './commit-fire.js';
@@ -12,15 +13,18 @@ import { promoteDelayed, type PromoteDelayedCall } from './promote-delayed.js';
 import { pullTasks, type PullTasksCall } from './pull-tasks.js';
 import { reapExpired, type ReapExpiredCall } from './reap-expired.js';
 import { reapWorkers, type ReapWorkersCall } from './reap-workers.js';
+import { registerWorker, type RegisterWorkerCall } from './register-worker.js';
 import { renewLeases, type RenewLeasesCall } from './renew-leases.js';
+import { requeueUnacked, type RequeueUnackedCall } from './requeue-unacked.js';
 import { setProgress, type SetProgressCall } from './set-progress.js';
 import { syncJob, type SyncJobCall } from './sync-job.js';
 import { workerOffline, type WorkerOfflineCall } from './worker-offline.js';
 
-export { appendLog, claimDue, commitFire, completeTasks, enqueueTask, killTask, promoteDelayed, pullTasks, reapExpired, reapWorkers, renewLeases, setProgress, syncJob, workerOffline };
+export { ackTasks, appendLog, claimDue, commitFire, completeTasks, enqueueTask, killTask, promoteDelayed, pullTasks, reapExpired, reapWorkers, registerWorker, renewLeases, requeueUnacked, setProgress, syncJob, workerOffline };
 
 /** Every script's call type, by file name. */
 export interface ScriptCalls {
+  'ack-tasks': AckTasksCall;
   'append-log': AppendLogCall;
   'claim-due': ClaimDueCall;
   'commit-fire': CommitFireCall;
@@ -31,11 +35,13 @@ export interface ScriptCalls {
   'pull-tasks': PullTasksCall;
   'reap-expired': ReapExpiredCall;
   'reap-workers': ReapWorkersCall;
+  'register-worker': RegisterWorkerCall;
   'renew-leases': RenewLeasesCall;
+  'requeue-unacked': RequeueUnackedCall;
   'set-progress': SetProgressCall;
   'sync-job': SyncJobCall;
   'worker-offline': WorkerOfflineCall;
 }
 
 /** Every script's spec. */
-export const SCRIPTS = [appendLog, claimDue, commitFire, completeTasks, enqueueTask, killTask, promoteDelayed, pullTasks, reapExpired, reapWorkers, renewLeases, setProgress, syncJob, workerOffline] as const;
+export const SCRIPTS = [ackTasks, appendLog, claimDue, commitFire, completeTasks, enqueueTask, killTask, promoteDelayed, pullTasks, reapExpired, reapWorkers, registerWorker, renewLeases, requeueUnacked, setProgress, syncJob, workerOffline] as const;

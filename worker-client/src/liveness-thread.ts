@@ -1,0 +1,115 @@
+/**
+ * The liveness thread's entry (run by `node:worker_threads`, started by {@link LivenessBeacon} in
+ * `liveness.ts`). It keeps a second `/worker` connection of role `liveness` to the admin the
+ * main thread uses and sends the usual `heartbeat` every heartbeat interval, with the task ids
+ * and free slots the main thread last posted. Its own event loop does not wait for handlers: a
+ * handler that blocks the main thread for minutes does not stop the heartbeats, so the admin
+ * renews the worker's leases and does not take it for dead.
+ *
+ * It follows the main connection (`follow` moves it to the main thread's admin) but fails over
+ * by itself too, like any {@link AdminConnection}, should its admin stop answering while the
+ * main thread is blocked.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { AdminConnection } from './connection.js';
+import { WorkerRole, type WorkerHandshake } from './contracts/worker.js';
+import { resolveOptions } from './options.js';
+
+/** What the main thread hands the thread at start (plain data: the options that matter here). */
+export interface LivenessThreadData {
+  urls: readonly string[];
+  /** The handshake of the liveness connection, `role` aside. */
+  handshake: Omit<WorkerHandshake, 'role'>;
+  answerTimeoutMs: number;
+  connectTimeoutMs: number;
+  ackTimeoutMs: number;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+}
+
+/** Messages from the main thread. */
+export type ToLivenessThread =
+  /** The tasks held now (running or waiting) and the free slots the worker reports. */
+  | { type: 'tasks'; running: string[]; free: number }
+  /** The main connection is on `url` (an admin that accepts liveness connections): heartbeat there. */
+  | { type: 'follow'; url: string; heartbeatMs: number }
+  /** The main connection's admin accepts no liveness connection: close ours until the next `follow`. */
+  | { type: 'pause' }
+  | { type: 'stop' };
+
+/** Messages to the main thread: the thread's diagnostics, for the worker's logger. */
+export interface FromLivenessThread {
+  type: 'log';
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+}
+
+const port = parentPort;
+if (port === null) throw new Error('liveness-thread.ts runs as a worker thread, started by the SDK');
+const data = workerData as LivenessThreadData;
+const log = (level: FromLivenessThread['level'], message: string): void => port.postMessage({ type: 'log', level, message } satisfies FromLivenessThread);
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+const options = resolveOptions({
+  urls: data.urls,
+  app: data.handshake.app,
+  token: data.handshake.token,
+  workerId: data.handshake.workerId,
+  concurrency: data.handshake.concurrency,
+  answerTimeoutMs: data.answerTimeoutMs,
+  connectTimeoutMs: data.connectTimeoutMs,
+  ackTimeoutMs: data.ackTimeoutMs,
+  reconnectMinMs: data.reconnectMinMs,
+  reconnectMaxMs: data.reconnectMaxMs,
+  livenessThread: false,
+  logger: { debug: (m: string) => log('debug', m), info: (m: string) => log('info', m), warn: (m: string) => log('warn', m), error: (m: string) => log('error', m) },
+});
+const connection = new AdminConnection(options, () => ({ ...data.handshake, role: WorkerRole.LIVENESS }));
+
+let running: string[] = [];
+let free = 0;
+let heartbeatTimer: NodeJS.Timeout | undefined;
+let inFlight = false;
+
+function beat(): void {
+  if (inFlight || !connection.ready) return;
+  inFlight = true;
+  connection
+    .heartbeat({ running, free })
+    .catch((err: unknown) => log('debug', `liveness heartbeat failed: ${messageOf(err)}`))
+    .finally(() => {
+      inFlight = false;
+    });
+}
+
+connection.on('ready', (_welcome, url) => {
+  log('debug', `liveness connection on ${url}`);
+  beat();
+});
+connection.on('lost', (reason) => log('debug', `liveness connection lost (${reason}); reconnecting`));
+connection.on('failed', (err) => log('debug', `liveness connection failed: ${err.message}`));
+connection.on('drain', () => connection.moveOn('the admin asked to drain'));
+
+port.on('message', (msg: ToLivenessThread) => {
+  switch (msg.type) {
+    case 'tasks':
+      running = msg.running;
+      free = msg.free;
+      break;
+    case 'follow':
+      clearInterval(heartbeatTimer);
+      heartbeatTimer = setInterval(beat, msg.heartbeatMs);
+      connection.prefer(msg.url);
+      break;
+    case 'pause':
+      clearInterval(heartbeatTimer);
+      heartbeatTimer = undefined;
+      connection.pause();
+      break;
+    case 'stop':
+      clearInterval(heartbeatTimer);
+      connection.close();
+      port.close();
+      break;
+  }
+});

@@ -1,0 +1,111 @@
+/**
+ * The main thread's side of the liveness thread (`liveness-thread.ts`): starts it on the first
+ * admin that accepts liveness connections, tells it where the main connection is and which
+ * tasks the worker holds (posted on every change: while the main thread is blocked by a handler
+ * the set does not change, and the thread keeps heartbeating the last one), and stops it.
+ */
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { WorkerHandshake } from './contracts/worker.js';
+import type { FromLivenessThread, LivenessThreadData, ToLivenessThread } from './liveness-thread.js';
+import type { ResolvedWorkerOptions } from './options.js';
+
+/** `liveness-thread.js` next to this module (`.ts` when run from source through a TypeScript loader). */
+const THREAD_URL = new URL(`./liveness-thread${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+
+/**
+ * What `new Worker` runs: the built thread file; or, when this SDK runs from its TypeScript
+ * source (through tsx, as this repository's tests do), a bootstrap that registers tsx in the
+ * thread first — Node 20 does not carry a loader of the main thread into worker threads.
+ */
+function threadEntry(): { entry: URL | string; eval: boolean } {
+  if (THREAD_URL.pathname.endsWith('.js')) return { entry: THREAD_URL, eval: false };
+  // import.meta.resolve is missing where the loader compiled this file to CommonJS (mocha's
+  // require): then the thread resolves tsx from the working directory.
+  const tsx = typeof import.meta.resolve === 'function' ? import.meta.resolve('tsx/esm/api') : 'tsx/esm/api';
+  return { entry: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(THREAD_URL.href)}); })`, eval: true };
+}
+
+/** The liveness thread of one worker, started lazily; a thread that dies is started again at the next {@link follow}. */
+export class LivenessBeacon {
+  private thread: Worker | undefined;
+  private stopped = false;
+  /** The last `tasks` message, sent again to a restarted thread; its key avoids posting an unchanged set. */
+  private tasksMessage: ToLivenessThread = { type: 'tasks', running: [], free: 0 };
+  private tasksKey = '';
+
+  constructor(
+    private readonly options: ResolvedWorkerOptions,
+    /** The liveness connection's handshake (the worker's own, without the main-only fields). */
+    private readonly handshake: () => Omit<WorkerHandshake, 'role'>,
+  ) {}
+
+  /** The main connection is ready on `url`, whose admin accepts liveness connections: heartbeat there. */
+  follow(url: string, heartbeatMs: number): void {
+    this.post({ type: 'follow', url, heartbeatMs }, true);
+  }
+
+  /** The main connection's admin takes no liveness connection: close the thread's until the next {@link follow}. */
+  pause(): void {
+    this.post({ type: 'pause' }, false);
+  }
+
+  /** The tasks the worker holds now and the free slots it reports; posted only when they changed. */
+  tasks(running: string[], free: number): void {
+    const key = `${free}|${running.join(',')}`;
+    if (key === this.tasksKey) return;
+    this.tasksKey = key;
+    this.tasksMessage = { type: 'tasks', running, free };
+    this.post(this.tasksMessage, false);
+  }
+
+  /** Stops the thread (its connection closes with it). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const thread = this.thread;
+    this.thread = undefined;
+    if (thread === undefined) return;
+    thread.postMessage({ type: 'stop' } satisfies ToLivenessThread);
+    await thread.terminate();
+  }
+
+  private post(msg: ToLivenessThread, start: boolean): void {
+    if (this.stopped) return;
+    if (this.thread === undefined && start) this.start();
+    this.thread?.postMessage(msg);
+  }
+
+  private start(): void {
+    const o = this.options;
+    const data: LivenessThreadData = {
+      urls: o.urls,
+      handshake: this.handshake(),
+      answerTimeoutMs: o.answerTimeoutMs,
+      connectTimeoutMs: o.connectTimeoutMs,
+      ackTimeoutMs: o.ackTimeoutMs,
+      reconnectMinMs: o.reconnectMinMs,
+      reconnectMaxMs: o.reconnectMaxMs,
+    };
+    let thread: Worker;
+    try {
+      const { entry, eval: isCode } = threadEntry();
+      thread = new Worker(entry, { eval: isCode, workerData: data, name: `oasis-liveness-${o.workerId}` });
+    } catch (err) {
+      this.stopped = true;
+      o.logger.warn(`cannot start the liveness thread (${err instanceof Error ? err.message : String(err)}); heartbeats depend on the main thread`);
+      return;
+    }
+    // Never what keeps the process alive: the worker's own connection and tasks do that.
+    thread.unref();
+    this.thread = thread;
+    thread.on('message', (m: FromLivenessThread) => {
+      if (m?.type === 'log' && typeof o.logger[m.level] === 'function') o.logger[m.level](m.message);
+    });
+    thread.on('error', (err) => o.logger.warn(`the liveness thread failed (${err.message}); heartbeats depend on the main thread until it is started again`));
+    thread.on('exit', () => {
+      if (this.thread === thread) this.thread = undefined;
+    });
+    thread.postMessage(this.tasksMessage);
+  }
+}
