@@ -5,6 +5,9 @@
   unless the fire is skipped (misfire, `skipNext`), the job's overlap policy and routing decide
   its task(s). A second commit of the same fire finds `nextFireAt` moved on and does nothing: a
   fire happens exactly once. A job whose last run (`maxRuns`) this is leaves the schedule.
+  Nothing commits while the app's `epoch` is not the server's run_id (Redis restarted, failed over
+  or lost data, so `nextFireAt` may have rolled back behind fires that already ran): the scheduler
+  reconciles with the database first (lua/reconcile-fires.lua) and claims again.
 
   KEYS[1] schedule: the app's schedule ZSET
   ARGV[1] base: app key base ("<prefix>{<app>}:")
@@ -18,15 +21,18 @@
       ("" = advance only, no task), triggerType
 
   Output: JSON object with effects
-    code: OK
+    code: OK|EPOCH_CHANGED
     statuses: (OK|SKIPPED|STALE)[]  one per fire: OK committed with a run (queued, buffered,
-      discarded or NO_WORKER: each has a record), SKIPPED committed without a run, STALE nothing done
+      discarded or NO_WORKER: each has a record), SKIPPED committed without a run, STALE nothing done;
+      empty with EPOCH_CHANGED (nothing done)
 ]]
 -- @include overlap
 -- @include schedule
+-- @include epoch
 
 local C = oasis_ctx()
 oasis_check_key(KEYS[1], C.k.schedule)
+if not oasis_epoch_ok(C.base) then return oasis_reply(C, { code = CODE.EPOCH_CHANGED, statuses = {} }) end
 local bufferMax = tonumber(ARGV[5])
 local n = tonumber(ARGV[6])
 local statuses = {}

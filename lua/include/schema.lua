@@ -33,6 +33,7 @@ local F = {
     nextFireAt = 'nextFireAt',
     claimedFor = 'claimedFor',
     claimLate = 'claimLate',
+    claimedBy = 'claimedBy',
     lastFire = 'lastFire',
     lastManual = 'lastManual',
     runs = 'runs',
@@ -133,6 +134,9 @@ local KEY = {
   disconnected = function(base) return base .. 'disconnected' end,
   knownWorkers = function(base) return base .. 'known-workers' end,
   worker = function(base, workerId) return base .. 'worker:' .. workerId end,
+  claimers = function(base) return base .. 'claimers' end,
+  claims = function(base, adminId) return base .. 'claims:' .. adminId end,
+  epoch = function(base) return base .. 'epoch' end,
 }
 local CODE = {
   OK = 0,
@@ -144,6 +148,7 @@ local CODE = {
   SUPERSEDED = -5,
   NO_HOT_COPY = -6,
   DUPLICATE_TRIGGER = -7,
+  EPOCH_CHANGED = -8,
 }
 local TASK_FIELD_LIST = { 'id', 'jobId', 'handler', 'params', 'scheduledAt', 'attempt', 'triggerType', 'shardIndex', 'shardTotal', 'timeoutMs', 'fixedDelay', 'script', 'hasChildren', 'status', 'target', 'workerId', 'createdAt', 'startedAt', 'ackBy', 'waitingSince', 'retryAt', 'buffered', 'progress' }
 local PULLED_TASK_FIELDS = { 'id', 'jobId', 'handler', 'params', 'scheduledAt', 'attempt', 'triggerType', 'shardIndex', 'shardTotal', 'timeoutMs', 'script' }

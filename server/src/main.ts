@@ -30,9 +30,10 @@ import { smtpSender } from './results/alarms/email-sender.js';
 import { ChildJobFirer } from './results/child-jobs.js';
 import { FinalWriterPool, rememberedAppIds } from './results/final-writers.js';
 import { JobCache } from './results/job-cache.js';
+import { FireReconciler } from './scheduler/reconcile.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { createServices, type Services } from './services/index.js';
-import { createRepositories, openDatabase } from './store/db/index.js';
+import { createRepositories, FireHistoryRepo, openDatabase } from './store/db/index.js';
 import { makeKeys } from './store/keys.js';
 import { connectRedis } from './store/redis/connection.js';
 import { createHotStore } from './store/redis/hot-store.js';
@@ -155,7 +156,15 @@ async function wire(config: OasisConfig, logger: Logger, adminId: string, life: 
   });
 
   // Firing, dispatching and the maintenance leader's sweeps.
-  const scheduler = new Scheduler({ store: store.schedule, config, logger, effects });
+  // After Redis restarted or lost data, each app's loop waits for its schedule to be reconciled
+  // with the fires MySQL (and the finals stream) recorded: a recorded fire never fires again.
+  const reconciler = new FireReconciler({
+    store: store.schedule,
+    history: new FireHistoryRepo(db.models),
+    restore: () => services.jobs.restoreHotCopies(),
+    logger,
+  });
+  const scheduler = new Scheduler({ adminId, store: store.schedule, reconciler, config, logger, effects });
   const dispatcher = new Dispatcher({ tasks: store.tasks, registry, config, logger, effects });
   const sweeper = new Sweeper({
     apps: () => store.schedule.apps(),

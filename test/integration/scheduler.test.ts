@@ -6,6 +6,7 @@ import { Effect, EffectsBus, type MisfireCapEvent } from '../../server/src/event
 import { Scheduler, type SchedulerDeps } from '../../server/src/scheduler/scheduler.js';
 import { createHotStore, type HotStore } from '../../server/src/store/redis/hot-store.js';
 import { waitFor } from '../helpers/wait.js';
+import { reconcilerOn } from '../helpers/epoch.js';
 import { createTestRedis, type TestRedis } from '../helpers/redis.js';
 
 const APP = 'sched';
@@ -15,11 +16,13 @@ describe('scheduler: misfires and recovered claims (real Redis)', function () {
   let t: TestRedis;
   let hot: HotStore;
   let scheduler: Scheduler | null = null;
+  let history: Awaited<ReturnType<typeof reconcilerOn>>;
   const queued: string[] = [];
 
   beforeEach(async () => {
     t = createTestRedis();
     hot = createHotStore(t.redis, t.keys);
+    history = await reconcilerOn(hot);
     queued.length = 0;
     // A live worker far into the future (heartbeat score): fires are queued, not NO_WORKER.
     await hot.workers.register(APP, { workerId: 'w', concurrency: 1, handlers: ['h'], host: null, pid: null, adminId: 'a', conn: 'c' }, Date.now() + 3_600_000);
@@ -27,6 +30,7 @@ describe('scheduler: misfires and recovered claims (real Redis)', function () {
   afterEach(async () => {
     await scheduler?.stop();
     scheduler = null;
+    await history.close();
     await t.cleanup();
   });
 
@@ -39,9 +43,11 @@ describe('scheduler: misfires and recovered claims (real Redis)', function () {
     if (more.onMisfireCap) effects.on(Effect.MISFIRE_CAPPED, more.onMisfireCap);
     const { onMisfireCap: _cap, misfireCatchupMax, ...deps } = more;
     scheduler = new Scheduler({
+      adminId: 'admin',
       ...deps,
       store: hot.schedule,
-      config: { lookaheadMs: 200, claimLeaseMs, workerTtlMs: 15_000, overlapBufferMax: 1000, misfireCatchupMax: misfireCatchupMax ?? 100 },
+      reconciler: history.reconciler,
+      config: { lookaheadMs: 200, claimLeaseMs, workerTtlMs: 15_000, overlapBufferMax: 1000, adminLivenessMs: 500, misfireCatchupMax: misfireCatchupMax ?? 100 },
       logger: silentLogger,
       effects,
     });
@@ -88,8 +94,9 @@ describe('scheduler: misfires and recovered claims (real Redis)', function () {
     const due = Date.now() + 100;
     // Threshold 50 ms: the recovery (after a 600 ms lease) is far later than that.
     await addJob(1, due, 'SKIP', 50);
-    // A "dead admin" claims the fire and never commits it.
-    const dead = await hot.schedule.claimDue(APP, Date.now(), Date.now() + 1000, 600, 10);
+    // A "dead admin" claims the fire and never commits it (its liveness lasts longer than the lease).
+    await history.reconciler.reconcile(APP);
+    const dead = await hot.schedule.claimDue(APP, Date.now(), Date.now() + 1000, 600, 10, { adminId: 'dead', livenessMs: 60_000 });
     expect(dead.fires).to.have.length(1);
     await start(600);
     await waitFor(async () => (await tasks()).length >= 1, 5000, 'the recovered fire');

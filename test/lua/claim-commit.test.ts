@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { createHotStore, type HotStore } from '../../server/src/store/redis/hot-store.js';
 import type { ClaimedFire } from '../../server/src/store/redis/schedule-store.js';
 import { planJson } from '../../server/src/domain/schedule.js';
+import { CLAIMER, sealEpoch } from '../helpers/epoch.js';
 import { createTestRedis, type TestRedis } from '../helpers/redis.js';
 
 const APP = 'race';
@@ -42,8 +43,9 @@ async function commitAll(hot: HotStore, fires: ClaimedFire[], now: number) {
 describe('lua: claim-due + commit-fire', function () {
   this.timeout(60_000);
   let t: TestRedis;
-  beforeEach(() => {
+  beforeEach(async () => {
     t = createTestRedis();
+    await sealEpoch(createHotStore(t.redis, t.keys), APP);
   });
   afterEach(async () => {
     await t.cleanup();
@@ -62,7 +64,7 @@ describe('lua: claim-due + commit-fire', function () {
         // Each claimer works in small batches, with clocks a few ms apart, until nothing is due.
         for (;;) {
           const now = base + idx;
-          const { fires } = await hot.schedule.claimDue(APP, now, now + 1000, 5000, 50);
+          const { fires } = await hot.schedule.claimDue(APP, now, now + 1000, 5000, 50, CLAIMER);
           if (fires.length === 0) break;
           for (const r of (await commitAll(hot, fires, now)).statuses) {
             if (r === 'OK') committed++;
@@ -88,9 +90,9 @@ describe('lua: claim-due + commit-fire', function () {
     const base = 1_700_000_000_000;
     await addJobs(hot, 10, base);
     await addWorker(hot, base);
-    const a = await hot.schedule.claimDue(APP, base, base + 1000, 2000, 100);
+    const a = await hot.schedule.claimDue(APP, base, base + 1000, 2000, 100, CLAIMER);
     // The first claimer stalls beyond its lease; the other admin claims the same fires.
-    const b = await other.schedule.claimDue(APP, base + 2500, base + 3500, 2000, 100);
+    const b = await other.schedule.claimDue(APP, base + 2500, base + 3500, 2000, 100, CLAIMER);
     expect(b.fires.map((f) => f.jobId).sort()).to.deep.equal(a.fires.map((f) => f.jobId).sort());
     const rb = await commitAll(other, b.fires, base + 2500);
     const ra = await commitAll(hot, a.fires, base + 2600);
@@ -104,13 +106,13 @@ describe('lua: claim-due + commit-fire', function () {
     const base = 1_700_000_000_000;
     await addJobs(hot, 5, base);
     await addWorker(hot, base);
-    const first = await hot.schedule.claimDue(APP, base - 200, base + 800, 5000, 100);
+    const first = await hot.schedule.claimDue(APP, base - 200, base + 800, 5000, 100, CLAIMER);
     expect(first.fires).to.have.length(5);
     expect(first.fires[0]?.lateMs).to.equal(-200);
     // Within the lease nobody else gets them.
-    expect((await hot.schedule.claimDue(APP, base + 1000, base + 2000, 5000, 100)).fires).to.have.length(0);
+    expect((await hot.schedule.claimDue(APP, base + 1000, base + 2000, 5000, 100, CLAIMER)).fires).to.have.length(0);
     // After the lease (claimer died) they come back, still judged by the first claim.
-    const again = await hot.schedule.claimDue(APP, base + 5000, base + 6000, 5000, 100);
+    const again = await hot.schedule.claimDue(APP, base + 5000, base + 6000, 5000, 100, CLAIMER);
     expect(again.fires).to.have.length(5);
     expect(again.fires.every((f) => f.lateMs === -200 && f.scheduledAt === base)).to.equal(true);
     const res = await commitAll(hot, again.fires, base + 5000);
@@ -122,7 +124,7 @@ describe('lua: claim-due + commit-fire', function () {
     const base = 1_700_000_000_000;
     await addJobs(hot, 2, base);
     await addWorker(hot, base);
-    const c = await hot.schedule.claimDue(APP, base, base + 1000, 5000, 100);
+    const c = await hot.schedule.claimDue(APP, base, base + 1000, 5000, 100, CLAIMER);
     // Job 1: params edited only (same plan) → its claimed fire stays valid.
     const kept = await hot.schedule.syncJob(APP, 1, PLAN, base + 99_999, true, { params: 'new' });
     expect(kept).to.equal(base);
@@ -142,6 +144,6 @@ describe('lua: claim-due + commit-fire', function () {
     const base = 1_700_000_000_000;
     await addJobs(hot, 1, base);
     expect(await hot.schedule.syncJob(APP, 1, PLAN, null, false, {})).to.equal(null);
-    expect((await hot.schedule.claimDue(APP, base, base + 1000, 5000, 10)).fires).to.have.length(0);
+    expect((await hot.schedule.claimDue(APP, base, base + 1000, 5000, 10, CLAIMER)).fires).to.have.length(0);
   });
 });

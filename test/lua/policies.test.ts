@@ -6,6 +6,7 @@ import { Verdict } from '../../server/src/store/redis/reply-codes.js';
 import type { CommitStatus } from '../../server/src/store/redis/schedule-store.js';
 import { F } from '../../server/src/store/redis/schema.js';
 import { addWorker } from '../helpers/hot-fixtures.js';
+import { CLAIMER, sealEpoch } from '../helpers/epoch.js';
 import { createTestRedis, type TestRedis } from '../helpers/redis.js';
 
 const APP = 'pol';
@@ -34,9 +35,10 @@ describe('lua: scheduling policies (overlap, routing, retries, timeouts, kill, F
   let seq = 0;
   const k = () => t.keys.app(APP);
 
-  beforeEach(() => {
+  beforeEach(async () => {
     t = createTestRedis();
     hot = createHotStore(t.redis, t.keys);
+    await sealEpoch(hot, APP);
   });
   afterEach(async () => {
     await t.cleanup();
@@ -51,7 +53,7 @@ describe('lua: scheduling policies (overlap, routing, retries, timeouts, kill, F
   async function fire(jobId: number, at = NOW, now = at, bufferMax = BUFFER_MAX): Promise<{ status: CommitStatus; effects: Effects; taskId: string }> {
     await t.redis.hset(k().job(jobId), F.job.nextFireAt, String(at));
     await t.redis.zadd(k().schedule, at, String(jobId));
-    const { fires } = await hot.schedule.claimDue(APP, now, now + 1000, 5000, 100);
+    const { fires } = await hot.schedule.claimDue(APP, now, now + 1000, 5000, 100, CLAIMER);
     const f = fires.find((x) => x.jobId === jobId);
     if (!f) throw new Error(`fire of job ${jobId} not claimed`);
     const taskId = `${jobId}-${String(++seq).padStart(26, '0')}`;
@@ -351,7 +353,7 @@ describe('lua: scheduling policies (overlap, routing, retries, timeouts, kill, F
       await fire(1, NOW);
       await t.redis.hset(k().job(1), F.job.nextFireAt, String(NOW + 1));
       await t.redis.zadd(k().schedule, NOW + 1, '1');
-      const { fires } = await hot.schedule.claimDue(APP, NOW + 1, NOW + 1000, 5000, 10);
+      const { fires } = await hot.schedule.claimDue(APP, NOW + 1, NOW + 1000, 5000, 10, CLAIMER);
       await hot.schedule.commitFires(APP, NOW + 1, { workerTtlMs: TTL, overlapBufferMax: BUFFER_MAX }, [
         { jobId: 1, scheduledAt: NOW + 1, planVersion: fires[0]?.planVersion as string, following: NOW + 60_000, taskId: '1-SECOND', triggerType: 'FIXED' },
       ]);

@@ -10,6 +10,7 @@ import { planJson } from '../../server/src/domain/schedule.js';
 import { createHotStore, type HotStore } from '../../server/src/store/redis/hot-store.js';
 import { Verdict } from '../../server/src/store/redis/reply-codes.js';
 import { F, JOB_LAYOUT } from '../../server/src/store/redis/schema.js';
+import { CLAIMER, sealEpoch } from '../helpers/epoch.js';
 import { createTestRedis, type TestRedis } from '../helpers/redis.js';
 
 const APP = 'upg';
@@ -22,9 +23,10 @@ describe('lua: upgrade from the previous layout of the Redis schema', function (
   let t: TestRedis;
   let hot: HotStore;
   const k = () => t.keys.app(APP);
-  beforeEach(() => {
+  beforeEach(async () => {
     t = createTestRedis();
     hot = createHotStore(t.redis, t.keys);
+    await sealEpoch(hot, APP);
   });
   afterEach(async () => {
     await t.cleanup();
@@ -41,7 +43,7 @@ describe('lua: upgrade from the previous layout of the Redis schema', function (
 
   it('a job hash of the old layout is left unclaimed, found stale, and migrated by sync-job with its pending fire and run count', async () => {
     await oldJob(1);
-    expect((await hot.schedule.claimDue(APP, NOW, NOW + 1000, 5000, 10)).fires, 'not claimed').to.deep.equal([]);
+    expect((await hot.schedule.claimDue(APP, NOW, NOW + 1000, 5000, 10, CLAIMER)).fires, 'not claimed').to.deep.equal([]);
     expect(await t.redis.zscore(k().schedule, '1'), 'not removed').to.equal(String(NOW));
     expect(await hot.schedule.missingOrStale([{ id: 1, app: APP }, { id: 2, app: APP }])).to.deep.equal([1, 2]);
 
@@ -51,7 +53,7 @@ describe('lua: upgrade from the previous layout of the Redis schema', function (
     expect(h[F.job.layout]).to.equal(String(JOB_LAYOUT));
     for (const gone of ['next', 'ver', 'fires', 'kids', 'app', 'defVersion', 'bufMax']) expect(h, gone).to.not.have.property(gone);
     expect(await hot.schedule.missingOrStale([{ id: 1, app: APP }])).to.deep.equal([]);
-    const { fires } = await hot.schedule.claimDue(APP, NOW, NOW + 1000, 5000, 10);
+    const { fires } = await hot.schedule.claimDue(APP, NOW, NOW + 1000, 5000, 10, CLAIMER);
     expect(fires.map((f) => [f.jobId, f.scheduledAt, f.planVersion])).to.deep.equal([[1, NOW, '7']]);
     expect((await hot.schedule.jobState(APP, 1)).runs).to.equal(2);
   });

@@ -5,11 +5,20 @@ import { firesDue, followingFire, parsePlan, type Plan } from '../domain/schedul
 import type { Logger } from '../domain/logger.js';
 import { Effect, type EffectsPublisher, type MisfireCapEvent } from '../events/effects-bus.js';
 import type { ClaimedFire, FireCommit, ScheduleStore } from '../store/redis/schedule-store.js';
+import type { FireReconciler } from './reconcile.js';
 
 export interface SchedulerDeps {
+  /** This admin: its claims are recorded under it and taken over when its liveness lapses. */
+  adminId: string;
   store: ScheduleStore;
+  /**
+   * Reconciles an app's schedule with the recorded fires when Redis restarted or lost data
+   * ({@link FireReconciler}); the app's loop waits for it before it claims again.
+   */
+  reconciler: Pick<FireReconciler, 'reconcile'>;
   /** `misfireCatchupMax` defaults to 100. */
-  config: Pick<OasisConfig, 'lookaheadMs' | 'claimLeaseMs' | 'workerTtlMs' | 'overlapBufferMax'> & Partial<Pick<OasisConfig, 'misfireCatchupMax'>>;
+  config: Pick<OasisConfig, 'lookaheadMs' | 'claimLeaseMs' | 'workerTtlMs' | 'overlapBufferMax' | 'adminLivenessMs'> &
+    Partial<Pick<OasisConfig, 'misfireCatchupMax'>>;
   logger: Logger;
   /**
    * Where commits and routed retries publish what they ask for afterwards (wake workers of queued
@@ -30,11 +39,18 @@ const APPS_REFRESH_MS = 5000;
  * Fires jobs on time. One loop per app claims fires due within the look-ahead (claim-due.lua),
  * arms a local timer per distinct fire instant and, at that millisecond, commits all fires of the
  * instant in one commit-fire.lua call. Any number of admins run this side by side safely.
+ *
+ * Liveness: every `adminLivenessMs` the admin renews its entry in each app's `claimers` (on a timer
+ * of its own, not the claim loop's, so a slow commit never costs its claims); when it stops
+ * renewing (killed, frozen) for 3 × that, another admin's next claim takes its claims over. A
+ * graceful stop ends its liveness at once. When Redis restarted or lost data, an app's loop stops
+ * claiming and committing (the scripts refuse) until {@link SchedulerDeps.reconciler} is done.
  */
 export class Scheduler {
   private readonly loops = new Map<string, AppLoop>();
   private unsubscribe: (() => Promise<void>) | null = null;
   private refreshTimer: NodeJS.Timeout | null = null;
+  private livenessTimer: NodeJS.Timeout | null = null;
   private stopped = false;
 
   constructor(private readonly deps: SchedulerDeps) {}
@@ -43,14 +59,28 @@ export class Scheduler {
     this.unsubscribe = await this.deps.store.onScheduleChange((app) => this.loopFor(app).wake());
     await this.refreshApps();
     this.refreshTimer = setInterval(() => void this.refreshApps(), APPS_REFRESH_MS);
+    this.livenessTimer = setInterval(() => void this.renewLiveness(), this.deps.config.adminLivenessMs);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.refreshTimer) clearInterval(this.refreshTimer);
+    if (this.livenessTimer) clearInterval(this.livenessTimer);
     await this.unsubscribe?.();
     await Promise.all([...this.loops.values()].map((l) => l.stop()));
+    // Nothing is armed any more: the claims left are handed to the other admins at once.
+    await this.deps.store.retireLiveness([...this.loops.keys()], this.deps.adminId).catch((err: unknown) => {
+      this.deps.logger.warn({ err }, 'scheduler: cannot end the liveness; the other admins take the claims over once it lapses');
+    });
     this.loops.clear();
+  }
+
+  private async renewLiveness(): Promise<void> {
+    try {
+      await this.deps.store.renewLiveness([...this.loops.keys()], this.deps.adminId, this.deps.config.adminLivenessMs);
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'scheduler: cannot renew the liveness');
+    }
   }
 
   private async refreshApps(): Promise<void> {
@@ -122,11 +152,18 @@ class AppLoop {
     this.tickTimer = null;
     this.ticking = true;
     this.again = false;
-    const { lookaheadMs, claimLeaseMs } = this.deps.config;
+    const { lookaheadMs, claimLeaseMs, adminLivenessMs } = this.deps.config;
     let delay = lookaheadMs / 2;
     try {
       const now = this.now();
-      const { earliest, fires } = await this.deps.store.claimDue(this.app, now, now + lookaheadMs, claimLeaseMs, CLAIM_LIMIT);
+      const claimer = { adminId: this.deps.adminId, livenessMs: adminLivenessMs };
+      const { earliest, fires, takenOver, epochChanged } = await this.deps.store.claimDue(this.app, now, now + lookaheadMs, claimLeaseMs, CLAIM_LIMIT, claimer);
+      if (epochChanged !== null) {
+        await this.reconcile();
+        delay = 0;
+        return;
+      }
+      if (takenOver > 0) this.deps.logger.warn({ app: this.app, fires: takenOver }, "scheduler: took over the claims of an admin whose liveness lapsed");
       for (const f of fires) this.arm(f);
       if (fires.length >= CLAIM_LIMIT) delay = 0;
       else if (earliest !== null) delay = Math.min(delay, Math.max(5, earliest - lookaheadMs - this.now()));
@@ -139,8 +176,20 @@ class AppLoop {
       delay = lookaheadMs;
     } finally {
       this.ticking = false;
+      this.schedule(this.again ? 0 : delay);
     }
-    this.schedule(this.again ? 0 : delay);
+  }
+
+  /**
+   * Redis restarted or lost data: what is armed is dropped (its commits would be refused, and its
+   * fire may have run already), and the loop waits until the app is reconciled with the recorded
+   * fires before it claims again.
+   */
+  private async reconcile(): Promise<void> {
+    for (const a of this.armed.values()) clearTimeout(a.timer);
+    this.armed.clear();
+    this.deps.logger.warn({ app: this.app }, 'scheduler: Redis restarted or lost data; reconciling with the recorded fires before firing again');
+    await this.deps.reconciler.reconcile(this.app);
   }
 
   private arm(f: ClaimedFire): void {
@@ -234,7 +283,12 @@ class AppLoop {
     for (let i = 0; i < commits.length; i += COMMIT_CHUNK) {
       const chunk = commits.slice(i, i + COMMIT_CHUNK);
       try {
-        const { effects } = await this.deps.store.commitFires(this.app, this.now(), this.deps.config, chunk);
+        const { effects, epochChanged } = await this.deps.store.commitFires(this.app, this.now(), this.deps.config, chunk);
+        if (epochChanged) {
+          // Refused: Redis restarted or lost data. The loop's next claim finds out and reconciles.
+          this.wake();
+          return;
+        }
         // Wake per chunk: workers start pulling while the next chunk is committed.
         this.deps.effects.publishScript(this.app, effects);
       } catch (err) {

@@ -15,6 +15,7 @@ export { LogsRepo, type FinalRecord, type FinalText, type LogQuery, type Duplica
 export { ReportsRepo, type ReportQuery, type ReportCount, type DuplicateCount } from './reports-repo.js';
 export { UsersRepo, type UserRow } from './users-repo.js';
 export { AuditRepo, type AuditEntry, type AuditQuery } from './audit-repo.js';
+export { FireHistoryRepo, type RecordedFireRow } from './fire-history-repo.js';
 
 /** Every repository over one database. */
 export interface Repositories {

@@ -24,6 +24,12 @@ export const ScriptCode = {
   NO_HOT_COPY: -6,
   /** A trigger with the same dedupe key was already made (24 h). */
   DUPLICATE_TRIGGER: -7,
+  /**
+   * claim-due, commit-fire, reconcile-fires: Redis restarted, failed over or lost data since the
+   * app's schedule was last reconciled with the database (its `epoch` is not the server's run_id):
+   * nothing done until the scheduler reconciles it.
+   */
+  EPOCH_CHANGED: -8,
 } as const;
 export type ScriptCode = keyof typeof ScriptCode;
 

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
 import { effectsOf, type Effects } from './effects.js';
-import { claimDue, commitFire, promoteDelayed, syncJob } from './generated/index.js';
-import { F, JOB_LAYOUT, type JobDefinition } from './schema.js';
+import { claimDue, commitFire, promoteDelayed, reconcileFires, renewLiveness, syncJob } from './generated/index.js';
+import { F, FINALS_ENTRY, JOB_LAYOUT, LEGACY_FIELDS, withLegacyNames, type FinalRecordFields, type JobDefinition } from './schema.js';
 import { leadingArgs, type ScriptRunner } from './scripts.js';
 
 /** One fire claimed by this admin. */
@@ -33,6 +33,39 @@ export interface FireCommit {
  */
 export type CommitStatus = 'OK' | 'SKIPPED' | 'STALE';
 
+/** The admin that claims, and how long its liveness lasts without a renewal (3 × `livenessMs`). */
+export interface Claimer {
+  adminId: string;
+  /** `OASIS_ADMIN_LIVENESS_MS`. */
+  livenessMs: number;
+}
+
+/** A job's scheduling state in Redis, as a reconcile reads it. */
+export interface HotPointer {
+  jobId: number;
+  nextFireAt: number;
+  plan: string;
+  runs: number;
+}
+
+/** One job moved on by a reconcile: from the `seen` next fire to `following` (null = none). */
+export interface FireMove {
+  jobId: number;
+  seen: number;
+  following: number | null;
+  /** Recorded fires at or after `seen` that Redis forgot (added to the run counter). */
+  lost: number;
+}
+
+/** A scheduled fire (CRON, FIXED or MISFIRE trigger) of some job. */
+export interface RecordedFire {
+  jobId: number;
+  scheduledAt: number;
+}
+
+/** Trigger types of scheduled fires: the ones that move a job's `nextFireAt`. */
+export const SCHEDULED_TRIGGERS: readonly string[] = ['CRON', 'FIXED', 'MISFIRE'];
+
 /** Settings a commit needs: whom to route to, and how many fires BUFFER_ALL keeps. */
 export interface CommitSettings {
   /** Workers silent longer are not routed to. */
@@ -49,10 +82,18 @@ export class ScheduleStore {
     private readonly keys: Keys,
   ) {}
 
-  /** Claims the fires due up to `horizon` (see `lua/claim-due.lua`). */
-  async claimDue(app: string, now: number, horizon: number, leaseMs: number, limit: number) {
+  /**
+   * Claims the fires due up to `horizon` for `claimer`, after taking over the claims of admins whose
+   * liveness lapsed (see `lua/claim-due.lua`). `epochChanged` is the server's run_id when Redis
+   * restarted or lost data since the app was last reconciled: then nothing was claimed.
+   */
+  async claimDue(app: string, now: number, horizon: number, leaseMs: number, limit: number, claimer: Claimer) {
     const k = this.keys.app(app);
-    const r = await this.scripts.call(claimDue, { schedule: k.schedule }, { ...leadingArgs(k.base, now), horizon, lease: leaseMs, limit });
+    const r = await this.scripts.call(
+      claimDue,
+      { schedule: k.schedule },
+      { ...leadingArgs(k.base, now), horizon, lease: leaseMs, limit, adminId: claimer.adminId, liveness: claimer.livenessMs },
+    );
     const fires: ClaimedFire[] = r.fires.map((f) => ({
       jobId: Number(f.jobId),
       scheduledAt: Number(f.scheduledAt),
@@ -60,11 +101,98 @@ export class ScheduleStore {
       lateMs: Number(f.lateMs),
       plan: f.plan,
     }));
-    return { earliest: r.earliest ?? null, fires };
+    return { earliest: r.earliest ?? null, fires, takenOver: r.takenOver ?? 0, epochChanged: r.code === 'EPOCH_CHANGED' ? (r.runId ?? '') : null };
   }
 
-  /** Commits fires of one app in one script call; one {@link CommitStatus} per fire, plus the effects. */
-  async commitFires(app: string, now: number, settings: CommitSettings, fires: FireCommit[]): Promise<{ statuses: CommitStatus[]; effects: Effects }> {
+  /** Renews `adminId`'s liveness in each app (see `lua/renew-liveness.lua`). */
+  async renewLiveness(apps: readonly string[], adminId: string, livenessMs: number): Promise<void> {
+    await this.liveness(apps, adminId, livenessMs, false);
+  }
+
+  /** Ends `adminId`'s liveness in each app at once: its claims are taken over by the next claim of another admin. */
+  async retireLiveness(apps: readonly string[], adminId: string): Promise<void> {
+    await this.liveness(apps, adminId, 0, true);
+  }
+
+  private async liveness(apps: readonly string[], adminId: string, livenessMs: number, retire: boolean): Promise<void> {
+    await Promise.all(
+      apps.map((app) => {
+        const k = this.keys.app(app);
+        return this.scripts.call(renewLiveness, { claimers: k.claimers }, { ...leadingArgs(k.base, 0), adminId, liveness: livenessMs, retire: retire ? '1' : '' });
+      }),
+    );
+  }
+
+  /** Every job of the app's schedule with a next fire: its next fire, plan and run counter. */
+  async hotPointers(app: string): Promise<HotPointer[]> {
+    const k = this.keys.app(app);
+    const ids = await this.redis.zrange(k.schedule, '0', '-1');
+    const p = this.redis.pipeline();
+    for (const id of ids) p.hmget(k.job(id), F.job.nextFireAt, F.job.plan, F.job.runs);
+    const res = (await p.exec()) ?? [];
+    const out: HotPointer[] = [];
+    ids.forEach((id, i) => {
+      const [next, plan, runs] = (res[i]?.[1] ?? []) as (string | null)[];
+      if (next && plan) out.push({ jobId: Number(id), nextFireAt: Number(next), plan, runs: Number(runs ?? 0) });
+    });
+    return out;
+  }
+
+  /**
+   * The scheduled fires at or after `since` whose final records still wait in the app's finals
+   * stream (newer than the database). Read in pages; entries are not consumed.
+   */
+  async finalsFiresSince(app: string, since: number): Promise<RecordedFire[]> {
+    const key = this.keys.app(app).finals;
+    const out: RecordedFire[] = [];
+    let start = '-';
+    for (;;) {
+      const page = await this.redis.xrange(key, start, '+', 'COUNT', 1000);
+      for (const [, fields] of page) {
+        const json = fields[fields.indexOf(FINALS_ENTRY.record) + 1];
+        if (!json) continue;
+        const r = withLegacyNames(JSON.parse(json) as FinalRecordFields, LEGACY_FIELDS.final);
+        const at = Number(r.scheduledAt);
+        if (at >= since && SCHEDULED_TRIGGERS.includes(r.triggerType)) out.push({ jobId: Number(r.jobId), scheduledAt: at });
+      }
+      if (page.length < 1000) return out;
+      start = `(${page[page.length - 1]?.[0] ?? ''}`;
+    }
+  }
+
+  /**
+   * Moves jobs on after a data loss and, with `seal`, hands every claim back and writes the
+   * app's epoch (see `lua/reconcile-fires.lua`). `epochChanged`: the server is no longer `runId`.
+   */
+  async reconcileFires(app: string, runId: string, moves: readonly FireMove[], seal: boolean): Promise<{ epochChanged: boolean; moved: number; released: number }> {
+    const k = this.keys.app(app);
+    const flat: (string | number)[] = [];
+    for (const m of moves) flat.push(m.jobId, m.seen, m.following ?? '', m.lost);
+    const r = await this.scripts.call(
+      reconcileFires,
+      { schedule: k.schedule },
+      { ...leadingArgs(k.base, 0), runId, seal: seal ? '1' : '', count: moves.length, jobs: flat },
+    );
+    return { epochChanged: r.code === 'EPOCH_CHANGED', moved: r.moved, released: r.released };
+  }
+
+  /** The Redis server's run_id (a new one after each restart or failover). */
+  async serverRunId(): Promise<string> {
+    const info = await this.redis.info('server');
+    return /run_id:([0-9a-f]+)/.exec(info)?.[1] ?? '';
+  }
+
+  /**
+   * Commits fires of one app in one script call; one {@link CommitStatus} per fire, plus the
+   * effects. `epochChanged`: Redis restarted or lost data since the app was last reconciled, and
+   * nothing was committed (no statuses).
+   */
+  async commitFires(
+    app: string,
+    now: number,
+    settings: CommitSettings,
+    fires: FireCommit[],
+  ): Promise<{ statuses: CommitStatus[]; effects: Effects; epochChanged: boolean }> {
     const k = this.keys.app(app);
     const flat: (string | number)[] = [];
     for (const f of fires) flat.push(f.jobId, f.scheduledAt, f.planVersion, f.following ?? '', f.taskId ?? '', f.triggerType);
@@ -73,7 +201,7 @@ export class ScheduleStore {
       { schedule: k.schedule },
       { ...leadingArgs(k.base, now, settings.workerTtlMs, true), bufferMax: settings.overlapBufferMax, count: fires.length, fires: flat },
     );
-    return { statuses: r.statuses, effects: effectsOf(r) };
+    return { statuses: r.statuses, effects: effectsOf(r), epochChanged: r.code === 'EPOCH_CHANGED' };
   }
 
   /** Routes retries whose delay is over; returns how many and the earliest one still waiting. */

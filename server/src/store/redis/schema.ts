@@ -68,6 +68,10 @@ export const APP_KEYS = {
   disconnected: { suffix: 'disconnected', type: 'ZSET', doc: 'workerId → when its connection closed: not routed to, not retired yet (it may come back within the reconnect grace)' },
   knownWorkers: { suffix: 'known-workers', type: 'SET', doc: 'worker ids whose facts hash may still exist (online or recently gone)' },
   worker: { suffix: 'worker:', id: 'workerId', type: 'HASH', doc: 'facts about one worker (fields: F.worker)' },
+  // Admin liveness and the data-loss check of the scheduler (lua/include/epoch.lua).
+  claimers: { suffix: 'claimers', type: 'ZSET', doc: "adminId → liveness deadline (Redis server clock, ms): renewed every OASIS_ADMIN_LIVENESS_MS, lapsed after 3 × that; a lapsed admin's claims are taken over" },
+  claims: { suffix: 'claims:', id: 'adminId', type: 'ZSET', doc: 'jobId → claim lease deadline of the fires one admin claimed (taken over at once when its liveness lapses)' },
+  epoch: { suffix: 'epoch', type: 'STRING', doc: "run_id of the Redis server under which the app's hot schedule was last reconciled with the database; another run_id (a restart, a failover) or none (data lost) stops claims and commits until the next reconcile" },
 } as const satisfies Record<string, KeyDecl>;
 
 /** Keys outside any app, under the prefix alone (never touched by a script). */
@@ -118,6 +122,7 @@ export const JOB_FIELDS = {
   nextFireAt: { type: 'epochMs', doc: 'the true next fire; absent = none (the ZSET score may be a claim lease)' },
   claimedFor: { type: 'epochMs', doc: 'the fire (nextFireAt) whose first claim claimLate measured' },
   claimLate: { type: 'ms', doc: 'lateness at the first claim of claimedFor (negative = claimed ahead of time)' },
+  claimedBy: { type: 'string', doc: 'admin that claimed the fire last (its claims are taken over when its liveness lapses)' },
   lastFire: { type: 'epochMs', doc: 'the last scheduled fire committed' },
   lastManual: { type: 'epochMs', doc: 'scheduledAt of the last manual, API or child trigger' },
   runs: { type: 'int', doc: 'scheduled fires that made a run so far (counts towards maxRuns)' },

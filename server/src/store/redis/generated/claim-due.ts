@@ -7,10 +7,10 @@ import type { LeadingArgs, ScriptArg, ScriptSpec } from '../script-header.js';
 export const claimDue = {
   file: 'claim-due',
   keys: ['schedule'],
-  argv: ['base', 'now', 'workerTtl', 'seed', 'horizon', 'lease', 'limit'],
+  argv: ['base', 'now', 'workerTtl', 'seed', 'horizon', 'lease', 'limit', 'adminId', 'liveness'],
   rest: null,
   effects: false,
-  codes: { code: ['OK'] },
+  codes: { code: ['OK', 'EPOCH_CHANGED'] },
   lists: ['fires'],
 } as const satisfies ScriptSpec;
 
@@ -27,11 +27,19 @@ export interface ClaimDueCall {
     lease: ScriptArg;
     /** at most this many members per call */
     limit: ScriptArg;
+    /** the claiming admin */
+    adminId: ScriptArg;
+    /** OASIS_ADMIN_LIVENESS_MS; the claimer's liveness lasts 3 × this from now */
+    liveness: ScriptArg;
   };
   reply: {
-    code: 'OK';
+    code: 'OK' | 'EPOCH_CHANGED';
+    /** EPOCH_CHANGED: the server's run_id, to reconcile under */
+    runId?: string;
     /** lowest score left in the schedule after claiming; absent when it is empty */
     earliest?: number;
+    /** claims of lapsed admins handed back to the schedule by this call */
+    takenOver?: number;
     /** the fires claimed; lateMs = now - scheduledAt at the first claim of the fire (negative when claimed ahead of time) */
     fires: ClaimedFireRow[];
   };

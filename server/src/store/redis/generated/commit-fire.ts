@@ -9,7 +9,7 @@ export const commitFire = {
   argv: ['base', 'now', 'workerTtl', 'seed', 'bufferMax', 'count'],
   rest: 'fires',
   effects: true,
-  codes: { code: ['OK'], statuses: ['OK', 'SKIPPED', 'STALE'] },
+  codes: { code: ['OK', 'EPOCH_CHANGED'], statuses: ['OK', 'SKIPPED', 'STALE'] },
   lists: ['statuses'],
 } as const satisfies ScriptSpec;
 
@@ -28,8 +28,8 @@ export interface CommitFireCall {
     fires: ScriptArg[];
   };
   reply: EffectsReply & {
-    code: 'OK';
-    /** one per fire: OK committed with a run (queued, buffered, discarded or NO_WORKER: each has a record), SKIPPED committed without a run, STALE nothing done */
+    code: 'OK' | 'EPOCH_CHANGED';
+    /** one per fire: OK committed with a run (queued, buffered, discarded or NO_WORKER: each has a record), SKIPPED committed without a run, STALE nothing done; empty with EPOCH_CHANGED (nothing done) */
     statuses: ('OK' | 'SKIPPED' | 'STALE')[];
   };
 }

@@ -13,14 +13,16 @@ import { promoteDelayed, type PromoteDelayedCall } from './promote-delayed.js';
 import { pullTasks, type PullTasksCall } from './pull-tasks.js';
 import { reapExpired, type ReapExpiredCall } from './reap-expired.js';
 import { reapWorkers, type ReapWorkersCall } from './reap-workers.js';
+import { reconcileFires, type ReconcileFiresCall } from './reconcile-fires.js';
 import { registerWorker, type RegisterWorkerCall } from './register-worker.js';
 import { renewLeases, type RenewLeasesCall } from './renew-leases.js';
+import { renewLiveness, type RenewLivenessCall } from './renew-liveness.js';
 import { requeueUnacked, type RequeueUnackedCall } from './requeue-unacked.js';
 import { setProgress, type SetProgressCall } from './set-progress.js';
 import { syncJob, type SyncJobCall } from './sync-job.js';
 import { workerOffline, type WorkerOfflineCall } from './worker-offline.js';
 
-export { ackTasks, appendLog, claimDue, commitFire, completeTasks, enqueueTask, killTask, promoteDelayed, pullTasks, reapExpired, reapWorkers, registerWorker, renewLeases, requeueUnacked, setProgress, syncJob, workerOffline };
+export { ackTasks, appendLog, claimDue, commitFire, completeTasks, enqueueTask, killTask, promoteDelayed, pullTasks, reapExpired, reapWorkers, reconcileFires, registerWorker, renewLeases, renewLiveness, requeueUnacked, setProgress, syncJob, workerOffline };
 
 /** Every script's call type, by file name. */
 export interface ScriptCalls {
@@ -35,8 +37,10 @@ export interface ScriptCalls {
   'pull-tasks': PullTasksCall;
   'reap-expired': ReapExpiredCall;
   'reap-workers': ReapWorkersCall;
+  'reconcile-fires': ReconcileFiresCall;
   'register-worker': RegisterWorkerCall;
   'renew-leases': RenewLeasesCall;
+  'renew-liveness': RenewLivenessCall;
   'requeue-unacked': RequeueUnackedCall;
   'set-progress': SetProgressCall;
   'sync-job': SyncJobCall;
@@ -44,4 +48,4 @@ export interface ScriptCalls {
 }
 
 /** Every script's spec. */
-export const SCRIPTS = [ackTasks, appendLog, claimDue, commitFire, completeTasks, enqueueTask, killTask, promoteDelayed, pullTasks, reapExpired, reapWorkers, registerWorker, renewLeases, requeueUnacked, setProgress, syncJob, workerOffline] as const;
+export const SCRIPTS = [ackTasks, appendLog, claimDue, commitFire, completeTasks, enqueueTask, killTask, promoteDelayed, pullTasks, reapExpired, reapWorkers, reconcileFires, registerWorker, renewLeases, renewLiveness, requeueUnacked, setProgress, syncJob, workerOffline] as const;
