@@ -48,6 +48,11 @@ export class ResultOutbox {
     return this.pending.length;
   }
 
+  /** Ids of the tasks whose results wait here: the worker still holds them until the admin acked. */
+  taskIds(): string[] {
+    return this.pending.map((r) => r.taskId);
+  }
+
   add(result: TaskResult): void {
     this.pending.push(result);
     this.schedule(this.pending.length >= this.options.batchSize ? 0 : this.options.flushMs);

@@ -215,8 +215,9 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
       concurrency: o.concurrency,
       handlers: [...this.handlers.keys()],
       protocol: PROTOCOL_VERSION,
-      // What we hold: the admin ends LOST what it had under our id that we no longer hold.
-      holding: this.runner.ids(),
+      // What we hold: the admin ends LOST what it had under our id that we no longer hold. A task
+      // whose result waits in the outbox is still ours: the result follows the welcome.
+      holding: [...this.runner.ids(), ...this.outbox.taskIds()],
       meta: { host: hostname(), pid: process.pid, sdkVersion: SDK_VERSION },
     };
   }
