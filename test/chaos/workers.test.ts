@@ -30,26 +30,37 @@ chaosSuite('chaos: workers', ({ scenario }) => {
     expectPasses(row, { lostAllowed: true });
   });
 
-  it('(c) a task pulled in the instant its admin died, then its worker died: never LOST unless it ran, never unrun', async () => {
-    const s = scenario('(c) kill at pull time (admin, then worker)');
+  it('(c) tasks pulled in the instant their admin died, then their worker died: never LOST unless they ran, never unrun', async () => {
+    const s = scenario('(c) kill at pull time (2 admins, then a worker)');
     await s.setup(2);
     await s.addWorker([0, 1]);
     const w2 = await s.addWorker([1, 0]);
     await s.createJobs();
+    const restarts: Promise<void>[] = [];
     await s.runWindow(CHAOS.windowS, async (at) => {
-      await at(CHAOS.windowS / 3);
-      let t = Date.now();
-      await s.killAdmin(0);
-      s.fault('admin 0 killed', t);
-      await at((2 * CHAOS.windowS) / 3);
-      t = Date.now();
+      // SIGSTOP first, SIGKILL 200 ms later: pulls whose script already ran in Redis but whose
+      // reply had not yet gone out (admin) or had not yet been read (worker) die with the process.
+      for (const i of [0, 1]) {
+        await at(((i + 1) * CHAOS.windowS) / 4);
+        const t = Date.now();
+        s.freezeAdmin(i);
+        await sleep(200);
+        await s.killAdmin(i);
+        s.fault(`admin ${i} frozen then killed`, t);
+        restarts.push(s.startAdmin(i));
+      }
+      await at((3 * CHAOS.windowS) / 4);
+      const t = Date.now();
+      w2.proc?.child.kill('SIGSTOP');
+      await sleep(200);
       await s.killWorker(w2);
       await sleep(3000);
       await s.startWorker(w2);
-      s.fault('worker w2 down', t);
+      s.fault('worker w2 frozen, killed, back 3 s later', t);
     });
+    await Promise.all(restarts);
     await s.settle();
-    const row = await measure(s, '2 admins, 2 workers; admin 0 kill -9, later w2 kill -9 + back 3 s later');
+    const row = await measure(s, '2 admins, 2 workers (URLs of both); each admin SIGSTOP+SIGKILL (restarted), then w2 SIGSTOP+SIGKILL, back 3 s later');
     report(row);
     expectPasses(row, { lostAllowed: true });
   });
