@@ -44,6 +44,8 @@ export interface ChaosRow {
   statuses: Record<string, number>;
   /** LOST records of a task no worker ran, of a worker that did not die, or of a fire not retried. */
   badLost: number;
+  /** Up to 5 of them: task id, attempt and why it is bad. */
+  badLostDetail: string[];
   /** Worker records of fires outside the expected ones (a job off its phase). */
   extra: number;
   /** Start minus scheduled time of each fire's first execution (ms). */
@@ -128,10 +130,14 @@ export async function measure(s: Scenario, notes = ''): Promise<ChaosRow> {
   for (const [ka, n] of perAttempt) if (n > 1) twice.add(ka.split('#')[0]!);
 
   let badLost = 0;
+  const badLostDetail: string[] = [];
   for (const r of rows.filter((x) => x.status === 'LOST')) {
     const ran = ranTasks.get(r.id);
     const retried = (laterAttempt.get(key(r.job_id, r.scheduled_at)) ?? 0) > r.attempt;
-    if (!ran || !s.killedWorkers.has(ran.workerId) || !retried) badLost++;
+    const why = !ran ? 'never ran' : !s.killedWorkers.has(ran.workerId) ? `ran on ${ran.workerId}, which did not die` : !retried ? 'not retried' : '';
+    if (!why) continue;
+    badLost++;
+    if (badLostDetail.length < 5) badLostDetail.push(`${r.id}#${r.attempt} (scheduled ${new Date(r.scheduled_at).toISOString()}): ${why}`);
   }
 
   const lateness: number[] = [];
@@ -172,6 +178,7 @@ export async function measure(s: Scenario, notes = ''): Promise<ChaosRow> {
     unrun: expected.size - run,
     statuses,
     badLost,
+    badLostDetail,
     extra: new Set(execs.map((e) => key(e.jobId, e.scheduledAt)).filter((k) => !expected.has(k))).size,
     p99LateMs: percentile(lateness, 99),
     maxLateMs: lateness.length ? Math.max(...lateness) : 0,

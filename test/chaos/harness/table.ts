@@ -58,7 +58,7 @@ export function expectPasses(row: ChaosRow, rules: Rules = {}): void {
   check(row.runTwice === 0, `${row.runTwice} fires run twice`);
   check(row.unrun === 0, `${row.unrun} fires never run`);
   check(!row.statuses.NO_WORKER, `${row.statuses.NO_WORKER} NO_WORKER records for an outage shorter than the grace`);
-  check(row.badLost === 0, `${row.badLost} LOST records of tasks not running on a worker that died, or not retried`);
+  check(row.badLost === 0, `${row.badLost} LOST records of tasks not running on a worker that died, or not retried (${row.badLostDetail.join('; ')})`);
   if (!rules.lostAllowed) check(!row.statuses.LOST, `${row.statuses.LOST} LOST records although no worker died`);
   if (rules.p99LateMs !== undefined) check(row.p99LateMs <= rules.p99LateMs, `p99 lateness ${row.p99LateMs} ms > ${rules.p99LateMs} ms`);
   if (rules.recordP99Ms !== undefined) {
