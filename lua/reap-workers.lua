@@ -28,7 +28,8 @@ local candidates, seen = {}, {}
 for _, w in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', C.now - C.ttl)) do
   if not seen[w] then seen[w] = true; candidates[#candidates + 1] = w end
 end
-for _, w in ipairs(redis.call('ZRANGEBYSCORE', C.k.disconnected, '-inf', C.now - grace)) do
+-- A disconnected worker may be gone by either clause of the rule: the earlier one bounds it.
+for _, w in ipairs(redis.call('ZRANGEBYSCORE', C.k.disconnected, '-inf', C.now - math.min(grace, C.ttl))) do
   if not seen[w] then seen[w] = true; candidates[#candidates + 1] = w end
 end
 local retired, lost, requeued = {}, {}, 0

@@ -105,6 +105,14 @@ describe('lua: worker presence (disconnect, reconnect grace, retire, held tasks)
     expect((await records())[0]?.error).to.match(/stopped heartbeating/);
   });
 
+  it('a disconnected worker silent past a TTL shorter than the grace is retired by the TTL clause', async () => {
+    await hold(['1-A'], 1);
+    await hot.workers.offline(APP, 'w1', 'c-w1', NOW, PRESENCE);
+    expect((await hot.workers.reap(APP, NOW + 3000, 3000, GRACE)).retired).to.deep.equal([]);
+    const r = await hot.workers.reap(APP, NOW + 3001, 3000, GRACE);
+    expect(r).to.deep.include({ retired: ['w1'], lost: ['1-A'] });
+  });
+
   it('a restarted worker lists what it holds: what it had and no longer holds is released at once', async () => {
     await hold(['1-A', '1-B', '1-C'], 2);
     // No list (an older SDK): nothing is released.
