@@ -34,7 +34,13 @@ class PackedJobs {
 OasisJob('packed')(PackedJobs.prototype, 'run', Object.getOwnPropertyDescriptor(PackedJobs.prototype, 'run'));
 if (typeof NonRetryableError !== 'function') throw new Error('NonRetryableError is not exported');
 
-const worker = new OasisWorker({ url: process.env.OASIS_URL, app: process.env.OASIS_APP, token: process.env.OASIS_TOKEN });
+const worker = new OasisWorker({
+  url: process.env.OASIS_URL,
+  app: process.env.OASIS_APP,
+  token: process.env.OASIS_TOKEN,
+  // The liveness thread runs from the package's own file: say when it connected.
+  logger: { debug: (m) => { if (m.startsWith('liveness connection on')) console.log('liveness thread connected'); } },
+});
 worker.register(new PackedJobs());
 worker.on('task:end', (result) => {
   console.log('task ended', result.status);
@@ -68,7 +74,7 @@ describe('e2e: the packed @oasis/worker-client tarball', function () {
     });
     const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
     const files = (info?.files ?? []).map((f) => f.path);
-    expect(files).to.include.members(['dist/index.js', 'dist/index.d.ts', 'dist/protocol.js', 'dist/decorator.js', 'README.md', 'package.json']);
+    expect(files).to.include.members(['dist/index.js', 'dist/index.d.ts', 'dist/protocol.js', 'dist/decorator.js', 'dist/liveness.js', 'dist/liveness-thread.js', 'README.md', 'package.json']);
     expect(files.filter((f) => f.startsWith('src/') || f.endsWith('.test.ts')), 'no sources or tests packed').to.deep.equal([]);
 
     const consumer = join(dir, 'consumer');
@@ -98,6 +104,7 @@ describe('e2e: the packed @oasis/worker-client tarball', function () {
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     try {
       await waitFor(async () => output.includes('worker started') || (child.exitCode !== null && Promise.reject(new Error(output))), 15_000, 'the packed worker to start');
+      await waitFor(() => output.includes('liveness thread connected'), 15_000, 'the packed liveness thread to connect');
       const { taskId } = await api.ok<{ taskId: string }>('POST', `/api/v1/jobs/${job.id}/trigger`, { params: 'p1' });
       expect(await exited, output).to.equal(0);
       expect(output).to.include('task ended SUCCESS');
