@@ -21,6 +21,7 @@ import {
   type WorkerHandshake,
   type WorkerToAdminEvents,
 } from '@oasis/worker-client/protocol';
+import type { AckMessage } from '@oasis/worker-client/contracts';
 
 type AdminSocket = Socket<WorkerToAdminEvents, AdminToWorkerEvents>;
 
@@ -86,6 +87,10 @@ export class FakeAdmin {
   onResults: ((batch: TaskResult[], socket: AdminSocket) => boolean) | undefined;
   /** When set, called for each pull before it is answered. */
   onPull: ((msg: PullMessage) => void) | undefined;
+  /** Every `ack` received. */
+  readonly acks: AckMessage[] = [];
+  /** When set, the ids an `ack` answers as still the worker's (default: all of them). */
+  ackFilter: ((taskIds: string[]) => string[]) | undefined;
   private pullsInFlight = 0;
 
   private constructor(
@@ -176,9 +181,11 @@ export class FakeAdmin {
         ack({ ok: true, tasks: this.queue.splice(0, this.options.ignoreMaxWith || msg.max) });
       }, this.options.pullDelayMs);
     });
-    // Every delivered task is still the worker's here: all of them are acknowledged.
+    // Every delivered task is still the worker's here unless `ackFilter` says otherwise.
     socket.on('ack', (msg, ack) => {
-      if (!this.silent) ack({ ok: true, acked: msg.taskIds });
+      if (this.silent) return;
+      this.acks.push(msg);
+      ack({ ok: true, acked: this.ackFilter?.(msg.taskIds) ?? msg.taskIds });
     });
     socket.on('log', (msg, ack) => {
       this.logs.push(msg);
