@@ -88,6 +88,15 @@ describe('lua: no-worker grace (a fire waits for a worker instead of ending NO_W
     expect(await t.redis.llen(k().sharedQueue)).to.equal(0);
   });
 
+  it('a SHARDING_BROADCAST fire with no live worker waits as one task (shard 0 of 1)', async () => {
+    await sweep(NOW);
+    await job(1, { routing: 'SHARDING_BROADCAST' });
+    await enqueueManual(hot, APP, 1, '1-A', NOW);
+    expect(await hot.tasks.get(APP, '1-A')).to.include({ status: 'QUEUED', shardIndex: 0, shardTotal: 1, waitingSince: NOW });
+    await addWorker(hot, APP, 'w', 2, NOW + 1000);
+    expect((await pullAcked('w', NOW + 1000)).map((g) => [g.id, g.shard.total])).to.deep.equal([['1-A', 1]]);
+  });
+
   it('a retry planned into the outage waits for a worker too: it does not burn its attempt', async () => {
     await addWorker(hot, APP, 'w', 2, NOW);
     await job(1, { retryCount: 1, retryDelay: 1000 });
