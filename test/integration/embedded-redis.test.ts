@@ -18,6 +18,8 @@ describe('embedded default: a private redis-server when none answers', function 
       await conn.client.set('k', 'v');
       expect(await conn.client.get('k')).to.equal('v');
       expect(await conn.client.config('GET', 'appendonly')).to.deep.equal(['appendonly', 'yes']);
+      // Strict: a host crash loses no acknowledged write (docs/reliability.md, "Redis durability").
+      expect(await conn.client.config('GET', 'appendfsync')).to.deep.equal(['appendfsync', 'always']);
     } finally {
       await conn.close();
     }

@@ -71,8 +71,7 @@ export class FireReconciler {
         released += r.released;
       }
       if (changed) continue;
-      const log = moved > 0 ? this.deps.logger.warn : this.deps.logger.info;
-      log.call(this.deps.logger, { app, runId, moved, released }, 'scheduler: schedule reconciled with the recorded fires (Redis restarted or lost data)');
+      this.deps.logger[moved > 0 ? 'warn' : 'info']({ app, runId, moved, released }, 'scheduler: schedule reconciled with the recorded fires (Redis restarted or lost data)');
       return;
     }
     throw new Error(`scheduler: Redis kept restarting while app ${app} was reconciled`);
@@ -82,7 +81,7 @@ export class FireReconciler {
   private async movesOf(app: string): Promise<FireMove[]> {
     const pointers = await this.deps.store.hotPointers(app);
     if (pointers.length === 0) return [];
-    const since = Math.min(...pointers.map((p) => p.nextFireAt));
+    const since = pointers.reduce((min, p) => Math.min(min, p.nextFireAt), Infinity);
     // The stream first: a record written to MySQL and dropped from the stream between the two
     // reads is then found in MySQL; the other order could miss it.
     const streamed = await this.deps.store.finalsFiresSince(app, since);

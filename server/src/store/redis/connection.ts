@@ -46,7 +46,8 @@ async function startPrivateRedis(dataDir: string, logger: Logger): Promise<{ url
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''], {
+  // Strict durability: every write is on disk before Redis answers (docs/reliability.md, "Redis durability").
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], {
     stdio: 'ignore',
   });
   const url = `redis://127.0.0.1:${port}`;
