@@ -49,6 +49,8 @@ export interface ConnectionEvents {
   lost: [reason: string];
   /** A heartbeat or pull went unanswered for `answerTimeoutMs` (`missed` in a row so far). */
   missed: [missed: number];
+  /** The admin answered a heartbeat: the leases of the tasks it named are renewed. */
+  heartbeat: [];
   /** An attempt failed; a retry is scheduled. `refused` is true when the admin refused the handshake. */
   failed: [error: OasisWorkerError, refused: boolean];
   wake: [];
@@ -137,8 +139,10 @@ export class AdminConnection extends EventEmitter<ConnectionEvents> {
     if (wasReady) this.emit('lost', 'paused');
   }
 
-  heartbeat(msg: HeartbeatMessage): Promise<WorkerReply<'heartbeat'>> {
-    return this.call<WorkerReply<'heartbeat'>>('heartbeat', (s, cb) => s.emit('heartbeat', msg, cb), this.options.answerTimeoutMs, true);
+  async heartbeat(msg: HeartbeatMessage): Promise<WorkerReply<'heartbeat'>> {
+    const reply = await this.call<WorkerReply<'heartbeat'>>('heartbeat', (s, cb) => s.emit('heartbeat', msg, cb), this.options.answerTimeoutMs, true);
+    this.emit('heartbeat');
+    return reply;
   }
 
   pull(msg: PullMessage): Promise<WorkerReply<'pull'>> {

@@ -1,8 +1,9 @@
 /**
  * The liveness thread's entry (run by `node:worker_threads`, started by {@link LivenessBeacon} in
  * `liveness.ts`). It keeps a second `/worker` connection of role `liveness` to the admin the
- * main thread uses and sends the usual `heartbeat` every heartbeat interval, with the task ids
- * and free slots the main thread last posted. Its own event loop does not wait for handlers: a
+ * main thread uses and sends the usual `heartbeat` every heartbeat interval in which the main
+ * thread's own heartbeat was not answered (a healthy worker heartbeats once per interval), with
+ * the task ids and free slots the main thread last posted. Its own event loop does not wait for handlers: a
  * handler that blocks the main thread for minutes does not stop the heartbeats, so the admin
  * renews the worker's leases and does not take it for dead.
  *
@@ -35,6 +36,8 @@ export type ToLivenessThread =
   | { type: 'follow'; url: string; heartbeatMs: number }
   /** The main connection's admin accepts no liveness connection: close ours until the next `follow`. */
   | { type: 'pause' }
+  /** The main connection's heartbeat was just answered: this interval's is done. */
+  | { type: 'beaten' }
   | { type: 'stop' };
 
 /** Messages to the main thread: the thread's diagnostics, for the worker's logger. */
@@ -70,9 +73,13 @@ let running: string[] = [];
 let free = 0;
 let heartbeatTimer: NodeJS.Timeout | undefined;
 let inFlight = false;
+/** When the main thread last said its heartbeat was answered (0: never). */
+let mainBeatAt = 0;
+let heartbeatMs = 1000;
 
-function beat(): void {
-  if (inFlight || !connection.ready) return;
+/** Heartbeats unless the main thread's own one was answered within the last interval (`always`: anyway). */
+function beat(always = false): void {
+  if (inFlight || !connection.ready || (!always && Date.now() - mainBeatAt < heartbeatMs)) return;
   inFlight = true;
   connection
     .heartbeat({ running, free })
@@ -84,7 +91,7 @@ function beat(): void {
 
 connection.on('ready', (_welcome, url) => {
   log('debug', `liveness connection on ${url}`);
-  beat();
+  beat(true);
 });
 connection.on('lost', (reason) => log('debug', `liveness connection lost (${reason}); reconnecting`));
 connection.on('failed', (err) => log('debug', `liveness connection failed: ${err.message}`));
@@ -96,9 +103,13 @@ port.on('message', (msg: ToLivenessThread) => {
       running = msg.running;
       free = msg.free;
       break;
+    case 'beaten':
+      mainBeatAt = Date.now();
+      break;
     case 'follow':
       clearInterval(heartbeatTimer);
-      heartbeatTimer = setInterval(beat, msg.heartbeatMs);
+      heartbeatMs = msg.heartbeatMs;
+      heartbeatTimer = setInterval(() => beat(), msg.heartbeatMs);
       connection.prefer(msg.url);
       break;
     case 'pause':

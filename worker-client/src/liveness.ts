@@ -60,6 +60,11 @@ export class LivenessBeacon {
     this.post(this.tasksMessage, false);
   }
 
+  /** The main connection's heartbeat was answered: the thread skips its own for this interval. */
+  beaten(): void {
+    this.post({ type: 'beaten' }, false);
+  }
+
   /** Stops the thread (its connection closes with it). */
   async stop(): Promise<void> {
     this.stopped = true;

@@ -94,6 +94,7 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
     // An unanswered heartbeat or pull: ask again at once, so a frozen admin is given up within
     // about two answer timeouts.
     this.connection.on('missed', () => setImmediate(() => this.probe()));
+    this.connection.on('heartbeat', () => this.liveness?.beaten());
     this.liveness = this.options.livenessThread ? new LivenessBeacon(this.options, () => this.livenessHandshake()) : undefined;
   }
 

@@ -2,7 +2,8 @@
  * The SDK's liveness thread against real Socket.IO servers playing the admin: a handler that
  * blocks the main event loop in a CPU loop does not stop the worker's heartbeats — a worker
  * thread keeps a second connection (`role: 'liveness'`) and heartbeats the task ids the main
- * thread last posted. It follows the main connection to another admin, opens nothing to an
+ * thread last posted, in the intervals where the main thread's own heartbeat went unanswered
+ * (a healthy worker heartbeats once). It follows the main connection to another admin, opens nothing to an
  * admin whose welcome does not accept the role, and stops with the worker.
  */
 import { expect } from 'chai';
@@ -86,8 +87,18 @@ describe('worker-client: the liveness thread', function () {
     expect(during.length, 'liveness heartbeats during the 3 s block (one per 200 ms)').to.be.at.least(5);
     expect(during.every((h) => h.running.includes('t-busy')), 'each reports the running task').to.equal(true);
     expect(lines('result').filter((r) => r.taskId === 't-busy').map((r) => r.status)).to.deep.equal(['SUCCESS']);
-    // Once it ended, the thread reports it no more.
-    await waitFor(() => lines('liveness').at(-1)?.running.length === 0, 5000, 'an empty running set', 20);
+  });
+
+  it('stays quiet while the main connection\'s heartbeats are answered (one heartbeat per interval)', async () => {
+    const admin = await newAdmin();
+    const w = newWorker({ url: admin.url });
+    w.handle('noop', () => 'ok');
+    await w.start();
+    await waitFor(() => admin.livenessHeartbeats.length > 0, 10_000, 'the liveness connection up', 20);
+    const [main, live] = [admin.heartbeats.length, admin.livenessHeartbeats.length];
+    await sleep(2000);
+    expect(admin.heartbeats.length - main, 'main heartbeats in 2 s (every 200 ms)').to.be.at.least(7);
+    expect(admin.livenessHeartbeats.length - live, 'liveness heartbeats meanwhile').to.be.at.most(1);
   });
 
   it('sends the liveness handshake: the worker, role liveness, no handlers', async () => {
