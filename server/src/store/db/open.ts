@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import mysql from 'mysql2/promise';
 import { Sequelize, Transaction, type Options } from 'sequelize';
 import type { Logger } from '../../domain/logger.js';
+import { DbGuard, guardQueries } from './guard.js';
 import { defineModels, type Models } from './models.js';
 
 /** The admin's database: Sequelize, its models and lifecycle. */
@@ -12,8 +13,13 @@ export interface Database {
   readonly dialect: 'mysql' | 'sqlite';
   /** Creates the missing tables and indexes (never alters or drops). Run once at start. */
   sync(): Promise<void>;
-  /** True when the database answers a trivial query. */
+  /**
+   * True when the database answers a trivial query within the check deadline, on a connection of
+   * its own (never one of the pool: a hung database cannot make health checks wait for it).
+   */
   ping(): Promise<boolean>;
+  /** False while the last check failed (queries then fail at once with `OASIS_ERR_UNAVAILABLE`). */
+  readonly up: boolean;
   close(): Promise<void>;
 }
 
@@ -64,23 +70,43 @@ export async function ensureMysqlDatabase(target: MysqlTarget): Promise<void> {
   }
 }
 
+/** How {@link openDatabase} opens a database. */
+export interface OpenOptions {
+  /** Logs when the database stops or starts answering (once per change). */
+  logger?: Logger;
+  /** Also logs every SQL statement at debug level. */
+  logSql?: boolean;
+  /**
+   * Deadline of each query, of taking a pool connection and of connecting (ms; default 10 s):
+   * `OASIS_DB_QUERY_TIMEOUT_MS`. Past it the caller gets `OASIS_ERR_UNAVAILABLE`. MySQL only.
+   */
+  queryTimeoutMs?: number;
+}
+
+/** Default of {@link OpenOptions.queryTimeoutMs}. */
+const QUERY_TIMEOUT_MS = 10_000;
+
 /**
  * Opens the database named by `url`:
  * - `mysql://user:pass@host:port/db`: MySQL or MariaDB through mysql2; the database is created
  *   when missing. BIGINT columns come back as numbers.
  * - `sqlite:path` (parent directory created) or `sqlite::memory:`: the embedded single-process mode.
  *
- * Tables are not created here: call {@link Database.sync}.
+ * Tables are not created here: call {@link Database.sync}. On MySQL every query has a deadline
+ * and a hung or lost server is answered at once with `OASIS_ERR_UNAVAILABLE` (see `guard.ts`).
  * @throws {Error} when the URL is not understood or the server does not answer.
  */
-export async function openDatabase(url: string, logger?: Logger): Promise<Database> {
-  const logging: Options['logging'] = logger ? (sql: string) => logger.debug({ sql }, 'sql') : false;
+export async function openDatabase(url: string, opts: OpenOptions = {}): Promise<Database> {
+  const { logger } = opts;
+  const logging: Options['logging'] = logger && opts.logSql ? (sql: string) => logger.debug({ sql }, 'sql') : false;
+  const timeoutMs = opts.queryTimeoutMs ?? QUERY_TIMEOUT_MS;
   let sequelize: Sequelize;
   let dialect: Database['dialect'];
   let walFile = false;
+  let target: MysqlTarget | undefined;
   if (/^(mysql|mariadb):\/\//.test(url)) {
     dialect = 'mysql';
-    const target = parseMysqlUrl(url);
+    target = parseMysqlUrl(url);
     await ensureMysqlDatabase(target);
     sequelize = new Sequelize(target.database, target.user, target.password, {
       dialect: 'mysql',
@@ -88,8 +114,9 @@ export async function openDatabase(url: string, logger?: Logger): Promise<Databa
       port: target.port,
       logging,
       timezone: '+00:00',
-      dialectOptions: { supportBigNumbers: true, bigNumberStrings: false, charset: 'utf8mb4' },
-      pool: { max: 10, min: 0, idle: 10_000, acquire: 30_000 },
+      dialectOptions: { supportBigNumbers: true, bigNumberStrings: false, charset: 'utf8mb4', connectTimeout: timeoutMs },
+      // Waiting for a pool connection has the same deadline as a query.
+      pool: { max: 10, min: 0, idle: 10_000, acquire: timeoutMs },
     });
   } else if (url.startsWith('sqlite:')) {
     dialect = 'sqlite';
@@ -116,6 +143,8 @@ export async function openDatabase(url: string, logger?: Logger): Promise<Databa
   }
   const models = defineModels(sequelize);
   await sequelize.authenticate();
+  const guard = new DbGuard(sequelize, { queryTimeoutMs: timeoutMs, ...(target && { mysql: target }), ...(logger && { logger }) });
+  if (dialect === 'mysql') guardQueries(sequelize, guard, timeoutMs);
   if (walFile) {
     await sequelize.query('PRAGMA journal_mode=WAL');
   }
@@ -126,15 +155,12 @@ export async function openDatabase(url: string, logger?: Logger): Promise<Databa
     async sync() {
       await sequelize.sync();
     },
-    async ping() {
-      try {
-        await sequelize.query('SELECT 1');
-        return true;
-      } catch {
-        return false;
-      }
+    ping: () => guard.check(),
+    get up() {
+      return !guard.isDown;
     },
     async close() {
+      await guard.close();
       await sequelize.close();
     },
   };

@@ -84,12 +84,17 @@ export async function connectRedis(
     }
   }
   const clients: Redis[] = [];
-  const make = () => {
-    const c = new Redis(target, { maxRetriesPerRequest: 20, enableAutoPipelining: true });
-    c.on('error', (err: Error) => opts.logger.warn({ err: err.message }, 'redis connection error'));
+  const health = new RedisHealth(target, opts.logger);
+  const adopt = (c: Redis): Redis => {
+    health.watch(c);
+    // ioredis' own duplicate() (a store's subscriber) makes a client without listeners, whose
+    // errors Node would print as "[ioredis] Unhandled error event": its copies are adopted too.
+    const copy = c.duplicate.bind(c);
+    c.duplicate = (override) => adopt(copy(override));
     clients.push(c);
     return c;
   };
+  const make = () => adopt(new Redis(target, { maxRetriesPerRequest: 20, enableAutoPipelining: true }));
   const client = make();
   await client.ping();
   return {
@@ -97,8 +102,40 @@ export async function connectRedis(
     client,
     duplicate: make,
     async close() {
+      health.closing = true;
       await Promise.allSettled(clients.map((c) => c.quit()));
       if (child) child.kill('SIGTERM');
     },
   };
+}
+
+/**
+ * Logs a Redis outage once when it starts and once when it ends (not once per client, error or
+ * reconnect attempt): every client of the connection reports here.
+ */
+class RedisHealth {
+  private down = false;
+  /** Set on close: clients that end then are not an outage. */
+  closing = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly logger: Logger,
+  ) {}
+
+  watch(c: Redis): void {
+    c.on('error', (err: Error) => this.lost(err.message));
+    c.on('end', () => this.lost('connection ended'));
+    c.on('ready', () => {
+      if (!this.down) return;
+      this.down = false;
+      this.logger.info({ url: this.url }, 'redis answering again');
+    });
+  }
+
+  private lost(reason: string): void {
+    if (this.down || this.closing) return;
+    this.down = true;
+    this.logger.warn({ url: this.url, err: reason }, 'redis not answering: clients reconnect, commands wait or fail');
+  }
 }
