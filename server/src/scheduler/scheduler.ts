@@ -111,6 +111,8 @@ class AppLoop {
   private readonly now: () => number;
   private tickTimer: NodeJS.Timeout | null = null;
   private ticking = false;
+  /** The tick under way, if any: a stop waits for it, so nothing is claimed after the liveness ended. */
+  private current: Promise<void> | null = null;
   private again = false;
   private stopped = false;
   /** scheduledAt → fires of that instant, armed on a local timer. */
@@ -137,6 +139,7 @@ class AppLoop {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.tickTimer) clearTimeout(this.tickTimer);
+    await this.current;
     for (const a of this.armed.values()) clearTimeout(a.timer);
     this.armed.clear();
     await Promise.allSettled([...this.commits]);
@@ -145,7 +148,9 @@ class AppLoop {
   private schedule(delay: number): void {
     if (this.stopped) return;
     if (this.tickTimer) clearTimeout(this.tickTimer);
-    this.tickTimer = setTimeout(() => void this.tick(), Math.max(0, delay));
+    this.tickTimer = setTimeout(() => {
+      this.current = this.tick().finally(() => (this.current = null));
+    }, Math.max(0, delay));
   }
 
   private async tick(): Promise<void> {
