@@ -89,6 +89,8 @@ export class FakeAdmin {
   onPull: ((msg: PullMessage) => void) | undefined;
   /** Every `ack` received. */
   readonly acks: AckMessage[] = [];
+  /** When set, the `ackMs` pull replies carry (the admin's acknowledgement window). */
+  pullAckMs: number | undefined;
   /** When set, the ids an `ack` answers as still the worker's (default: all of them). */
   ackFilter: ((taskIds: string[]) => string[]) | undefined;
   private pullsInFlight = 0;
@@ -178,7 +180,8 @@ export class FakeAdmin {
       setTimeout(() => {
         this.pullsInFlight--;
         this.pullsAnswered++;
-        ack({ ok: true, tasks: this.queue.splice(0, this.options.ignoreMaxWith || msg.max) });
+        const tasks = this.queue.splice(0, this.options.ignoreMaxWith || msg.max);
+        ack({ ok: true, tasks, ...(this.pullAckMs === undefined ? {} : { ackMs: this.pullAckMs }) });
       }, this.options.pullDelayMs);
     });
     // Every delivered task is still the worker's here unless `ackFilter` says otherwise.

@@ -1,15 +1,21 @@
 /**
  * The worker's side of the slot bargain: it pulls as many tasks as it has free slots (on connect,
  * on `wake`, on every poll and whenever a slot frees up; one pull in flight at a time),
- * acknowledges the tasks of each pull reply at once and starts only those the admin confirms it
- * still holds (a task not acknowledged in time went back to its queue), and heartbeats the tasks
- * it holds so their leases are renewed.
+ * acknowledges the tasks of each pull reply, and heartbeats the tasks it holds so their leases
+ * are renewed. A reply that arrived well within the admin's acknowledgement window (`ackMs`) is
+ * started at once and acknowledged right after, so an acknowledged task has started; a later one
+ * (its admin froze in the middle of the pull) is acknowledged first and only the tasks the admin
+ * confirms are started, so a task that went back to its queue meanwhile never runs here too.
  */
 import type { AdminConnection } from './connection.js';
 import type { WorkerLogger } from './logger.js';
 import type { TaskRunner } from './task-runner.js';
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** The ids of the well-formed tasks of a pull reply. */
+const idsOf = (tasks: readonly unknown[]): string[] =>
+  tasks.flatMap((t) => (typeof t === 'object' && t !== null && typeof (t as { id?: unknown }).id === 'string' ? [(t as { id: string }).id] : []));
 
 /** Pulls and heartbeats of one worker, over its current admin connection. */
 export class PullLoop {
@@ -25,7 +31,7 @@ export class PullLoop {
     private readonly mayPull: () => boolean,
   ) {}
 
-  /** Resolves once the pull in flight (if any) settled: its tasks are leased to us already. */
+  /** Resolves once the pull in flight (if any) settled: its tasks are ours and started, or given back. */
   async settled(): Promise<void> {
     if (this.pulling !== undefined) await this.pulling;
   }
@@ -40,13 +46,17 @@ export class PullLoop {
     const max = this.runner.freeSlots;
     if (max <= 0) return;
     this.pullAgain = false;
+    const sentAt = Date.now();
     this.pulling = this.connection
       .pull({ max })
       .then(
-        async ({ tasks }) => {
+        async ({ tasks, ackMs }) => {
           if (!Array.isArray(tasks)) throw new Error('pull reply has no tasks array');
           if (tasks.length >= max) this.pullAgain = true;
-          await this.acknowledge(tasks, max);
+          if (tasks.length === 0) return;
+          // Half the window leaves the ack the other half, and room for clock skew between admins.
+          if (typeof ackMs === 'number' && Date.now() - sentAt < ackMs / 2) await this.startThenAck(tasks, max);
+          else await this.ackThenStart(tasks, max);
         },
         (err: unknown) => this.logger.debug(`pull failed: ${messageOf(err)}`),
       )
@@ -58,13 +68,36 @@ export class PullLoop {
   }
 
   /**
-   * Acknowledges the tasks of a pull reply and starts those the admin says we hold. When the ack
-   * gets no answer none starts: unacknowledged, they go back to their queue on the admin's side.
+   * A fresh reply: the tasks start now, then the ack tells the admin so; any it answers as no
+   * longer ours is aborted. Without an answer they run on: a heartbeat (or the handshake of our
+   * next connection) that lists them acknowledges them too.
    */
-  private async acknowledge(tasks: readonly unknown[], max: number): Promise<void> {
-    if (tasks.length === 0) return;
-    const ids = tasks.flatMap((t) => (typeof t === 'object' && t !== null && typeof (t as { id?: unknown }).id === 'string' ? [(t as { id: string }).id] : []));
-    let acked: readonly unknown[];
+  private async startThenAck(tasks: readonly unknown[], max: number): Promise<void> {
+    this.runner.accept(tasks, max);
+    const ids = idsOf(tasks);
+    let acked: unknown;
+    try {
+      ({ acked } = await this.connection.ack({ taskIds: ids }));
+    } catch (err) {
+      this.logger.debug(`ack of ${ids.length} started task(s) failed; the next heartbeat acknowledges them: ${messageOf(err)}`);
+      return;
+    }
+    if (!Array.isArray(acked)) throw new Error('ack reply has no acked array');
+    const held = new Set(acked);
+    const lost = ids.filter((id) => !held.has(id));
+    if (lost.length > 0) {
+      this.logger.warn(`${lost.length} task(s) were no longer ours when acknowledged; aborted`);
+      this.runner.disown(lost);
+    }
+  }
+
+  /**
+   * A late reply: acknowledges first and starts only the tasks the admin says we hold. When the
+   * ack gets no answer none starts: unacknowledged, they go back to their queue on the admin's side.
+   */
+  private async ackThenStart(tasks: readonly unknown[], max: number): Promise<void> {
+    const ids = idsOf(tasks);
+    let acked: unknown;
     try {
       ({ acked } = await this.connection.ack({ taskIds: ids }));
     } catch (err) {

@@ -30,7 +30,7 @@ export interface WorkerGatewayDeps {
   effects: EffectsSubscriber;
   /** True when `token` is the app's worker token (constant-time compare inside). */
   verifyToken: (app: string, token: string) => Promise<boolean>;
-  config: Pick<OasisConfig, 'heartbeatMs' | 'taskLeaseMs'>;
+  config: Pick<OasisConfig, 'heartbeatMs' | 'taskLeaseMs' | 'deliveryAckMs'>;
   adminId: string;
   logger: Logger;
 }
@@ -173,7 +173,7 @@ export class WorkerGateway {
 
     handle('heartbeat', async (m) => ({ abort: await dispatcher.heartbeat(app, workerId, m) }));
     if (liveness) return this.welcomeLiveness(socket, raw);
-    handle('pull', async (m) => ({ tasks: m.max > 0 ? await dispatcher.pull(app, workerId, m.max) : [] }));
+    handle('pull', async (m) => ({ tasks: m.max > 0 ? await dispatcher.pull(app, workerId, m.max) : [], ackMs: this.deps.config.deliveryAckMs }));
     handle('ack', async (m) => ({ acked: await dispatcher.ack(app, workerId, m) }));
     handle('log', async (m) => ({ verdict: await dispatcher.log(app, workerId, m) }));
     handle('progress', async (m) => {

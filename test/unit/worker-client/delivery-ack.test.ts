@@ -15,7 +15,7 @@ describe('worker-client: delivery acknowledgement and the held-task list', funct
   let worker: OasisWorker | undefined;
 
   beforeEach(async () => {
-    admin = await FakeAdmin.start();
+    admin = await FakeAdmin.start({ pullDelayMs: 60 });
   });
   afterEach(async () => {
     await worker?.stop({ timeoutMs: 0 });
@@ -38,7 +38,7 @@ describe('worker-client: delivery acknowledgement and the held-task list', funct
     return worker;
   };
 
-  it('acknowledges a pull reply before starting anything and starts only the tasks the admin confirms', async () => {
+  it('a reply that arrives late in the ack window is acknowledged before anything starts; only the confirmed tasks start', async () => {
     const started: string[] = [];
     const w = newWorker();
     w.handle('h', (ctx) => {
@@ -50,7 +50,9 @@ describe('worker-client: delivery acknowledgement and the held-task list', funct
     const kept = makeTask('h');
     const gone = makeTask('h');
     admin.enqueue(kept, gone);
-    // The second task went back to its queue on the admin's side before the ack arrived.
+    // The reply takes 60 ms of a 100 ms window; the second task went back to its queue on the
+    // admin's side before the ack arrived.
+    admin.pullAckMs = 100;
     admin.ackFilter = (ids) => ids.filter((id) => id !== gone.id);
     await w.start();
     await waitFor(() => admin.accepted.has(kept.id), 5000, 'the confirmed task to run', 5);
@@ -59,6 +61,34 @@ describe('worker-client: delivery acknowledgement and the held-task list', funct
     expect(started).to.deep.equal([kept.id]);
     expect(admin.accepted.get(kept.id)?.status).to.equal('SUCCESS');
     expect(admin.allResults.map((r) => r.taskId)).to.deep.equal([kept.id]);
+  });
+
+  it('a reply well within the ack window starts at once, then acknowledges; a task the admin took back is aborted', async () => {
+    const started: string[] = [];
+    const aborted: string[] = [];
+    const w = newWorker();
+    w.handle('h', (ctx) => {
+      started.push(ctx.taskId);
+      expect(admin.acks, 'started before the ack went out').to.deep.equal([]);
+      return new Promise<string>((resolve) => {
+        ctx.signal.addEventListener('abort', () => {
+          aborted.push(ctx.taskId);
+          resolve('aborted');
+        });
+        setTimeout(() => resolve('done'), 300);
+      });
+    });
+    const kept = makeTask('h');
+    const gone = makeTask('h');
+    admin.enqueue(kept, gone);
+    admin.pullAckMs = 10_000;
+    admin.ackFilter = (ids) => ids.filter((id) => id !== gone.id);
+    await w.start();
+    await waitFor(() => admin.accepted.has(kept.id), 5000, 'the kept task to finish', 5);
+    expect(started).to.have.members([kept.id, gone.id]);
+    expect(admin.acks.map((a) => a.taskIds)).to.deep.equal([[kept.id, gone.id]]);
+    expect(aborted).to.deep.equal([gone.id]);
+    expect(admin.accepted.get(kept.id)?.status).to.equal('SUCCESS');
   });
 
   it('lists the tasks it holds in its handshake: none at start, the running one on a reconnect', async () => {

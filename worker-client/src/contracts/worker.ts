@@ -78,9 +78,10 @@ export const heartbeatSchema = z.object({
 export type HeartbeatMessage = z.infer<typeof heartbeatSchema>;
 
 /**
- * `ack`: the tasks of a pull reply have arrived. Sent at once, before any of them starts: the
- * admin answers the ids the worker still holds (start those); a task not acknowledged within
- * `OASIS_DELIVERY_ACK_MS` of its pull went back to its queue and must not be started.
+ * `ack`: the tasks of a pull reply have arrived (and, for a reply well within its `ackMs`, have
+ * started). The admin answers the ids the worker still holds; a task not acknowledged within
+ * `OASIS_DELIVERY_ACK_MS` of its pull went back to its queue: the worker must not start it, or
+ * aborts it if it already did.
  */
 export const ackSchema = z.object({ taskIds: z.array(taskId).max(10_000) });
 export type AckMessage = z.infer<typeof ackSchema>;
@@ -196,7 +197,12 @@ const verdict = closedSet(ResultVerdict);
 export const workerReplySchemas = {
   /** The tasks the admin no longer considers this worker's: abort them. */
   heartbeat: z.object({ abort: z.array(taskId) }),
-  pull: z.object({ tasks: z.array(taskPayloadSchema) }),
+  /**
+   * `ackMs`: how long after the pull the admin waits for the worker's `ack` before it takes the
+   * tasks back (OASIS_DELIVERY_ACK_MS). A reply that arrives well within it may be started at
+   * once (and acknowledged right after); a later one is acknowledged first.
+   */
+  pull: z.object({ tasks: z.array(taskPayloadSchema), ackMs: z.number().int().min(1).optional() }),
   /** The acknowledged ids the worker holds: it starts these, and only these. */
   ack: z.object({ acked: z.array(taskId) }),
   log: z.object({ verdict }),
