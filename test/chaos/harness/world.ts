@@ -98,6 +98,9 @@ export class Scenario {
   private apiToken = '';
   private logs: WriteStream[] = [];
   private redisConns: Redis[] = [];
+  /** Admin starts under way (cleanup waits for them, so none outlives the scenario). */
+  private starting = new Set<Promise<unknown>>();
+  private closed = false;
 
   constructor(
     readonly stores: ChaosStores,
@@ -150,7 +153,13 @@ export class Scenario {
   /** Starts (or restarts) admin `i` on its port; its output goes to `admin-<i>.log` and is watched. */
   async startAdmin(i: number): Promise<void> {
     const slot = this.admins[i]!;
-    const proc = await startAdminProcess(this.adminEnv(i));
+    const start = startAdminProcess(this.adminEnv(i));
+    this.starting.add(start);
+    const proc = await start.finally(() => this.starting.delete(start));
+    if (this.closed) {
+      await proc.kill('SIGKILL');
+      throw new Error(`admin ${i} started after the scenario ended`);
+    }
     slot.proc = proc;
     slot.frozen = false;
     const log = createWriteStream(join(this.stores.dir, `${this.dbName}-admin-${i}.log`), { flags: 'a' });
@@ -218,6 +227,7 @@ export class Scenario {
       OASIS_CHAOS_HANDLER_MS: String(CHAOS.handlerMs),
     });
     slot.proc = proc;
+    if (this.closed) await proc.kill('SIGKILL');
     await waitFor(() => proc.output().includes('worker started') || (proc.child.exitCode !== null && Promise.reject(new Error(proc.output()))), 30_000, `worker ${slot.id} start`);
   }
 
@@ -288,6 +298,8 @@ export class Scenario {
 
   /** Stops every process by PID, closes connections and log files, drops the database. Never throws. */
   async cleanup(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.starting]);
     // A scenario that failed mid-fault leaves its stores as the next one needs them.
     this.stores.db.wake();
     await this.stores.redis.signal('SIGCONT');
