@@ -74,7 +74,7 @@ describe('e2e: the packed @oasis/worker-client tarball', function () {
     });
     const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
     const files = (info?.files ?? []).map((f) => f.path);
-    expect(files).to.include.members(['dist/index.js', 'dist/index.d.ts', 'dist/protocol.js', 'dist/decorator.js', 'dist/liveness.js', 'dist/liveness-thread.js', 'README.md', 'package.json']);
+    expect(files).to.include.members(['dist/index.js', 'dist/index.d.ts', 'dist/protocol.js', 'dist/decorator.js', 'dist/liveness.js', 'dist/liveness-thread.js', 'dist/sandbox.js', 'dist/sandbox-thread.js', 'dist/thread-entry.js', 'README.md', 'package.json']);
     expect(files.filter((f) => f.startsWith('src/') || f.endsWith('.test.ts')), 'no sources or tests packed').to.deep.equal([]);
 
     const consumer = join(dir, 'consumer');

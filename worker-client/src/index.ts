@@ -14,6 +14,7 @@
 export { OasisWorker, WorkerState, type WorkerEvents, type StopOptions, type SignalOptions } from './worker.js';
 export type { JobContext, Handler } from './context.js';
 export { OasisJob, type OasisJobDecorator } from './decorator.js';
+export { sandboxed, type SandboxOptions } from './sandbox.js';
 export { WORKER_DEFAULTS, type WorkerOptions, type ResolvedWorkerOptions } from './options.js';
 export type { WorkerLogger } from './logger.js';
 export {

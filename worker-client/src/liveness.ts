@@ -4,28 +4,14 @@
  * tasks the worker holds (posted on every change: while the main thread is blocked by a handler
  * the set does not change, and the thread keeps heartbeating the last one), and stops it.
  */
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { WorkerHandshake } from './contracts/worker.js';
 import type { FromLivenessThread, LivenessThreadData, ToLivenessThread } from './liveness-thread.js';
 import type { ResolvedWorkerOptions } from './options.js';
+import { siblingModule, threadEntry } from './thread-entry.js';
 
 /** `liveness-thread.js` next to this module (`.ts` when run from source through a TypeScript loader). */
-const THREAD_URL = new URL(`./liveness-thread${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
-
-/**
- * What `new Worker` runs: the built thread file; or, when this SDK runs from its TypeScript
- * source (through tsx, as this repository's tests do), a bootstrap that registers tsx in the
- * thread first — Node 20 does not carry a loader of the main thread into worker threads.
- */
-function threadEntry(): { entry: URL | string; eval: boolean } {
-  if (THREAD_URL.pathname.endsWith('.js')) return { entry: THREAD_URL, eval: false };
-  // import.meta.resolve is missing where the loader compiled this file to CommonJS (mocha's
-  // require): then the thread resolves tsx from the working directory.
-  const tsx = typeof import.meta.resolve === 'function' ? import.meta.resolve('tsx/esm/api') : 'tsx/esm/api';
-  return { entry: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(THREAD_URL.href)}); })`, eval: true };
-}
+const THREAD_URL = siblingModule(import.meta.url, 'liveness-thread');
 
 /** The liveness thread of one worker, started lazily; a thread that dies is started again at the next {@link follow}. */
 export class LivenessBeacon {
@@ -94,7 +80,7 @@ export class LivenessBeacon {
     };
     let thread: Worker;
     try {
-      const { entry, eval: isCode } = threadEntry();
+      const { entry, eval: isCode } = threadEntry(THREAD_URL);
       thread = new Worker(entry, { eval: isCode, workerData: data, name: `oasis-liveness-${o.workerId}` });
     } catch (err) {
       this.stopped = true;
