@@ -18,10 +18,10 @@
   delivered tasks never acknowledged go back to a queue (never LOST), its running tasks end LOST
   with `why` as the error (retried per the job's policy).
 
-  oasis_release_held(C, workerId, keep, why) -> lost, requeued: the same for the tasks the worker
-  holds that are not in the set `keep` (id -> true); used by retire (keep = {}) and by a
-  registration that lists what the worker still holds. A delivered task in `keep` counts as
-  acknowledged.
+  oasis_release_held(C, workerId, keep, why, lease, timeoutGrace) -> lost, requeued: the same for
+  the tasks the worker holds that are not in the set `keep` (id -> true); used by retire
+  (keep = {}) and by a registration that lists what the worker still holds. A delivered task in
+  `keep` counts as acknowledged (its lease `lease`, its watchdog timeout + `timeoutGrace`).
 ]]
 -- @include lifecycle
 -- @include delivery
