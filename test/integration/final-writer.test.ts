@@ -6,6 +6,8 @@ import { createAdminStack, type AdminStack } from '../helpers/admin-stack.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 import { createAppSchema, createJobSchema } from '@oasis/worker-client/contracts';
 import { parsed } from '../helpers/parsed.js';
+import { finalRecord } from '../helpers/final-records.js';
+import { recordingLogger } from '../helpers/loggers.js';
 
 describe('final writer: Redis stream → MySQL, through a database outage', function () {
   this.timeout(30_000);
@@ -106,5 +108,43 @@ describe('final writer: Redis stream → MySQL, through a database outage', func
       clearInterval(nudges);
       await writer.stop();
     }
+  });
+
+  it('logs a second record of a fire once, counts it, and leaves the first record as it was', async () => {
+    await s.services.apps.create(parsed(createAppSchema, { name: 'fw', title: 'FW' }));
+    const job = await s.services.jobs.create(parsed(createJobSchema, { app: 'fw', name: 'j', handler: 'h', schedule: { type: 'NONE' } }), s.adminUser);
+    await s.store.workers.register('fw', { workerId: 'w', concurrency: 10, handlers: ['h'], host: null, pid: null, adminId: 'a', conn: 'c' }, Date.now() + 3_600_000);
+    const id = (await s.hot.trigger(job, { triggerType: 'API' })).taskId as string;
+    const [task] = (await s.store.tasks.pull('fw', 'w', 10, Date.now(), 30_000)) ?? [];
+    expect(task?.id).to.equal(id);
+    // The same fire recorded already under another task id (it ran twice).
+    const appId = (await s.repos.apps.idOf('fw'))!;
+    await s.repos.logs.writeFinals([finalRecord({ id: `${job.id}-earlier`, jobId: job.id, appId, scheduledAt: task!.scheduledAt, triggerType: 'API' })], []);
+    const now = Date.now();
+    await s.store.tasks.complete('fw', 'w', [{ taskId: id, attempt: 1, status: 'FAILED' as const, output: 'boom', startedAt: now, finishedAt: now }], now, 15_000);
+
+    const logger = recordingLogger(['warn']);
+    const writer = new FinalWriter({
+      finals: s.store.finals,
+      apps: async () => ['fw'],
+      appId: (name) => s.repos.apps.idOf(name),
+      write: (records, texts) => s.repos.logs.writeFinals(records, texts),
+      consumer: 'test-admin',
+      logger,
+      idleMs: 20,
+      effects: s.effects,
+    });
+    writer.start();
+    try {
+      await waitFor(async () => (await s.store.finals.backlog(['fw'])) === 0, 10_000, 'stream drained');
+    } finally {
+      await writer.stop();
+    }
+    expect(writer.duplicates).to.equal(1);
+    const warned = logger.lines.filter((l) => l.msg.includes('second record of a fire'));
+    expect(warned).to.have.length(1);
+    expect(warned[0]?.obj).to.include({ app: 'fw', jobId: job.id, scheduledAt: task!.scheduledAt, taskId: id, firstTaskId: `${job.id}-earlier` });
+    expect((await s.repos.logs.get(`${job.id}-earlier`))?.status).to.equal('SUCCESS');
+    expect((await s.repos.logs.listDuplicates({ jobId: job.id, limit: 10, offset: 0 })).items.map((d) => [d.id, d.status])).to.deep.equal([[id, 'FAILED']]);
   });
 });

@@ -29,6 +29,11 @@ export class FinalWriterPool {
     for (const w of this.writers) w.start();
   }
 
+  /** Second records of fires this admin's writers kept apart since they started (each also logged once). */
+  get duplicates(): number {
+    return this.writers.reduce((n, w) => n + w.duplicates, 0);
+  }
+
   /** Asks every writer for a flush soon. */
   nudge(): void {
     for (const w of this.writers) w.nudge();
