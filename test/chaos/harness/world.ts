@@ -108,11 +108,6 @@ export class Scenario {
     private readonly adminEnvExtra: Record<string, string> = {},
   ) {}
 
-  /** Record files of every worker process of this scenario live under here. */
-  get dir(): string {
-    return join(this.stores.dir, this.dbName);
-  }
-
   /** A fresh database and an empty Redis, `admins` admin slots started, the app created. */
   async setup(admins: number): Promise<void> {
     this.dbName = `chaos_${this.name.replace(/\W+/g, '_').slice(0, 30)}_${randomBytes(3).toString('hex')}`;
