@@ -20,6 +20,7 @@ import { OasisWorker } from '@oasis/worker-client';
 import { PROTOCOL_VERSION, WorkerErrorCode } from '@oasis/worker-client/protocol';
 import type { RunningAdmin } from '../../server/src/main.js';
 import { newTaskId } from '../../server/src/domain/ids.js';
+import { APP_KEYS } from '../../server/src/store/redis/schema.js';
 import { handshakeSchema } from '@oasis/worker-client/contracts';
 import type { ApiClient } from '../helpers/api-client.js';
 import { startInProcessAdmin, type InProcessAdmin } from '../helpers/in-process-admin.js';
@@ -139,15 +140,22 @@ function handshakes(token: string): fc.Arbitrary<{ auth: unknown; expect: Expect
   );
 }
 
-/** Every Redis key of one app (and the global job → app map) with its full content. */
+/**
+ * Keys the admins rewrite on their own clock, whatever workers send: their liveness and claims
+ * (renewed every OASIS_ADMIN_LIVENESS_MS) and the no-worker grace the sweeps stamp.
+ */
+const ADMIN_BOOKKEEPING = [APP_KEYS.claimers.suffix, APP_KEYS.claims.suffix, APP_KEYS.noWorkerGrace.suffix];
+
+/** Every Redis key of one app (and the global job → app map) with its full content, the admins' own bookkeeping aside. */
 async function snapshot(redis: TestRedis, app: string): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   const keys = [redis.keys.jobApps];
+  const base = redis.keys.app(app).base;
   let cursor = '0';
   do {
-    const [next, batch] = await redis.redis.scan(cursor, 'MATCH', `${redis.keys.app(app).base}*`, 'COUNT', 1000);
+    const [next, batch] = await redis.redis.scan(cursor, 'MATCH', `${base}*`, 'COUNT', 1000);
     cursor = next;
-    keys.push(...batch);
+    keys.push(...batch.filter((k) => !ADMIN_BOOKKEEPING.some((suffix) => k.slice(base.length).startsWith(suffix))));
   } while (cursor !== '0');
   for (const k of keys.sort()) {
     const type = await redis.redis.type(k);
