@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { utcDay } from '../../server/src/domain/days.js';
+import { dayRange, utcDay } from '../../server/src/domain/days.js';
 import { createRepositories, openDatabase, type Database, type FinalRecord, type Repositories } from '../../server/src/store/db/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { finalRecord, RECORD_T0 } from '../helpers/final-records.js';
@@ -40,6 +40,32 @@ describe('final records in the database: writers side by side, duplicates kept a
     expect(Number(total?.n)).to.equal(4 * rounds * jobs.length);
     const [counted] = await rows('SELECT SUM(count) AS n FROM oasis_job_log_report');
     expect(Number(counted?.n)).to.equal(4 * rounds * jobs.length);
+  });
+
+  it('the report recount of a day and writers of that day at the same time never deadlock', async () => {
+    const day = utcDay(RECORD_T0);
+    const { start, end } = dayRange(day);
+    let seq = 0;
+    let writing = true;
+    const writer = async (r: Repositories) => {
+      for (let i = 0; i < 25; i++) {
+        const batch = Array.from({ length: 40 }, (_, j) => finalRecord({ id: `${j + 1}-r${++seq}`, jobId: j + 1, scheduledAt: RECORD_T0 + seq }));
+        await r.logs.writeFinals(batch, []);
+      }
+    };
+    const recounts = async (r: Repositories) => {
+      while (writing) await r.reports.refreshDay(day, start, end);
+    };
+    const recounting = recounts(repos[1]!);
+    try {
+      await Promise.all([writer(repos[0]!), writer(repos[1]!)]);
+    } finally {
+      writing = false;
+      await recounting;
+    }
+    await repos[0]!.reports.refreshDay(day, start, end);
+    const [counted] = await rows('SELECT SUM(count) AS n FROM oasis_job_log_report');
+    expect(Number(counted?.n)).to.equal(2 * 25 * 40);
   });
 
   it('keeps the first record of a fire and stores a second one apart, once, however often it is delivered', async () => {

@@ -80,7 +80,11 @@ export function isDeadlock(err: unknown): boolean {
 export async function writeFinalBatch(models: Models, records: readonly FinalRecord[], texts: readonly FinalText[]): Promise<WriteOutcome> {
   if (records.length === 0 && texts.length === 0) return { duplicates: [] };
   const sequelize = models.JobLog.sequelize!;
-  const run = () => inTransaction(sequelize, (t) => writeIn(sequelize, t, records, texts));
+  return retryDeadlockOnce(() => inTransaction(sequelize, (t) => writeIn(sequelize, t, records, texts)));
+}
+
+/** Runs `run` (a whole transaction) and, if it deadlocked, once more after 50–150 ms. */
+export async function retryDeadlockOnce<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {

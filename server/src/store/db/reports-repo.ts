@@ -1,7 +1,12 @@
-import { fn, col, Op, type WhereOptions } from 'sequelize';
+import { fn, col, Op, QueryTypes, type WhereOptions } from 'sequelize';
+import { retryDeadlockOnce } from './final-writes.js';
 import type { JobLogReportModel } from './report-models.js';
 import type { Models } from './models.js';
 import { inTransaction } from './transaction.js';
+import { upsertRows } from './upsert.js';
+
+const REPORT_COLUMNS = ['day', 'app_id', 'job_id', 'status', 'count'] as const;
+const REPORT_KEY = ['day', 'job_id', 'status'] as const;
 
 /** Filter of {@link ReportsRepo.daily}: inclusive day range (`YYYY-MM-DD`), optionally one job or some apps (by id). */
 export interface ReportQuery {
@@ -33,26 +38,34 @@ export class ReportsRepo {
    * Recounts one UTC day from `oasis_job_log` (records scheduled in `[start, end)`) and replaces
    * that day's rows in one transaction. Idempotent: running it again (or after a record was written
    * twice) yields the same rows. Returns how many rows the day has.
+   *
+   * Locks in the writers' order (`final-writes.ts`): the day's log records first (a locking read,
+   * so no record is committed between the count and the replace), then the report rows, in key
+   * order — a recount beside writing admins never deadlocks with them (one that happens anyway is
+   * run once more).
    */
   async refreshDay(day: string, start: number, end: number): Promise<number> {
     const { JobLogReport } = this.models;
     const sequelize = JobLogReport.sequelize!;
-    // All in the database: a busy day has thousands of (job, status) rows, and building them as
-    // model instances would block the admin's event loop — and every fire's timer — for a while.
-    return inTransaction(sequelize, async (transaction) => {
-      await sequelize.query('DELETE FROM oasis_job_log_report WHERE day = ?', { replacements: [day], transaction });
-      await sequelize.query(
-        'INSERT INTO oasis_job_log_report (day, app_id, job_id, status, count) ' +
-          'SELECT ?, app_id, job_id, status, COUNT(*) FROM oasis_job_log ' +
-          'WHERE scheduled_at >= ? AND scheduled_at < ? GROUP BY app_id, job_id, status',
-        { replacements: [day, start, end], transaction },
-      );
-      const [rows] = await sequelize.query('SELECT COUNT(*) AS n FROM oasis_job_log_report WHERE day = ?', {
-        replacements: [day],
-        transaction,
-      });
-      return Number((rows as { n: number | string }[])[0]?.n ?? 0);
-    });
+    const mysql = sequelize.getDialect() !== 'sqlite';
+    // All in the database or in plain rows: a busy day has thousands of (job, status) rows, and
+    // building them as model instances would block the admin's event loop — and every fire's timer.
+    return retryDeadlockOnce(() =>
+      inTransaction(sequelize, async (transaction) => {
+        const counted = await sequelize.query<{ app_id: number; job_id: number; status: string; n: number | string }>(
+          'SELECT app_id, job_id, status, COUNT(*) AS n FROM oasis_job_log WHERE scheduled_at >= ? AND scheduled_at < ? ' +
+            'GROUP BY app_id, job_id, status' +
+            (mysql ? ' LOCK IN SHARE MODE' : ''),
+          { replacements: [start, end], type: QueryTypes.SELECT, transaction },
+        );
+        await sequelize.query('DELETE FROM oasis_job_log_report WHERE day = ?', { replacements: [day], transaction });
+        const rows = counted
+          .map((r) => [day, Number(r.app_id), Number(r.job_id), r.status, Number(r.n)] as const)
+          .sort((a, b) => a[2] - b[2] || (a[3] < b[3] ? -1 : a[3] > b[3] ? 1 : 0));
+        if (rows.length) await upsertRows(sequelize, transaction, 'oasis_job_log_report', REPORT_COLUMNS, REPORT_KEY, rows, ['count']);
+        return new Set(rows.map((r) => `${r[2]}|${r[3]}`)).size;
+      }),
+    );
   }
 
   /** Counts summed per day and status over the filter (days without rows are absent). */
