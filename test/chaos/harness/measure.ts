@@ -38,6 +38,8 @@ export interface ChaosRow {
   run: number;
   /** Fires one attempt of which the workers ran more than once. */
   runTwice: number;
+  /** Up to 5 of them: fire, attempt and the executions (task id, worker, start). */
+  runTwiceDetail: string[];
   /** Expected fires no worker ever ran. */
   unrun: number;
   /** Final records per status (every attempt). */
@@ -127,7 +129,14 @@ export async function measure(s: Scenario, notes = ''): Promise<ChaosRow> {
     laterAttempt.set(k, Math.max(laterAttempt.get(k) ?? 0, e.attempt));
   }
   const twice = new Set<string>();
-  for (const [ka, n] of perAttempt) if (n > 1) twice.add(ka.split('#')[0]!);
+  const runTwiceDetail: string[] = [];
+  for (const [ka, n] of perAttempt) {
+    if (n <= 1) continue;
+    twice.add(ka.split('#')[0]!);
+    if (runTwiceDetail.length >= 5) continue;
+    const runs = execs.filter((e) => `${key(e.jobId, e.scheduledAt)}#${e.attempt}` === ka);
+    runTwiceDetail.push(`${ka}: ${runs.map((e) => `${e.taskId} on ${e.workerId} at +${e.startedAt - e.scheduledAt} ms`).join(', ')}`);
+  }
 
   let badLost = 0;
   const badLostDetail: string[] = [];
@@ -175,6 +184,7 @@ export async function measure(s: Scenario, notes = ''): Promise<ChaosRow> {
     recorded: [...expected].filter((k) => recordedFires.has(k)).length,
     run,
     runTwice: twice.size,
+    runTwiceDetail,
     unrun: expected.size - run,
     statuses,
     badLost,

@@ -55,7 +55,7 @@ export function expectPasses(row: ChaosRow, rules: Rules = {}): void {
   const broken: string[] = [];
   const check = (ok: boolean, what: string) => void (ok || broken.push(what));
   check(row.expected - row.recorded === 0, `${row.expected - row.recorded} fires without a final record`);
-  check(row.runTwice === 0, `${row.runTwice} fires run twice`);
+  check(row.runTwice === 0, `${row.runTwice} fires run twice (${row.runTwiceDetail.join('; ')})`);
   check(row.unrun === 0, `${row.unrun} fires never run`);
   check(!row.statuses.NO_WORKER, `${row.statuses.NO_WORKER} NO_WORKER records for an outage shorter than the grace`);
   check(row.badLost === 0, `${row.badLost} LOST records of tasks not running on a worker that died, or not retried (${row.badLostDetail.join('; ')})`);
