@@ -78,6 +78,7 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/jobs/:id/next-fires', param: 'job', query: () => ({ count: '5' }) },
   { method: 'POST', path: '/schedule/preview', body: () => ({ schedule, count: 5 }) },
   { method: 'GET', path: '/logs', query: (f) => ({ app: 'fuzz', jobId: String(f.jobIds[0]), status: 'QUEUED', limit: '20', offset: '0' }) },
+  { method: 'GET', path: '/logs/duplicates', query: (f) => ({ app: 'fuzz', jobId: String(f.jobIds[0]), limit: '20', offset: '0' }) },
   { method: 'GET', path: '/logs/:id', param: 'task' },
   { method: 'GET', path: '/logs/:id/text', param: 'task', query: () => ({ from: '0', limit: '10' }) },
   { method: 'POST', path: '/logs/:id/kill', param: 'task', body: () => ({ reason: 'fuzz' }) },
