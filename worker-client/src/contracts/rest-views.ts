@@ -10,8 +10,8 @@ import { closedSet } from './kit.js';
 
 const epochMs = z.number().int();
 
-/** One task attempt, in flight (from Redis) or final (from the database). Times are epoch ms. */
-export const logJsonSchema = z.strictObject({
+/** What every record of one task attempt says. Times are epoch ms. */
+const attemptShape = {
   id: z.string(),
   jobId: z.number().int(),
   app: z.string(),
@@ -28,6 +28,11 @@ export const logJsonSchema = z.strictObject({
   params: z.string(),
   result: z.string().nullable(),
   error: z.string().nullable(),
+};
+
+/** One task attempt, in flight (from Redis) or final (from the database). Times are epoch ms. */
+export const logJsonSchema = z.strictObject({
+  ...attemptShape,
   /** Latest progress (0..100) reported while the task runs; null when none or final. */
   progress: z.number().nullable(),
   /**
@@ -48,24 +53,9 @@ export type LogPage = z.infer<typeof logPageSchema>;
  * never merged into the first record (`firstId`). Times are epoch ms.
  */
 export const logDuplicateJsonSchema = z.strictObject({
-  id: z.string(),
+  ...attemptShape,
   /** Task id of the record kept for the fire in the logs ('' when it was gone already). */
   firstId: z.string(),
-  jobId: z.number().int(),
-  app: z.string(),
-  handler: z.string(),
-  scheduledAt: epochMs,
-  startedAt: epochMs.nullable(),
-  finishedAt: epochMs.nullable(),
-  status: closedSet(TaskStatus),
-  triggerType: closedSet(TriggerType),
-  workerId: z.string().nullable(),
-  attempt: z.number().int(),
-  shardIndex: z.number().int(),
-  shardTotal: z.number().int(),
-  params: z.string(),
-  result: z.string().nullable(),
-  error: z.string().nullable(),
   /** When the admin's writer found it. */
   detectedAt: epochMs,
 });

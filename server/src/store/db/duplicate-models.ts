@@ -6,6 +6,7 @@ import {
   type ModelOptions,
   type Sequelize,
 } from 'sequelize';
+import { attemptColumns, type AttemptColumns } from './attempt-columns.js';
 
 /**
  * Row of `oasis_job_log_duplicate`: a second final record of a fire that already has one in
@@ -14,6 +15,11 @@ import {
  * kept here, whole, instead of being merged into it. Its id is its own task id, so the same
  * stream entry delivered again stays one row.
  */
+/** The attempt's columns ({@link AttemptColumns}) are declared by merging, like the class's own `declare`s. */
+// Sequelize models declare their columns without initialising them (what `declare` does); the merge does the same for shared ones.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface JobLogDuplicateModel extends AttemptColumns {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class JobLogDuplicateModel extends Model<InferAttributes<JobLogDuplicateModel>, InferCreationAttributes<JobLogDuplicateModel>> {
   declare id: string;
   /** Task id of the record kept in `oasis_job_log` for the same fire ('' if it was gone already). */
@@ -22,19 +28,6 @@ export class JobLogDuplicateModel extends Model<InferAttributes<JobLogDuplicateM
   declare appId: number;
   /** `YYYY-MM-DD` (UTC) of `scheduledAt`: the daily report counts duplicates by it. */
   declare day: string;
-  declare handler: string;
-  declare scheduledAt: number;
-  declare startedAt: number | null;
-  declare finishedAt: number | null;
-  declare status: string;
-  declare triggerType: string;
-  declare workerId: string | null;
-  declare shardIndex: number;
-  declare shardTotal: number;
-  declare attempt: number;
-  declare params: string;
-  declare result: string | null;
-  declare error: string | null;
   /** When the writer found it (epoch ms). */
   declare detectedAt: number;
 }
@@ -44,11 +37,10 @@ export interface DuplicateModels {
   JobLogDuplicate: typeof JobLogDuplicateModel;
 }
 
-const { INTEGER, BIGINT, STRING, CHAR, TEXT } = DataTypes;
+const { INTEGER, BIGINT, STRING, CHAR } = DataTypes;
 
 /** Defines `oasis_job_log_duplicate` (no foreign keys: like the logs, duplicates outlive their job). */
 export function defineDuplicateModels(sequelize: Sequelize, common: ModelOptions): DuplicateModels {
-  const MEDIUMTEXT = sequelize.getDialect() === 'sqlite' ? TEXT : TEXT('medium');
   const JobLogDuplicate = class extends JobLogDuplicateModel {};
   JobLogDuplicate.init(
     {
@@ -57,19 +49,7 @@ export function defineDuplicateModels(sequelize: Sequelize, common: ModelOptions
       jobId: { type: INTEGER, allowNull: false },
       appId: { type: INTEGER, allowNull: false },
       day: { type: CHAR(10), allowNull: false },
-      handler: { type: STRING(200), allowNull: false },
-      scheduledAt: { type: BIGINT, allowNull: false },
-      startedAt: { type: BIGINT, allowNull: true },
-      finishedAt: { type: BIGINT, allowNull: true },
-      status: { type: STRING(16), allowNull: false },
-      triggerType: { type: STRING(16), allowNull: false },
-      workerId: { type: STRING(128), allowNull: true },
-      shardIndex: { type: INTEGER, allowNull: false, defaultValue: 0 },
-      shardTotal: { type: INTEGER, allowNull: false, defaultValue: 1 },
-      attempt: { type: INTEGER, allowNull: false, defaultValue: 1 },
-      params: { type: MEDIUMTEXT, allowNull: false },
-      result: { type: MEDIUMTEXT, allowNull: true },
-      error: { type: TEXT, allowNull: true },
+      ...attemptColumns(sequelize),
       detectedAt: { type: BIGINT, allowNull: false },
     },
     {

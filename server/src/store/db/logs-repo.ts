@@ -20,44 +20,16 @@ export interface LogQuery {
 const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
 const numOrNull = (v: number | string | null): number | null => (v === null ? null : num(v));
 
-function toItem(row: JobLogModel): LogItem {
+/** The columns a log row and a duplicate row share. */
+type AttemptRow = Pick<
+  JobLogModel,
+  'id' | 'jobId' | 'handler' | 'scheduledAt' | 'startedAt' | 'finishedAt' | 'status' | 'triggerType' | 'workerId' | 'attempt' | 'shardIndex' | 'shardTotal' | 'params' | 'result' | 'error'
+>;
+
+/** What every record of one task attempt says, from its row. */
+function attemptOf(row: AttemptRow, app: string): Omit<LogItem, 'progress'> {
   return {
     id: row.id,
-    jobId: row.jobId,
-    app: row.app?.name ?? '',
-    handler: row.handler,
-    scheduledAt: num(row.scheduledAt),
-    startedAt: numOrNull(row.startedAt),
-    finishedAt: numOrNull(row.finishedAt),
-    status: row.status as TaskStatus,
-    triggerType: row.triggerType as TriggerType,
-    workerId: row.workerId,
-    attempt: row.attempt,
-    shardIndex: row.shardIndex,
-    shardTotal: row.shardTotal,
-    params: row.params,
-    result: row.result,
-    error: row.error,
-    progress: null,
-  };
-}
-
-/** Filter and page of {@link LogsRepo.listDuplicates}. */
-export interface DuplicateQuery {
-  jobId?: number;
-  /** App name. */
-  app?: string;
-  limit: number;
-  offset: number;
-}
-
-/** A second record of a fire, as listed: a log item with the id of the record kept for the fire. */
-export type DuplicateItem = Omit<LogItem, 'progress'> & { firstId: string; detectedAt: number };
-
-function toDuplicate(row: JobLogDuplicateModel, app: string): DuplicateItem {
-  return {
-    id: row.id,
-    firstId: row.firstId,
     jobId: row.jobId,
     app,
     handler: row.handler,
@@ -73,8 +45,27 @@ function toDuplicate(row: JobLogDuplicateModel, app: string): DuplicateItem {
     params: row.params,
     result: row.result,
     error: row.error,
-    detectedAt: num(row.detectedAt),
   };
+}
+
+function toItem(row: JobLogModel): LogItem {
+  return { ...attemptOf(row, row.app?.name ?? ''), progress: null };
+}
+
+/** Filter and page of {@link LogsRepo.listDuplicates}. */
+export interface DuplicateQuery {
+  jobId?: number;
+  /** App name. */
+  app?: string;
+  limit: number;
+  offset: number;
+}
+
+/** A second record of a fire, as listed: a log item with the id of the record kept for the fire. */
+export type DuplicateItem = Omit<LogItem, 'progress'> & { firstId: string; detectedAt: number };
+
+function toDuplicate(row: JobLogDuplicateModel, app: string): DuplicateItem {
+  return { ...attemptOf(row, app), firstId: row.firstId, detectedAt: num(row.detectedAt) };
 }
 
 /** Reads and writes `oasis_job_log`, `oasis_job_log_text` and `oasis_job_log_duplicate`. */

@@ -7,6 +7,7 @@ import {
   type ModelOptions,
   type Sequelize,
 } from 'sequelize';
+import { attemptColumns, type AttemptColumns } from './attempt-columns.js';
 import { defineAccessModels, type AccessModels } from './access-models.js';
 import { defineChildGrantModel, type JobChildGrantModel } from './child-grant-models.js';
 import { defineDuplicateModels, type DuplicateModels } from './duplicate-models.js';
@@ -78,23 +79,15 @@ export class JobModel extends Model<InferAttributes<JobModel>, InferCreationAttr
 }
 
 /** Row of `oasis_job_log`: the final record of one task attempt; its id is the task id. */
+/** The attempt's columns ({@link AttemptColumns}) are declared by merging, like the class's own `declare`s. */
+// Sequelize models declare their columns without initialising them (what `declare` does); the merge does the same for shared ones.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface JobLogModel extends AttemptColumns {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class JobLogModel extends Model<InferAttributes<JobLogModel>, InferCreationAttributes<JobLogModel>> {
   declare id: string;
   declare jobId: number;
   declare appId: number;
-  declare handler: string;
-  declare scheduledAt: number;
-  declare startedAt: number | null;
-  declare finishedAt: number | null;
-  declare status: string;
-  declare triggerType: string;
-  declare workerId: string | null;
-  declare shardIndex: number;
-  declare shardTotal: number;
-  declare attempt: number;
-  declare params: string;
-  declare result: string | null;
-  declare error: string | null;
   declare app?: AppModel;
 }
 
@@ -140,7 +133,7 @@ export interface Models extends AccessModels, ReportModels, DuplicateModels {
   User: typeof UserModel;
 }
 
-const { INTEGER, BIGINT, STRING, CHAR, TEXT, BOOLEAN, DATE } = DataTypes;
+const { INTEGER, STRING, CHAR, TEXT, BOOLEAN, DATE } = DataTypes;
 
 /** Millisecond timestamps kept by Sequelize (`created_at`, `updated_at`). */
 const timestamps = {
@@ -245,19 +238,7 @@ export function defineModels(sequelize: Sequelize): Models {
       id: { type: STRING(64), primaryKey: true },
       jobId: { type: INTEGER, allowNull: false },
       appId: { type: INTEGER, allowNull: false },
-      handler: { type: STRING(200), allowNull: false },
-      scheduledAt: { type: BIGINT, allowNull: false },
-      startedAt: { type: BIGINT, allowNull: true },
-      finishedAt: { type: BIGINT, allowNull: true },
-      status: { type: STRING(16), allowNull: false },
-      triggerType: { type: STRING(16), allowNull: false },
-      workerId: { type: STRING(128), allowNull: true },
-      shardIndex: { type: INTEGER, allowNull: false, defaultValue: 0 },
-      shardTotal: { type: INTEGER, allowNull: false, defaultValue: 1 },
-      attempt: { type: INTEGER, allowNull: false, defaultValue: 1 },
-      params: { type: MEDIUMTEXT, allowNull: false },
-      result: { type: MEDIUMTEXT, allowNull: true },
-      error: { type: TEXT, allowNull: true },
+      ...attemptColumns(sequelize),
     },
     {
       ...common,
