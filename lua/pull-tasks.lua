@@ -5,7 +5,11 @@
   result naming it) starts its lease and its timeout watchdog (include/delivery.lua). Not
   acknowledged in time, it goes back to its queue (requeue-unacked.lua), never LOST. A delivered
   task holds a slot: a worker never holds more tasks than its registered concurrency, whatever
-  `max` it asks for. A task that waited for a worker stops waiting.
+  `max` it asks for. A task that waited for a worker stops waiting. Nothing is handed out while
+  the app's `epoch` is set but not the server's run_id (Redis restarted, failed over or came back
+  from older data: a queued task may have run and been recorded already); the reconcile
+  (lua/forget-ended.lua, lua/reconcile-fires.lua) first forgets such tasks and seals the epoch.
+  Without an epoch key (a fresh Redis, no fire committed yet) tasks are handed out.
 
   KEYS[1] workerQueue: the worker's own queue LIST
   KEYS[2] sharedQueue: the app's shared queue LIST
@@ -25,8 +29,11 @@
     tasks: PulledTaskRow[]  the tasks handed out ("" for a field the task lacks, e.g. script)
 ]]
 -- @include task-read
+-- @include epoch
 
 local read = oasis_task_reader(PULLED_TASK_FIELDS)
+local epoch = redis.call('GET', KEY.epoch(ARGV[1]))
+if epoch and epoch ~= oasis_run_id() then return cjson.encode({ code = CODE.OK, tasks = {} }) end
 local conc = tonumber(redis.call('HGET', KEYS[5], F.worker.concurrency))
 local state = redis.call('HMGET', KEYS[5], F.worker.online, F.worker.disconnectedAt)
 if not conc or state[1] ~= '1' or (state[2] or '') ~= '' then

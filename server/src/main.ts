@@ -164,6 +164,8 @@ async function wire(config: OasisConfig, logger: Logger, adminId: string, life: 
     history: new FireHistoryRepo(db.models),
     restore: () => services.jobs.restoreHotCopies(),
     logger,
+    effects,
+    workerTtlMs: config.workerTtlMs,
   });
   const scheduler = new Scheduler({ adminId, store: store.schedule, reconciler, config, logger, effects });
   const dispatcher = new Dispatcher({ tasks: store.tasks, registry, config, logger, effects });

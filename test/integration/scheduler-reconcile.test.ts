@@ -2,7 +2,9 @@
  * The reconcile after Redis lost data (issue 11 item 6), on real Redis and MariaDB: a job whose
  * hot `nextFireAt` is at or before a fire recorded in `oasis_job_log` or still waiting in the
  * finals stream moves on to the first fire after it; manual triggers do not move a schedule; a
- * ONCE job already fired leaves the schedule; claims and commits wait for the epoch.
+ * ONCE job already fired leaves the schedule; claims and commits wait for the epoch; a task the
+ * older data still holds in flight although its record exists is taken out of flight, and no task
+ * is handed to a worker before the seal.
  */
 import { expect } from 'chai';
 import { silentLogger } from '../../server/src/domain/logger.js';
@@ -13,6 +15,7 @@ import { FireHistoryRepo, openDatabase, type Database } from '../../server/src/s
 import { createHotStore, type HotStore } from '../../server/src/store/redis/hot-store.js';
 import { FINALS_ENTRY } from '../../server/src/store/redis/schema.js';
 import { CLAIMER } from '../helpers/epoch.js';
+import { addNoneJob, addWorker, enqueueManual } from '../helpers/hot-fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { createTestRedis, type TestRedis } from '../helpers/redis.js';
 
@@ -135,5 +138,28 @@ describe('scheduler: reconcile with the recorded fires after Redis lost data (re
     expect(r.epochChanged).to.equal(true);
     expect(await hot.schedule.nextFireAt(APP, 1)).to.equal(T0);
     expect(await t.redis.get(t.keys.app(APP).epoch)).to.equal(null);
+  });
+
+  it('takes the tasks that already ended (recorded in MySQL or the stream) out of flight, keeps the others, and hands nothing out before the seal', async () => {
+    const now = Date.now();
+    for (const id of [1, 2, 3]) await addNoneJob(hot, APP, id);
+    await addWorker(hot, APP, 'w', 10, now);
+    // Still running on the worker when Redis restarts: no record yet, it will still be completed.
+    await enqueueManual(hot, APP, 3, '3-running', now);
+    expect((await hot.tasks.pull(APP, 'w', 1, now, 3000))?.map((x) => x.id)).to.deep.equal(['3-running']);
+    // Queued in the older data, but they ran and were recorded before the crash.
+    await enqueueManual(hot, APP, 1, '1-in-mysql', now);
+    await enqueueManual(hot, APP, 2, '2-in-stream', now);
+    await db.models.JobLog.create({ id: '1-in-mysql', jobId: 1, appId, handler: 'h', scheduledAt: now, status: 'SUCCESS', triggerType: 'MANUAL', shardIndex: 0, shardTotal: 1, attempt: 1, params: '' });
+    await t.redis.xadd(t.keys.app(APP).finals, '*', FINALS_ENTRY.record, JSON.stringify({ id: '2-in-stream', jobId: '2', scheduledAt: String(now), triggerType: 'MANUAL', status: 'SUCCESS' }));
+    // As after a restart from older data: until the reconcile, no worker gets a task.
+    await t.redis.set(t.keys.app(APP).epoch, 'another-run-id');
+    expect(await hot.tasks.pull(APP, 'w', 10, now + 1, 3000)).to.deep.equal([]);
+
+    await reconciler.reconcile(APP);
+    expect(await hot.schedule.inflightTaskIds(APP)).to.deep.equal(['3-running']);
+    expect(await hot.tasks.pull(APP, 'w', 10, now + 2, 3000), 'the recorded tasks left the queue').to.deep.equal([]);
+    await enqueueManual(hot, APP, 1, '1-new', now + 3);
+    expect((await hot.tasks.pull(APP, 'w', 10, now + 4, 3000))?.map((x) => x.id), 'sealed: tasks are handed out again').to.deep.equal(['1-new']);
   });
 });

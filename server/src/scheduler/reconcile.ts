@@ -1,14 +1,17 @@
 import { followingFire, nextFireAfter, parsePlan, runsLeft } from '../domain/schedule.js';
 import type { Logger } from '../domain/logger.js';
+import type { EffectsPublisher } from '../events/effects-bus.js';
 import { SCHEDULED_TRIGGERS, type FireMove, type RecordedFire, type ScheduleStore } from '../store/redis/schedule-store.js';
 
 /** The fires the database recorded (`oasis_job_log`): `FireHistoryRepo` of `store/db/`. */
 export interface FireHistory {
   scheduledFiresSince(app: string, since: number, triggerTypes: readonly string[]): Promise<RecordedFire[]>;
+  /** Which of these task ids have a final record. */
+  recordedTaskIds(taskIds: readonly string[]): Promise<Set<string>>;
 }
 
 export interface ReconcilerDeps {
-  store: Pick<ScheduleStore, 'serverRunId' | 'hotPointers' | 'finalsFiresSince' | 'reconcileFires'>;
+  store: Pick<ScheduleStore, 'serverRunId' | 'hotPointers' | 'finalsFiresSince' | 'reconcileFires' | 'inflightTaskIds' | 'finalsTaskIds' | 'forgetEnded'>;
   history: FireHistory;
   /**
    * Rewrites the hot copies Redis lost from the database (`JobService.restoreHotCopies`), before the
@@ -16,11 +19,15 @@ export interface ReconcilerDeps {
    */
   restore?: () => Promise<unknown>;
   logger: Logger;
+  /** Where the wake-ups of buffered fires released by a forgotten task go (workers poll anyway). */
+  effects?: Pick<EffectsPublisher, 'publishScript'>;
+  /** OASIS_WORKER_TTL_MS, for routing a buffered fire released by a forgotten task (default 15000). */
+  workerTtlMs?: number;
   /** Injectable clock (epoch ms). */
   now?: () => number;
 }
 
-/** Jobs per reconcile-fires.lua call. */
+/** Jobs per reconcile-fires.lua call, task ids per forget-ended.lua call. */
 const CHUNK = 500;
 /** A server that keeps restarting under the reconcile: give up for now, the loop tries again. */
 const ATTEMPTS = 5;
@@ -30,8 +37,10 @@ const ATTEMPTS = 5;
  * over or lost data (claim-due.lua and commit-fire.lua answer EPOCH_CHANGED until it is done):
  * a job whose hot `nextFireAt` is at or before its newest recorded fire moves on to the first fire
  * after it, so a fire recorded in MySQL (or still in the finals stream, newer than MySQL) never
- * fires twice. Then every claim is handed back and the app's epoch is written: the loops claim
- * again. One reconcile per app at a time in this admin; several admins reconciling together is
+ * fires twice. Before that, the tasks the older data still holds in flight although their final
+ * record exists are taken out of flight (forget-ended.lua): a queued or delivered copy of a run
+ * that ended would be handed to a worker again (pull-tasks.lua hands nothing out until the seal).
+ * Then every claim is handed back and the app's epoch is written: the loops claim again. One reconcile per app at a time in this admin; several admins reconciling together is
  * harmless (a job moves only while its next fire is still the one read, and to the same place).
  */
 export class FireReconciler {
@@ -56,6 +65,7 @@ export class FireReconciler {
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       const runId = await this.deps.store.serverRunId();
       await this.deps.restore?.();
+      if (!(await this.forgetEnded(app, runId))) continue;
       const moves = await this.movesOf(app);
       let moved = 0;
       let released = 0;
@@ -75,6 +85,29 @@ export class FireReconciler {
       return;
     }
     throw new Error(`scheduler: Redis kept restarting while app ${app} was reconciled`);
+  }
+
+  /**
+   * Takes the in-flight tasks that already ended out of flight; false when the server restarted
+   * again meanwhile. The tasks are read before their records: a task that ends between the reads
+   * is found recorded and is no longer in flight (left alone), or ended once, after the reads.
+   */
+  private async forgetEnded(app: string, runId: string): Promise<boolean> {
+    const inflight = await this.deps.store.inflightTaskIds(app);
+    if (inflight.length === 0) return true;
+    // The stream first, as in movesOf: a record moving on to MySQL between the reads is found there.
+    const streamed = await this.deps.store.finalsTaskIds(app);
+    const stored = await this.deps.history.recordedTaskIds(inflight.filter((id) => !streamed.has(id)));
+    const ended = inflight.filter((id) => streamed.has(id) || stored.has(id));
+    let forgotten = 0;
+    for (let i = 0; i < ended.length; i += CHUNK) {
+      const r = await this.deps.store.forgetEnded(app, runId, this.now(), this.deps.workerTtlMs ?? 15_000, ended.slice(i, i + CHUNK));
+      if (r.epochChanged) return false;
+      forgotten += r.forgotten;
+      this.deps.effects?.publishScript(app, r.effects);
+    }
+    if (forgotten > 0) this.deps.logger.warn({ app, runId, forgotten }, 'scheduler: tasks still in flight in the restored Redis had already ended (recorded); taken out of flight');
+    return true;
   }
 
   /** The jobs whose next fire is at or before a fire already recorded, and where they move. */

@@ -30,4 +30,17 @@ export class FireHistoryRepo {
     });
     return (rows as unknown as { jobId: number | string; scheduledAt: number | string }[]).map((r) => ({ jobId: Number(r.jobId), scheduledAt: Number(r.scheduledAt) }));
   }
+
+  /**
+   * Which of `taskIds` (tasks Redis still holds in flight after a data loss) already have a final
+   * record: they ended, so they must not run again. Looked up by primary key, in chunks.
+   */
+  async recordedTaskIds(taskIds: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let i = 0; i < taskIds.length; i += 1000) {
+      const rows = await this.models.JobLog.findAll({ attributes: ['id'], where: { id: { [Op.in]: taskIds.slice(i, i + 1000) } }, raw: true });
+      for (const r of rows as unknown as { id: string }[]) out.add(String(r.id));
+    }
+    return out;
+  }
 }

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
 import { effectsOf, type Effects } from './effects.js';
-import { claimDue, commitFire, promoteDelayed, reconcileFires, renewLiveness, syncJob } from './generated/index.js';
+import { claimDue, commitFire, forgetEnded, promoteDelayed, reconcileFires, renewLiveness, syncJob } from './generated/index.js';
 import { F, FINALS_ENTRY, JOB_LAYOUT, LEGACY_FIELDS, withLegacyNames, type FinalRecordFields, type JobDefinition } from './schema.js';
 import { leadingArgs, type ScriptRunner } from './scripts.js';
 
@@ -158,6 +158,38 @@ export class ScheduleStore {
       if (page.length < 1000) return out;
       start = `(${page[page.length - 1]?.[0] ?? ''}`;
     }
+  }
+
+  /** The ids of every task the app holds in flight (queued, delivered, running, retry-waiting, buffered). */
+  async inflightTaskIds(app: string): Promise<string[]> {
+    return this.redis.zrange(this.keys.app(app).inflight, '0', '-1');
+  }
+
+  /** The task ids of every final record still waiting in the app's finals stream (entries are not consumed). */
+  async finalsTaskIds(app: string): Promise<Set<string>> {
+    const key = this.keys.app(app).finals;
+    const out = new Set<string>();
+    let start = '-';
+    for (;;) {
+      const page = await this.redis.xrange(key, start, '+', 'COUNT', 1000);
+      for (const [, fields] of page) {
+        const json = fields[fields.indexOf(FINALS_ENTRY.record) + 1];
+        if (json) out.add(String(withLegacyNames(JSON.parse(json) as FinalRecordFields, LEGACY_FIELDS.final).id));
+      }
+      if (page.length < 1000) return out;
+      start = `(${page[page.length - 1]?.[0] ?? ''}`;
+    }
+  }
+
+  /**
+   * Takes in-flight tasks that already ended (their final record exists) out of flight after a
+   * data loss, without a second record (see `lua/forget-ended.lua`). `epochChanged`: the server
+   * is no longer `runId`, nothing was done.
+   */
+  async forgetEnded(app: string, runId: string, now: number, workerTtlMs: number, taskIds: readonly string[]): Promise<{ epochChanged: boolean; forgotten: number; effects: Effects }> {
+    const k = this.keys.app(app);
+    const r = await this.scripts.call(forgetEnded, { inflight: k.inflight }, { ...leadingArgs(k.base, now, workerTtlMs, true), runId, tasks: [...taskIds] });
+    return { epochChanged: r.code === 'EPOCH_CHANGED', forgotten: r.forgotten, effects: effectsOf(r) };
   }
 
   /**

@@ -8,6 +8,7 @@ import { claimDue, type ClaimDueCall } from './claim-due.js';
 import { commitFire, type CommitFireCall } from './commit-fire.js';
 import { completeTasks, type CompleteTasksCall } from './complete-tasks.js';
 import { enqueueTask, type EnqueueTaskCall } from './enqueue-task.js';
+import { forgetEnded, type ForgetEndedCall } from './forget-ended.js';
 import { killTask, type KillTaskCall } from './kill-task.js';
 import { promoteDelayed, type PromoteDelayedCall } from './promote-delayed.js';
 import { pullTasks, type PullTasksCall } from './pull-tasks.js';
@@ -22,7 +23,7 @@ import { setProgress, type SetProgressCall } from './set-progress.js';
 import { syncJob, type SyncJobCall } from './sync-job.js';
 import { workerOffline, type WorkerOfflineCall } from './worker-offline.js';
 
-export { ackTasks, appendLog, claimDue, commitFire, completeTasks, enqueueTask, killTask, promoteDelayed, pullTasks, reapExpired, reapWorkers, reconcileFires, registerWorker, renewLeases, renewLiveness, requeueUnacked, setProgress, syncJob, workerOffline };
+export { ackTasks, appendLog, claimDue, commitFire, completeTasks, enqueueTask, forgetEnded, killTask, promoteDelayed, pullTasks, reapExpired, reapWorkers, reconcileFires, registerWorker, renewLeases, renewLiveness, requeueUnacked, setProgress, syncJob, workerOffline };
 
 /** Every script's call type, by file name. */
 export interface ScriptCalls {
@@ -32,6 +33,7 @@ export interface ScriptCalls {
   'commit-fire': CommitFireCall;
   'complete-tasks': CompleteTasksCall;
   'enqueue-task': EnqueueTaskCall;
+  'forget-ended': ForgetEndedCall;
   'kill-task': KillTaskCall;
   'promote-delayed': PromoteDelayedCall;
   'pull-tasks': PullTasksCall;
@@ -48,4 +50,4 @@ export interface ScriptCalls {
 }
 
 /** Every script's spec. */
-export const SCRIPTS = [ackTasks, appendLog, claimDue, commitFire, completeTasks, enqueueTask, killTask, promoteDelayed, pullTasks, reapExpired, reapWorkers, reconcileFires, registerWorker, renewLeases, renewLiveness, requeueUnacked, setProgress, syncJob, workerOffline] as const;
+export const SCRIPTS = [ackTasks, appendLog, claimDue, commitFire, completeTasks, enqueueTask, forgetEnded, killTask, promoteDelayed, pullTasks, reapExpired, reapWorkers, reconcileFires, registerWorker, renewLeases, renewLiveness, requeueUnacked, setProgress, syncJob, workerOffline] as const;
