@@ -32,6 +32,8 @@ export interface LivenessThreadData {
 export type ToLivenessThread =
   /** The tasks held now (running or waiting) and the free slots the worker reports. */
   | { type: 'tasks'; running: string[]; free: number }
+  /** Tasks started (held from now on) or ended (no longer held) since: O(1) per task, not the whole list. */
+  | { type: 'started' | 'ended'; ids: string[]; free: number }
   /** The main connection is on `url` (an admin that accepts liveness connections): heartbeat there. */
   | { type: 'follow'; url: string; heartbeatMs: number }
   /** The main connection's admin accepts no liveness connection: close ours until the next `follow`. */
@@ -69,7 +71,7 @@ const options = resolveOptions({
 });
 const connection = new AdminConnection(options, () => ({ ...data.handshake, role: WorkerRole.LIVENESS }));
 
-let running: string[] = [];
+let running = new Set<string>();
 let free = 0;
 let heartbeatTimer: NodeJS.Timeout | undefined;
 let inFlight = false;
@@ -82,7 +84,7 @@ function beat(always = false): void {
   if (inFlight || !connection.ready || (!always && Date.now() - mainBeatAt < heartbeatMs)) return;
   inFlight = true;
   connection
-    .heartbeat({ running, free })
+    .heartbeat({ running: [...running], free })
     .catch((err: unknown) => log('debug', `liveness heartbeat failed: ${messageOf(err)}`))
     .finally(() => {
       inFlight = false;
@@ -100,7 +102,15 @@ connection.on('drain', () => connection.moveOn('the admin asked to drain'));
 port.on('message', (msg: ToLivenessThread) => {
   switch (msg.type) {
     case 'tasks':
-      running = msg.running;
+      running = new Set(msg.running);
+      free = msg.free;
+      break;
+    case 'started':
+      for (const id of msg.ids) running.add(id);
+      free = msg.free;
+      break;
+    case 'ended':
+      for (const id of msg.ids) running.delete(id);
       free = msg.free;
       break;
     case 'beaten':

@@ -11,6 +11,9 @@ import type { ResolvedWorkerOptions } from './options.js';
 import { siblingModule, threadEntry } from './thread-entry.js';
 
 /** `liveness-thread.js` next to this module (`.ts` when run from source through a TypeScript loader). */
+/** How long the ends of tasks wait to be posted together to the thread (ms). */
+const ENDED_FLUSH_MS = 50;
+
 const THREAD_URL = siblingModule(import.meta.url, 'liveness-thread');
 
 /** The liveness thread of one worker, started lazily; a thread that dies is started again at the next {@link follow}. */
@@ -19,7 +22,10 @@ export class LivenessBeacon {
   private stopped = false;
   /** The last `tasks` message, sent again to a restarted thread; its key avoids posting an unchanged set. */
   private tasksMessage: ToLivenessThread = { type: 'tasks', running: [], free: 0 };
-  private tasksKey = '';
+  /** Ends not posted yet: they go out together, a little later (over-reporting an ended task is harmless). */
+  private ended: string[] = [];
+  private endedTimer: NodeJS.Timeout | undefined;
+  private free = 0;
 
   constructor(
     private readonly options: ResolvedWorkerOptions,
@@ -37,13 +43,37 @@ export class LivenessBeacon {
     this.post({ type: 'pause' }, false);
   }
 
-  /** The tasks the worker holds now and the free slots it reports; posted only when they changed. */
+  /** All the tasks the worker holds now and the free slots it reports (once per heartbeat, and on connect). */
   tasks(running: string[], free: number): void {
-    const key = `${free}|${running.join(',')}`;
-    if (key === this.tasksKey) return;
-    this.tasksKey = key;
+    this.flushEnded();
+    this.free = free;
     this.tasksMessage = { type: 'tasks', running, free };
     this.post(this.tasksMessage, false);
+  }
+
+  /**
+   * A task started: posted at once, before its handler runs (a handler that blocks this thread
+   * from its first line is still in the thread's heartbeats). One id, not the whole list: O(1).
+   */
+  started(taskId: string, free: number): void {
+    this.free = free;
+    this.post({ type: 'started', ids: [taskId], free }, false);
+  }
+
+  /** A task ended: batched, posted within {@link ENDED_FLUSH_MS}. */
+  endedTask(taskId: string, free: number): void {
+    this.free = free;
+    this.ended.push(taskId);
+    this.endedTimer ??= setTimeout(() => this.flushEnded(), ENDED_FLUSH_MS);
+  }
+
+  private flushEnded(): void {
+    if (this.endedTimer !== undefined) clearTimeout(this.endedTimer);
+    this.endedTimer = undefined;
+    if (this.ended.length === 0) return;
+    const ids = this.ended;
+    this.ended = [];
+    this.post({ type: 'ended', ids, free: this.free }, false);
   }
 
   /** The main connection's heartbeat was answered: the thread skips its own for this interval. */
@@ -54,6 +84,7 @@ export class LivenessBeacon {
   /** Stops the thread (its connection closes with it). */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.endedTimer !== undefined) clearTimeout(this.endedTimer);
     const thread = this.thread;
     this.thread = undefined;
     if (thread === undefined) return;

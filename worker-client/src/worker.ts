@@ -75,11 +75,11 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
       progress: this.progress,
       report: (result) => this.outbox.add(result),
       started: (task) => {
-        this.postTasks();
+        this.liveness?.started(task.id, this.reportedFree());
         this.safeEmit('task:start', task);
       },
       ended: (result, task) => {
-        this.postTasks();
+        this.liveness?.endedTask(task.id, this.reportedFree());
         this.safeEmit('task:end', result, task);
       },
       slotFreed: () => this.puller.maybePull(),
@@ -231,8 +231,13 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
 
   /** Tells the liveness thread which tasks we hold and the free slots we report (as a heartbeat does). */
   private postTasks(): void {
+    this.liveness?.tasks(this.runner.ids(), this.reportedFree());
+  }
+
+  /** The free slots a heartbeat reports: none while we must not take work. */
+  private reportedFree(): number {
     const mayPull = this.currentState === WorkerState.RUNNING && !this.drainedByAdmin;
-    this.liveness?.tasks(this.runner.ids(), mayPull ? Math.max(0, this.runner.freeSlots) : 0);
+    return mayPull ? Math.max(0, this.runner.freeSlots) : 0;
   }
 
   private probe(): void {

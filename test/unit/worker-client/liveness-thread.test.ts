@@ -89,6 +89,34 @@ describe('worker-client: the liveness thread', function () {
     expect(lines('result').filter((r) => r.taskId === 't-busy').map((r) => r.status)).to.deep.equal(['SUCCESS']);
   });
 
+  it('heartbeats a task whose handler blocks from its first line (the start is posted before the handler runs)', async () => {
+    // The task is handed out only once the thread heartbeats: the block starts on a connected thread.
+    const proc = runTs('test/helpers/fake-admin-process.ts', { FAKE_ADMIN_TASK_ID: 't-sync', FAKE_ADMIN_TASK_AFTER_LIVENESS: '1' });
+    procs.push(proc);
+    const url = await waitFor(() => /^url (\S+)$/m.exec(proc.output())?.[1], 20_000, 'the fake admin process listening', 20);
+    const lines = (kind: string) =>
+      proc
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith(`${kind} `))
+        .map((l) => JSON.parse(l.slice(kind.length + 1)) as { at: number; running: string[]; taskId?: string; status?: string });
+    const w = newWorker({ url });
+    const window = { from: 0, to: 0 };
+    w.handle('busy', () => {
+      window.from = Date.now();
+      blockFor(3000);
+      window.to = Date.now();
+      return Promise.resolve('done');
+    });
+    await w.start();
+    await waitFor(() => lines('result').some((r) => r.taskId === 't-sync'), 20_000, 'the busy task accepted', 20);
+    // The heartbeat in flight when the block began may predate the start: skip the first 400 ms.
+    const during = lines('liveness').filter((h) => h.at > window.from + 400 && h.at < window.to);
+    expect(during.length, 'liveness heartbeats during the 3 s block').to.be.at.least(5);
+    expect(during.every((h) => h.running.includes('t-sync')), 'each reports the task started just before the block').to.equal(true);
+    expect(lines('result').filter((r) => r.taskId === 't-sync').map((r) => r.status)).to.deep.equal(['SUCCESS']);
+  });
+
   it('stays quiet while the main connection\'s heartbeats are answered (one heartbeat per interval)', async () => {
     const admin = await newAdmin();
     const w = newWorker({ url: admin.url });
