@@ -32,8 +32,8 @@ export interface LivenessThreadData {
 export type ToLivenessThread =
   /** The tasks held now (running or waiting) and the free slots the worker reports. */
   | { type: 'tasks'; running: string[]; free: number }
-  /** Tasks started (held from now on) or ended (no longer held) since: O(1) per task, not the whole list. */
-  | { type: 'started' | 'ended'; ids: string[]; free: number }
+  /** Tasks taken (held from now on) or ended (no longer held) since: the changes, not the whole list. */
+  | { type: 'held' | 'ended'; ids: string[]; free: number }
   /** The main connection is on `url` (an admin that accepts liveness connections): heartbeat there. */
   | { type: 'follow'; url: string; heartbeatMs: number }
   /** The main connection's admin accepts no liveness connection: close ours until the next `follow`. */
@@ -105,7 +105,7 @@ port.on('message', (msg: ToLivenessThread) => {
       running = new Set(msg.running);
       free = msg.free;
       break;
-    case 'started':
+    case 'held':
       for (const id of msg.ids) running.add(id);
       free = msg.free;
       break;

@@ -52,12 +52,13 @@ export class LivenessBeacon {
   }
 
   /**
-   * A task started: posted at once, before its handler runs (a handler that blocks this thread
-   * from its first line is still in the thread's heartbeats). One id, not the whole list: O(1).
+   * Tasks were taken: posted at once, before any of their handlers runs (a handler that blocks
+   * this thread from its first line is still in the thread's heartbeats). One message per pull
+   * reply with its new ids, not the whole list per task.
    */
-  started(taskId: string, free: number): void {
+  held(taskIds: string[], free: number): void {
     this.free = free;
-    this.post({ type: 'started', ids: [taskId], free }, false);
+    this.post({ type: 'held', ids: taskIds, free }, false);
   }
 
   /** A task ended: batched, posted within {@link ENDED_FLUSH_MS}. */

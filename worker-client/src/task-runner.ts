@@ -23,6 +23,11 @@ export interface TaskRunnerDeps {
   progress: ProgressReporter;
   /** A task's result is known: deliver it to the admin. */
   report: (result: TaskResult) => void;
+  /**
+   * Tasks were taken (once per pull reply, before any of them starts): the ids of the new ones. A
+   * handler that blocks this thread from its first line blocks after this was told.
+   */
+  held: (taskIds: string[]) => void;
   /** A handler starts / a task ended (the worker's `task:start` / `task:end` events). */
   started: (task: TaskPayload) => void;
   ended: (result: TaskResult, task: TaskPayload) => void;
@@ -65,15 +70,23 @@ export class TaskRunner {
     const { logger, concurrency } = this.deps.options;
     if (this.closed) return; // cannot happen: closing the socket rejects the pull
     if (tasks.length > max) logger.error(`the admin sent ${tasks.length} tasks for max ${max}; extra ones wait for a slot`);
+    const fresh: TaskPayload[] = [];
+    const seen = new Set<string>();
     for (const task of tasks) {
       if (!isTaskPayload(task)) {
         logger.error('the admin sent a malformed task; ignored', task);
         continue;
       }
-      if (this.running.has(task.id) || this.backlog.some((t) => t.id === task.id)) {
+      if (seen.has(task.id) || this.running.has(task.id) || this.backlog.some((t) => t.id === task.id)) {
         logger.warn(`task ${task.id} was handed out twice; ignoring the copy`);
         continue;
       }
+      seen.add(task.id);
+      fresh.push(task);
+    }
+    if (fresh.length === 0) return;
+    this.deps.held(fresh.map((t) => t.id));
+    for (const task of fresh) {
       if (this.running.size < concurrency) this.start(task);
       else this.backlog.push(task);
     }

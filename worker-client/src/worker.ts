@@ -74,10 +74,8 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
       logs: this.logs,
       progress: this.progress,
       report: (result) => this.outbox.add(result),
-      started: (task) => {
-        this.liveness?.started(task.id, this.reportedFree());
-        this.safeEmit('task:start', task);
-      },
+      held: (taskIds) => this.liveness?.held(taskIds, this.reportedFree()),
+      started: (task) => this.safeEmit('task:start', task),
       ended: (result, task) => {
         this.liveness?.endedTask(task.id, this.reportedFree());
         this.safeEmit('task:end', result, task);
