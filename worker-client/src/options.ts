@@ -46,6 +46,14 @@ export interface WorkerOptions {
    * opened only to admins whose `welcome` accepts the `liveness` role.
    */
   livenessThread?: boolean;
+  /**
+   * How long this worker remembers the fires it ran (ms, 0..3600000; 0 = off). Default 60000. A
+   * fire handed out again under a new task within that time (the admin's Redis lost the second
+   * its record was in) is not run again: its result is reported for the new task.
+   */
+  rememberFiresMs?: number;
+  /** Most fires remembered (0..10000000); the oldest are forgotten first. Default 100000. */
+  rememberFiresMax?: number;
   /** After aborting a task, how long its handler may take to settle before it is reported anyway (ms, 0..600000). Default 3000. */
   killGraceMs?: number;
   /** First reconnect delay (ms, 10..60000). Default 500; doubles per failure, with jitter. */
@@ -83,6 +91,8 @@ export interface ResolvedWorkerOptions {
   readonly answerTimeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly livenessThread: boolean;
+  readonly rememberFiresMs: number;
+  readonly rememberFiresMax: number;
   readonly killGraceMs: number;
   readonly reconnectMinMs: number;
   readonly reconnectMaxMs: number;
@@ -100,6 +110,8 @@ export const WORKER_DEFAULTS = Object.freeze({
   answerTimeoutMs: 2000,
   connectTimeoutMs: 3000,
   livenessThread: true,
+  rememberFiresMs: 60_000,
+  rememberFiresMax: 100_000,
   killGraceMs: 3000,
   reconnectMinMs: 500,
   reconnectMaxMs: 15_000,
@@ -110,7 +122,7 @@ export const WORKER_DEFAULTS = Object.freeze({
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'url', 'urls', 'app', 'token', 'concurrency', 'workerId', 'heartbeatMs', 'pollMs',
-  'ackTimeoutMs', 'answerTimeoutMs', 'connectTimeoutMs', 'livenessThread', 'killGraceMs', 'reconnectMinMs', 'reconnectMaxMs', 'logger', 'allowScripts',
+  'ackTimeoutMs', 'answerTimeoutMs', 'connectTimeoutMs', 'livenessThread', 'rememberFiresMs', 'rememberFiresMax', 'killGraceMs', 'reconnectMinMs', 'reconnectMaxMs', 'logger', 'allowScripts',
   'scriptKillGraceMs', 'scriptEnv',
 ]);
 
@@ -153,6 +165,8 @@ export function resolveOptions(input: unknown): ResolvedWorkerOptions {
   const answerTimeoutMs = intInRange('answerTimeoutMs', o.answerTimeoutMs, 50, 120_000, problems) ?? WORKER_DEFAULTS.answerTimeoutMs;
   const connectTimeoutMs = intInRange('connectTimeoutMs', o.connectTimeoutMs, 100, 120_000, problems) ?? WORKER_DEFAULTS.connectTimeoutMs;
   const livenessThread = booleanOption('livenessThread', o.livenessThread, WORKER_DEFAULTS.livenessThread, problems);
+  const rememberFiresMs = intInRange('rememberFiresMs', o.rememberFiresMs, 0, 3_600_000, problems) ?? WORKER_DEFAULTS.rememberFiresMs;
+  const rememberFiresMax = intInRange('rememberFiresMax', o.rememberFiresMax, 0, 10_000_000, problems) ?? WORKER_DEFAULTS.rememberFiresMax;
   const killGraceMs = intInRange('killGraceMs', o.killGraceMs, 0, 600_000, problems) ?? WORKER_DEFAULTS.killGraceMs;
   const reconnectMinMs =
     intInRange('reconnectMinMs', o.reconnectMinMs, 10, 60_000, problems) ?? WORKER_DEFAULTS.reconnectMinMs;
@@ -203,6 +217,8 @@ export function resolveOptions(input: unknown): ResolvedWorkerOptions {
     answerTimeoutMs,
     connectTimeoutMs,
     livenessThread,
+    rememberFiresMs,
+    rememberFiresMax,
     killGraceMs,
     reconnectMinMs,
     reconnectMaxMs,

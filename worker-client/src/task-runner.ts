@@ -7,6 +7,7 @@ import { WorkerResultStatus } from './contracts/enums.js';
 import type { TaskPayload, TaskResult } from './contracts/worker.js';
 import type { Handler } from './context.js';
 import { AbortKind } from './errors.js';
+import { FireMemory } from './fire-memory.js';
 import type { LogShipper } from './log-buffer.js';
 import type { ResolvedWorkerOptions } from './options.js';
 import type { ProgressReporter } from './progress.js';
@@ -42,8 +43,12 @@ export class TaskRunner {
   private backlog: TaskPayload[] = [];
   private readonly idle = new Waiters();
   private closed = false;
+  /** The fires run lately: one handed out again under a new task is reported, not run again. */
+  private readonly memory: FireMemory;
 
-  constructor(private readonly deps: TaskRunnerDeps) {}
+  constructor(private readonly deps: TaskRunnerDeps) {
+    this.memory = new FireMemory(deps.options.rememberFiresMs, deps.options.rememberFiresMax);
+  }
 
   /** Tasks running or waiting for a slot. */
   get active(): number {
@@ -82,6 +87,12 @@ export class TaskRunner {
         continue;
       }
       seen.add(task.id);
+      const ran = this.memory.recall(task);
+      if (ran !== undefined) {
+        logger.warn(`task ${task.id} is a fire this worker ran lately as task ${ran.taskId} (job ${task.jobId}, ${new Date(task.scheduledAt).toISOString()}, attempt ${task.attempt}): not run again, its result is reported`);
+        this.deps.report(ran.result);
+        continue;
+      }
       fresh.push(task);
     }
     if (fresh.length === 0) return;
@@ -167,6 +178,7 @@ export class TaskRunner {
 
   private onEnd(run: RunningTask, result: TaskResult): void {
     this.running.delete(run.id);
+    this.memory.remember(run.task, result);
     this.deps.progress.forget(run.id);
     this.deps.logs.close(run.id); // log lines go out before the result
     this.deps.report(result);
