@@ -32,8 +32,7 @@
 -- @include epoch
 
 local read = oasis_task_reader(PULLED_TASK_FIELDS)
-local epoch = redis.call('GET', KEY.epoch(ARGV[1]))
-if epoch and epoch ~= oasis_run_id() then return cjson.encode({ code = CODE.OK, tasks = {} }) end
+if oasis_epoch_stale(ARGV[1]) then return cjson.encode({ code = CODE.OK, tasks = {} }) end
 local conc = tonumber(redis.call('HGET', KEYS[5], F.worker.concurrency))
 local state = redis.call('HMGET', KEYS[5], F.worker.online, F.worker.disconnectedAt)
 if not conc or state[1] ~= '1' or (state[2] or '') ~= '' then

@@ -4,8 +4,9 @@
   when its worker acknowledged it) becomes TIMEOUT and its worker is told to abort; a task that
   waited for a worker longer than the no-worker grace while the app still has none becomes
   NO_WORKER (with a live worker it just waits its turn). Each may be retried by the job's
-  policy. Also records the admin's no-worker grace for the app (routing reads it). Safe to run
-  from any number of admins at once.
+  policy. Also records the admin's no-worker grace for the app (routing reads it). Ends nothing
+  while the app's epoch is another server run's (the reconcile has not sealed it: a task of older
+  data may already be recorded). Safe to run from any number of admins at once.
 
   KEYS[1] running: the app's running ZSET (taskId -> lease deadline)
   KEYS[2] deadlines: the app's deadlines ZSET (taskId -> watchdog deadline)
@@ -23,12 +24,18 @@
     noWorker: string[]  tasks that waited for a worker in vain, ended NO_WORKER
 ]]
 -- @include lifecycle
+-- @include epoch
 
 local C = oasis_ctx()
 oasis_check_key(KEYS[1], C.k.running)
 oasis_check_key(KEYS[2], C.k.deadlines)
 local limit = tonumber(ARGV[5])
-local lost, timedOut = {}, {}
+local grace = tonumber(ARGV[6])
+redis.call('SET', KEY.noWorkerGrace(C.base), grace)
+local lost, timedOut, noWorker = {}, {}, {}
+if oasis_epoch_stale(C.base) then
+  return oasis_reply(C, { code = CODE.OK, lost = lost, timedOut = timedOut, noWorker = noWorker })
+end
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, limit)) do
   local t = oasis_read_task(C, id)
   if t then
@@ -50,9 +57,6 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT
     redis.call('ZREM', KEYS[2], id)
   end
 end
-local grace = tonumber(ARGV[6])
-redis.call('SET', KEY.noWorkerGrace(C.base), grace)
-local noWorker = {}
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', C.k.waiting, '-inf', C.now - grace, 'LIMIT', 0, limit)) do
   local t = oasis_read_task(C, id)
   if not t or t.waitingSince == '' or t.status ~= 'QUEUED' then

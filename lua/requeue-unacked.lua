@@ -2,8 +2,9 @@
   Puts delivered tasks back that their worker never acknowledged in time (the pull reply was
   lost: the admin froze or died, or the worker did): each goes back to the front of its queue
   (its worker's own queue while that worker is live, else the shared one), QUEUED again, and its
-  target is woken. It never started, so it is never recorded LOST. Safe to run from any number
-  of admins at once.
+  target is woken. It never started, so it is never recorded LOST. Puts nothing back while the
+  app's epoch is another server run's (the reconcile first forgets what ended). Safe to run from
+  any number of admins at once.
 
   KEYS[1] unacked: the app's unacked ZSET (taskId -> acknowledgement deadline)
   ARGV[1] base: app key base ("<prefix>{<app>}:")
@@ -17,10 +18,12 @@
     requeued: string[]  the tasks put back
 ]]
 -- @include routing
+-- @include epoch
 
 local C = oasis_ctx()
 oasis_check_key(KEYS[1], C.k.unacked)
 local requeued = {}
+if oasis_epoch_stale(C.base) then return oasis_reply(C, { code = CODE.OK, requeued = requeued }) end
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', C.now, 'LIMIT', 0, tonumber(ARGV[5]))) do
   local t = oasis_read_task(C, id)
   if t and t.status == 'RUNNING' and t.ackBy ~= '' then

@@ -9,6 +9,10 @@
   failover (another run_id) and after data loss (no key): claims and commits wait for the
   reconcile (lua/reconcile-fires.lua).
 
+  oasis_epoch_stale(base) -> true when the app's `epoch` key is set but not the server's run_id:
+  the data may be older than what was recorded, and the reconcile has not sealed it yet. The task
+  scripts (pull, sweeps) then change nothing. No key (a fresh Redis) is not stale for them.
+
   oasis_clock_ms() -> the Redis server's clock in ms (TIME): admin liveness deadlines are written
   and read on one clock, so an admin with a skewed clock neither looks dead nor kills others.
 ]]
@@ -20,6 +24,11 @@ end
 
 local function oasis_epoch_ok(base)
   return redis.call('GET', KEY.epoch(base)) == oasis_run_id()
+end
+
+local function oasis_epoch_stale(base)
+  local epoch = redis.call('GET', KEY.epoch(base))
+  return epoch ~= false and epoch ~= oasis_run_id()
 end
 
 local function oasis_clock_ms()
