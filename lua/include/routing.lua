@@ -14,7 +14,7 @@
   fire (counted for FIXED_DELAY); false when a buffered or delayed task is routed.
 
   oasis_no_worker_grace(C) -> OASIS_NO_WORKER_GRACE_MS as the admins last wrote it for the app
-  (KEY.noWorkerGrace: sweeps, worker registration and disconnect write it; absent = 0).
+  (KEY.noWorkerGrace: saving a job of the app, sweeps, worker registration and disconnect write it; absent = 0).
   oasis_wait_for_worker(C, t): queues `t` on the shared queue, waiting for a worker since now
   (`waitingSince`, the `waiting` ZSET); the sweep ends it NO_WORKER past the grace
   (reap-expired.lua), the first pull takes it, a registration ends every wait.

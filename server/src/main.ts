@@ -95,7 +95,7 @@ async function wire(config: OasisConfig, logger: Logger, adminId: string, life: 
   const redis = await connectRedis(config.redisUrl, { dataDir: 'data/redis', logger });
   life.add('redis', { stop: () => redis.close() });
   const keys = makeKeys(config.redisPrefix);
-  const store = createHotStore(redis.client, keys);
+  const store = createHotStore(redis.client, keys, { noWorkerGraceMs: config.noWorkerGraceMs });
   store.finals.takeoverMs = config.writerTakeoverMs;
 
   // The hot side and the services the API and the gateways call.

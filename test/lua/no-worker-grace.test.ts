@@ -66,6 +66,18 @@ describe('lua: no-worker grace (a fire waits for a worker instead of ending NO_W
     expect((await sweep(NOW + GRACE + 1)).noWorker).to.deep.equal([]);
   });
 
+  it('an app whose first job was just saved has the admin\'s grace at once: its first fire waits, no sweep needed', async () => {
+    const withGrace = createHotStore(t.redis, t.keys, { noWorkerGraceMs: GRACE });
+    await withGrace.schedule.syncJob(APP, 1, NONE_PLAN, null, true, { handler: 'h', params: '', routing: 'FIRST', timeoutMs: 0 });
+    await enqueueManual(withGrace, APP, 1, '1-A', NOW);
+    expect(await records(), 'no NO_WORKER record before any sweep ran').to.deep.equal([]);
+    expect(await withGrace.tasks.get(APP, '1-A')).to.include({ status: 'QUEUED', waitingSince: NOW });
+    // A grace another admin (or a sweep) already wrote is left as it is.
+    await t.redis.set(k().noWorkerGrace, '5000');
+    await withGrace.schedule.addApp(APP);
+    expect(await t.redis.get(k().noWorkerGrace)).to.equal('5000');
+  });
+
   it('past the grace with still no worker the sweep ends it NO_WORKER (retried per policy), and its queued id is skipped', async () => {
     await sweep(NOW);
     await job(1, { retryCount: 1, retryDelay: 60_000 });

@@ -21,11 +21,19 @@ export interface HotStore {
   ping(): Promise<boolean>;
 }
 
-export function createHotStore(redis: Redis, keys: Keys): HotStore {
+export interface HotStoreOptions {
+  /**
+   * OASIS_NO_WORKER_GRACE_MS: written for an app when its first job is saved (unless an admin
+   * already wrote one), so a fire routed before the first sweep waits for a worker too.
+   */
+  noWorkerGraceMs?: number;
+}
+
+export function createHotStore(redis: Redis, keys: Keys, options: HotStoreOptions = {}): HotStore {
   const scripts = new ScriptRunner(redis);
   return {
     keys,
-    schedule: new ScheduleStore(redis, scripts, keys),
+    schedule: new ScheduleStore(redis, scripts, keys, options.noWorkerGraceMs),
     tasks: new TaskStore(redis, scripts, keys),
     workers: new WorkerStore(redis, scripts, keys),
     finals: new FinalsStore(redis, keys),

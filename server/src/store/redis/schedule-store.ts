@@ -80,7 +80,16 @@ export class ScheduleStore {
     private readonly redis: Redis,
     private readonly scripts: ScriptRunner,
     private readonly keys: Keys,
+    /** The admin's no-worker grace, recorded for an app it adds (unless one is recorded already). */
+    private readonly noWorkerGraceMs?: number,
   ) {}
+
+  /** The app joins the app set (and gets the admin's no-worker grace if it has none yet). */
+  private addAppTo(m: ReturnType<Redis['multi']>, app: string): ReturnType<Redis['multi']> {
+    m.sadd(this.keys.apps, app);
+    if (this.noWorkerGraceMs !== undefined) m.set(this.keys.app(app).noWorkerGrace, String(this.noWorkerGraceMs), 'NX');
+    return m;
+  }
 
   /**
    * Claims the fires due up to `horizon` for `claimer`, after taking over the claims of admins whose
@@ -280,7 +289,7 @@ export class ScheduleStore {
       { job: k.job(jobId), schedule: k.schedule },
       { ...leadingArgs(k.base, now), jobId, plan, next: next ?? '', enabled: enabled ? '1' : '0', fields: flat },
     );
-    await this.redis.multi().sadd(this.keys.apps, app).hset(this.keys.jobApps, String(jobId), app).publish(this.keys.scheduleChannel, app).exec();
+    await this.addAppTo(this.redis.multi(), app).hset(this.keys.jobApps, String(jobId), app).publish(this.keys.scheduleChannel, app).exec();
     return r.nextFireAt ?? null;
   }
 
@@ -311,7 +320,7 @@ export class ScheduleStore {
   }
 
   async addApp(app: string): Promise<void> {
-    await this.redis.multi().sadd(this.keys.apps, app).publish(this.keys.scheduleChannel, app).exec();
+    await this.addAppTo(this.redis.multi(), app).publish(this.keys.scheduleChannel, app).exec();
   }
 
   async apps(): Promise<string[]> {

@@ -57,7 +57,7 @@ export const APP_KEYS = {
   deadlines: { suffix: 'deadlines', type: 'ZSET', doc: 'running taskId → timeout watchdog deadline (timeout + grace), set when the worker acknowledged it' },
   unacked: { suffix: 'unacked', type: 'ZSET', doc: 'delivered taskId → acknowledgement deadline: pulled, not yet acknowledged (started) by its worker; back to its queue after it' },
   waiting: { suffix: 'waiting', type: 'ZSET', doc: 'taskId → since when it waits on the shared queue for a worker (no live worker when it was routed); NO_WORKER past the grace' },
-  noWorkerGrace: { suffix: 'no-worker-grace', type: 'STRING', doc: 'OASIS_NO_WORKER_GRACE_MS as the admins last wrote it (sweeps, worker registration and disconnect): > 0 = a task with no live worker waits; absent or 0 = it ends NO_WORKER at once' },
+  noWorkerGrace: { suffix: 'no-worker-grace', type: 'STRING', doc: 'OASIS_NO_WORKER_GRACE_MS as the admins last wrote it (when a job of the app is saved, unless set; sweeps, worker registration and disconnect): > 0 = a task with no live worker waits; absent or 0 = it ends NO_WORKER at once' },
   lfu: { suffix: 'lfu:', id: 'jobId', type: 'HASH', doc: 'workerId → uses by one job (LEAST_FREQUENTLY_USED), expires after a day unused' },
   lru: { suffix: 'lru:', id: 'jobId', type: 'ZSET', doc: 'workerId → last use by one job (LEAST_RECENTLY_USED), expires after a day unused' },
   dedupe: { suffix: 'dedupe:', id: 'key', type: 'STRING', doc: 'a trigger dedupe key already used (24 h)' },
