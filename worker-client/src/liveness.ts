@@ -10,21 +10,22 @@ import type { FromLivenessThread, LivenessThreadData, ToLivenessThread } from '.
 import type { ResolvedWorkerOptions } from './options.js';
 import { siblingModule, threadEntry } from './thread-entry.js';
 
-/** `liveness-thread.js` next to this module (`.ts` when run from source through a TypeScript loader). */
 /** How long the ends of tasks wait to be posted together to the thread (ms). */
 const ENDED_FLUSH_MS = 50;
 
+/** `liveness-thread.js` next to this module (`.ts` when run from source through a TypeScript loader). */
 const THREAD_URL = siblingModule(import.meta.url, 'liveness-thread');
 
 /** The liveness thread of one worker, started lazily; a thread that dies is started again at the next {@link follow}. */
 export class LivenessBeacon {
   private thread: Worker | undefined;
   private stopped = false;
-  /** The last `tasks` message, sent again to a restarted thread; its key avoids posting an unchanged set. */
+  /** The last `tasks` message (the whole held list), sent again to a restarted thread. */
   private tasksMessage: ToLivenessThread = { type: 'tasks', running: [], free: 0 };
   /** Ends not posted yet: they go out together, a little later (over-reporting an ended task is harmless). */
   private ended: string[] = [];
   private endedTimer: NodeJS.Timeout | undefined;
+  /** The free slots last reported, sent with the batched ends. */
   private free = 0;
 
   constructor(
