@@ -32,8 +32,15 @@ export interface LivenessThreadData {
 export type ToLivenessThread =
   /** The tasks held now (running or waiting) and the free slots the worker reports. */
   | { type: 'tasks'; running: string[]; free: number }
-  /** Tasks taken (held from now on) or ended (no longer held) since: the changes, not the whole list. */
-  | { type: 'held' | 'ended'; ids: string[]; free: number }
+  /**
+   * Tasks taken (held from now on) or ended (no longer held) since: the changes, not the whole
+   * list. `ackWithinMs` on `held`: they started unacknowledged; unless `acked` follows within that
+   * time (the main thread may be blocked by a handler), the thread heartbeats them at once, which
+   * acknowledges them, so the admin does not put them back in a queue and run them elsewhere.
+   */
+  | { type: 'held' | 'ended'; ids: string[]; free: number; ackWithinMs?: number }
+  /** The admin answered the main thread's ack of these tasks. */
+  | { type: 'acked'; ids: string[] }
   /** The main connection is on `url` (an admin that accepts liveness connections): heartbeat there. */
   | { type: 'follow'; url: string; heartbeatMs: number }
   /** The main connection's admin accepts no liveness connection: close ours until the next `follow`. */
@@ -72,6 +79,21 @@ const options = resolveOptions({
 const connection = new AdminConnection(options, () => ({ ...data.handshake, role: WorkerRole.LIVENESS }));
 
 let running = new Set<string>();
+/** Started tasks whose ack the main thread has not confirmed yet, and when they must be acknowledged. */
+const unconfirmed = new Set<string>();
+let confirmTimer: NodeJS.Timeout | undefined;
+
+/** The main thread did not confirm the ack in time: a heartbeat naming the tasks acknowledges them. */
+function confirm(): void {
+  confirmTimer = undefined;
+  if (unconfirmed.size === 0) return;
+  if (inFlight || !connection.ready) {
+    confirmTimer = setTimeout(confirm, 100);
+    return;
+  }
+  unconfirmed.clear();
+  beat(true);
+}
 let free = 0;
 let heartbeatTimer: NodeJS.Timeout | undefined;
 let inFlight = false;
@@ -108,6 +130,13 @@ port.on('message', (msg: ToLivenessThread) => {
     case 'held':
       for (const id of msg.ids) running.add(id);
       free = msg.free;
+      if (msg.ackWithinMs !== undefined) {
+        for (const id of msg.ids) unconfirmed.add(id);
+        confirmTimer ??= setTimeout(confirm, msg.ackWithinMs);
+      }
+      break;
+    case 'acked':
+      for (const id of msg.ids) unconfirmed.delete(id);
       break;
     case 'ended':
       for (const id of msg.ids) running.delete(id);
@@ -129,6 +158,7 @@ port.on('message', (msg: ToLivenessThread) => {
       break;
     case 'stop':
       clearInterval(heartbeatTimer);
+      clearTimeout(confirmTimer);
       connection.close();
       port.close();
       break;

@@ -57,9 +57,14 @@ export class LivenessBeacon {
    * this thread from its first line is still in the thread's heartbeats). One message per pull
    * reply with its new ids, not the whole list per task.
    */
-  held(taskIds: string[], free: number): void {
+  held(taskIds: string[], free: number, ackWithinMs?: number): void {
     this.free = free;
-    this.post({ type: 'held', ids: taskIds, free }, false);
+    this.post({ type: 'held', ids: taskIds, free, ...(ackWithinMs !== undefined && { ackWithinMs }) }, false);
+  }
+
+  /** The admin answered the ack of these started tasks: the thread need not acknowledge them. */
+  acked(taskIds: string[]): void {
+    this.post({ type: 'acked', ids: taskIds }, false);
   }
 
   /** A task ended: batched, posted within {@link ENDED_FLUSH_MS}. */

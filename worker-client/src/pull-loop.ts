@@ -31,6 +31,8 @@ export class PullLoop {
     private readonly logger: WorkerLogger,
     /** False while the worker must not take work: not running, or drained by its admin. */
     private readonly mayPull: () => boolean,
+    /** The admin answered the ack of these started tasks (the liveness thread need not). */
+    private readonly acked: (taskIds: string[]) => void = () => undefined,
   ) {}
 
   /** Resolves once the pull in flight (if any) settled: its tasks are ours and started, or given back. */
@@ -60,7 +62,7 @@ export class PullLoop {
           // Half the window leaves the ack the other half, and room for clock skew between admins.
           // The ack of tasks already started runs beside the next pull: one round trip per pull,
           // not two, at thousands of tasks a second.
-          if (typeof ackMs === 'number' && Date.now() - sentAt < ackMs / 2) this.track(this.startThenAck(tasks, max));
+          if (typeof ackMs === 'number' && Date.now() - sentAt < ackMs / 2) this.track(this.startThenAck(tasks, max, ackMs));
           else await this.ackThenStart(tasks, max);
         },
         (err: unknown) => this.logger.debug(`pull failed: ${messageOf(err)}`),
@@ -82,8 +84,10 @@ export class PullLoop {
    * longer ours is aborted. Without an answer they run on: a heartbeat (or the handshake of our
    * next connection) that lists them acknowledges them too.
    */
-  private async startThenAck(tasks: readonly unknown[], max: number): Promise<void> {
-    this.runner.accept(tasks, max);
+  private async startThenAck(tasks: readonly unknown[], max: number, ackMs: number): Promise<void> {
+    // A handler that blocks this thread at once would hold the ack back: the liveness thread sends
+    // it (a heartbeat naming them) if we have not confirmed it within half the rest of the window.
+    this.runner.accept(tasks, max, ackMs / 4);
     const ids = idsOf(tasks);
     let acked: unknown;
     try {
@@ -92,6 +96,7 @@ export class PullLoop {
       this.logger.debug(`ack of ${ids.length} started task(s) failed; the next heartbeat acknowledges them: ${messageOf(err)}`);
       return;
     }
+    this.acked(ids);
     if (!Array.isArray(acked)) throw new Error('ack reply has no acked array');
     const held = new Set(acked);
     const lost = ids.filter((id) => !held.has(id));

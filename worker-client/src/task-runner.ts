@@ -26,9 +26,10 @@ export interface TaskRunnerDeps {
   report: (result: TaskResult) => void;
   /**
    * Tasks were taken (once per pull reply, before any of them starts): the ids of the new ones. A
-   * handler that blocks this thread from its first line blocks after this was told.
+   * handler that blocks this thread from its first line blocks after this was told. With
+   * `ackWithinMs` they start before the admin has their acknowledgement: it must have it by then.
    */
-  held: (taskIds: string[]) => void;
+  held: (taskIds: string[], ackWithinMs?: number) => void;
   /** A handler starts / a task ended (the worker's `task:start` / `task:end` events). */
   started: (task: TaskPayload) => void;
   ended: (result: TaskResult, task: TaskPayload) => void;
@@ -71,7 +72,7 @@ export class TaskRunner {
   }
 
   /** Takes the tasks of a pull asked for `max`: starts them, or backlogs those beyond the slots. */
-  accept(tasks: readonly unknown[], max: number): void {
+  accept(tasks: readonly unknown[], max: number, ackWithinMs?: number): void {
     const { logger, concurrency } = this.deps.options;
     if (this.closed) return; // cannot happen: closing the socket rejects the pull
     if (tasks.length > max) logger.error(`the admin sent ${tasks.length} tasks for max ${max}; extra ones wait for a slot`);
@@ -96,7 +97,7 @@ export class TaskRunner {
       fresh.push(task);
     }
     if (fresh.length === 0) return;
-    this.deps.held(fresh.map((t) => t.id));
+    this.deps.held(fresh.map((t) => t.id), ackWithinMs);
     for (const task of fresh) {
       if (this.running.size < concurrency) this.start(task);
       else this.backlog.push(task);

@@ -74,7 +74,7 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
       logs: this.logs,
       progress: this.progress,
       report: (result) => this.outbox.add(result),
-      held: (taskIds) => this.liveness?.held(taskIds, this.reportedFree()),
+      held: (taskIds, ackWithinMs) => this.liveness?.held(taskIds, this.reportedFree(), ackWithinMs),
       started: (task) => this.safeEmit('task:start', task),
       ended: (result, task) => {
         this.liveness?.endedTask(task.id, this.reportedFree());
@@ -82,7 +82,13 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
       },
       slotFreed: () => this.puller.maybePull(),
     });
-    this.puller = new PullLoop(this.connection, this.runner, this.options.logger, () => this.currentState === WorkerState.RUNNING && !this.drainedByAdmin);
+    this.puller = new PullLoop(
+      this.connection,
+      this.runner,
+      this.options.logger,
+      () => this.currentState === WorkerState.RUNNING && !this.drainedByAdmin,
+      (taskIds) => this.liveness?.acked(taskIds),
+    );
     this.connection.on('ready', (welcome, url) => this.onReady(welcome, url));
     this.connection.on('lost', (reason) => this.onLost(reason));
     this.connection.on('failed', (error, refused) => this.onFailed(error, refused));
