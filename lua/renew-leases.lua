@@ -18,7 +18,8 @@
   ARGV[6] lease: task lease (ms)
   ARGV[7] free: free slots the worker reports
   ARGV[8] timeoutGrace: ms added to a task's timeout for the admin's watchdog (a task acknowledged here)
-  ARGV[9..] running: ids of the tasks the worker runs
+  ARGV[9] clockOffset: the worker's measured clock offset (ms) sent with the heartbeat; "" keeps the one stored
+  ARGV[10..] running: ids of the tasks the worker runs
 
   Output: JSON object
     code: OK|NOT_REGISTERED  NOT_REGISTERED the worker is not registered or was retired
@@ -34,8 +35,9 @@ local lease = tonumber(ARGV[6])
 local grace = tonumber(ARGV[8])
 if (redis.call('HGET', KEYS[4], F.worker.disconnectedAt) or '') == '' then redis.call('ZADD', KEYS[3], now, ARGV[5]) end
 redis.call('HSET', KEYS[4], F.worker.lastHeartbeat, now, F.worker.free, ARGV[7], F.worker.running, redis.call('SCARD', KEYS[2]))
+if ARGV[9] ~= '' then redis.call('HSET', KEYS[4], F.worker.clockOffset, ARGV[9]) end
 local abort = {}
-for i = 9, #ARGV do
+for i = 10, #ARGV do
   if not oasis_ack(ARGV[1], ARGV[i], ARGV[5], now, lease, grace) then abort[#abort + 1] = ARGV[i] end
 end
 return cjson.encode({ code = CODE.OK, abort = abort })

@@ -54,7 +54,7 @@ export class OasisWorkerList extends LitElement {
           >
         </div>
         ${this.workers.render({
-          columns: [t('workers.id'), t('common.app'), t('workers.online'), t('workers.slots'), t('workers.handlers'), t('workers.heartbeat'), t('workers.host')],
+          columns: [t('workers.id'), t('common.app'), t('workers.online'), t('workers.slots'), t('workers.handlers'), t('workers.heartbeat'), t('workers.clock'), t('workers.host')],
           row: (w) => html`<tr>
             <th scope="row"><code>${w.workerId}</code></th>
             <td>${w.app}</td>
@@ -62,6 +62,7 @@ export class OasisWorkerList extends LitElement {
             <td>${w.running} / ${w.free} (${w.concurrency})</td>
             <td>${w.handlers.join(', ')}</td>
             <td>${formatTime(w.lastHeartbeat)}</td>
+            <td title=${t('workers.clockHint')}>${w.clockOffsetMs === null ? '—' : `${w.clockOffsetMs > 0 ? '+' : ''}${w.clockOffsetMs} ms`}</td>
             <td>${w.host ?? '—'}${w.pid ? ` #${w.pid}` : ''}</td>
           </tr>`,
           empty: t('workers.none'),

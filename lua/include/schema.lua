@@ -80,6 +80,7 @@ local F = {
     lastHeartbeat = 'lastHeartbeat',
     running = 'running',
     free = 'free',
+    clockOffset = 'clockOffset',
   },
   final = {
     id = 'id',

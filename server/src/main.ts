@@ -39,6 +39,7 @@ import { connectRedis } from './store/redis/connection.js';
 import { createHotStore } from './store/redis/hot-store.js';
 import { LeaderLock } from './store/redis/leader-lock.js';
 import { OnceStore } from './store/redis/once-store.js';
+import { RedisClock } from './store/redis/redis-clock.js';
 
 export interface RunningAdmin {
   config: OasisConfig;
@@ -94,13 +95,25 @@ async function wire(config: OasisConfig, logger: Logger, adminId: string, life: 
   const repos = createRepositories(db);
   const redis = await connectRedis(config.redisUrl, { dataDir: 'data/redis', logger });
   life.add('redis', { stop: () => redis.close() });
+  // The cluster's one clock: the Redis server's, measured on a connection of its own (so no
+  // queue of other commands delays TIME) before anything reads the time.
+  const clock = new RedisClock(redis.duplicate(), {
+    syncMs: config.clockSyncMs,
+    maxRttMs: config.clockMaxRttMs,
+    staleMs: config.clockStaleMs,
+    logChangeMs: config.clockLogMs,
+    logger,
+  });
+  await clock.start();
+  life.add('clock', { stop: () => clock.stop() });
+  const now = clock.now;
   const keys = makeKeys(config.redisPrefix);
   const store = createHotStore(redis.client, keys, { noWorkerGraceMs: config.noWorkerGraceMs });
   store.finals.takeoverMs = config.writerTakeoverMs;
 
   // The hot side and the services the API and the gateways call.
-  const hot = new HotRuntime({ schedule: store.schedule, tasks: store.tasks, ping: () => store.ping(), config, effects });
-  const registry = new WorkerRegistry({ workers: store.workers, apps: () => store.schedule.apps(), config, effects, logger });
+  const hot = new HotRuntime({ schedule: store.schedule, tasks: store.tasks, ping: () => store.ping(), config, effects, now });
+  const registry = new WorkerRegistry({ workers: store.workers, apps: () => store.schedule.apps(), config, effects, logger, now });
   const services = createServices({
     repos,
     hot,
@@ -110,6 +123,7 @@ async function wire(config: OasisConfig, logger: Logger, adminId: string, life: 
     config,
     // A user's role, apps, password or session changed: their dashboard sockets end, on every admin.
     access: { accessChanged: (change) => effects.publish(Effect.ACCESS_CHANGED, change) },
+    now,
   });
   // A job got a new next fire outside the scheduler: every admin's scheduler loop of its app wakes.
   effects.on(Effect.RESCHEDULED, ({ app }) => void store.schedule.notifyChange(app).catch(() => undefined));
@@ -134,6 +148,7 @@ async function wire(config: OasisConfig, logger: Logger, adminId: string, life: 
     email: config.smtpUrl && config.smtpFrom ? smtpSender(config.smtpUrl, config.smtpFrom) : null,
     delivery: { timeoutMs: config.alarmWebhookTimeoutMs, attempts: config.alarmAttempts, retryMs: config.alarmRetryMs, allow: config.webhookAllow },
     logger,
+    now,
   });
   effects.on(Effect.MISFIRE_CAPPED, alarms.onMisfireCap);
   const children = new ChildJobFirer({
@@ -166,9 +181,11 @@ async function wire(config: OasisConfig, logger: Logger, adminId: string, life: 
     logger,
     effects,
     workerTtlMs: config.workerTtlMs,
+    now,
   });
-  const scheduler = new Scheduler({ adminId, store: store.schedule, reconciler, config, logger, effects });
-  const dispatcher = new Dispatcher({ tasks: store.tasks, registry, config, logger, effects });
+  // Fires are claimed, committed and swept on the cluster's clock, and not at all while it is not measured.
+  const scheduler = new Scheduler({ adminId, store: store.schedule, reconciler, config, logger, effects, now, ready: clock.synced });
+  const dispatcher = new Dispatcher({ tasks: store.tasks, registry, config, logger, effects, now });
   const sweeper = new Sweeper({
     apps: () => store.schedule.apps(),
     tasks: store.tasks,
@@ -177,6 +194,8 @@ async function wire(config: OasisConfig, logger: Logger, adminId: string, life: 
     config,
     logger,
     effects,
+    now,
+    ready: clock.synced,
     // The report is counted up by the writer; the hourly recount repairs what a rare double delivery
     // could have counted twice (today, and yesterday early in the day).
     chores: [
@@ -194,7 +213,7 @@ async function wire(config: OasisConfig, logger: Logger, adminId: string, life: 
   });
 
   // HTTP (REST, dashboard) and Socket.IO; the gateways subscribe to the effects they act on.
-  const http = createServer(createApi({ config, services, hot, dbPing: () => db.ping(), logger, dashboardDir: dashboardDir() }));
+  const http = createServer(createApi({ config, services, hot, dbPing: () => db.ping(), clock: () => clock.reading(), logger, dashboardDir: dashboardDir() }));
   const io = createIoServer(http, redis.duplicate(), redis.duplicate());
   const ui = new UiGateway({ io, services, effects, logger });
   const workers = new WorkerGateway({
@@ -206,6 +225,7 @@ async function wire(config: OasisConfig, logger: Logger, adminId: string, life: 
     config,
     adminId,
     logger,
+    now,
   });
 
   life.add('http', {

@@ -31,6 +31,15 @@ function p99(xs: number[]): number {
   return s[Math.min(s.length - 1, Math.floor(s.length * 0.99))] ?? NaN;
 }
 
+interface Health {
+  status: string;
+  clock: { synced: boolean; offsetMs: number | null; rttMs: number | null };
+}
+
+async function health(url: string): Promise<Health> {
+  return (await fetch(`${url}/healthz`)).json() as Promise<Health>;
+}
+
 function summary(runs: Run[]): string {
   const late = runs.map((r) => r.lateMs);
   return `${runs.length} fires, min ${Math.min(...late)} ms, p99 ${p99(late)} ms, max ${Math.max(...late)} ms`;
@@ -77,6 +86,7 @@ describe('e2e: one clock — admins and workers with a wrong wall clock', functi
   }
 
   function expectOnTime(runs: Run[], what: string): void {
+    process.stdout.write(`      ${what}: ${summary(runs)}\n`);
     const early = runs.filter((r) => r.lateMs < -EARLY_MS);
     expect(early.length, `${what}: fires more than ${EARLY_MS} ms early (${summary(runs)})`).to.equal(0);
     expect(p99(runs.map((r) => r.lateMs)), `${what}: p99 lateness (${summary(runs)})`).to.be.below(1000);
@@ -94,6 +104,13 @@ describe('e2e: one clock — admins and workers with a wrong wall clock', functi
     await stopJobs(api, ids);
     expect(runs.length, 'fires run').to.be.at.least(JOBS * 5);
     expectOnTime(runs, 'one admin +3 s');
+    // The fast admin knows, says so at start, and shows it.
+    const h = await health(fast.url);
+    expect(h.status).to.equal('ok');
+    expect(h.clock.synced).to.equal(true);
+    expect(Math.abs((h.clock.offsetMs as number) + 3000), `offset ${h.clock.offsetMs} ≈ -3000 ms`).to.be.below(100);
+    expect(fast.output()).to.include("wall clock is off the Redis server's");
+    expect((await health(good.url)).clock.offsetMs as number).to.be.within(-100, 100);
   });
 
   it('one admin 3 s slow: fires are not late', async () => {
@@ -121,6 +138,9 @@ describe('e2e: one clock — admins and workers with a wrong wall clock', functi
     await stopJobs(api, ids);
     expect(runs.length, 'fires run').to.be.at.least(JOBS * 8);
     expectOnTime(runs, 'admin stepped +5 s and back');
+    // Both steps were noticed and logged.
+    const changes = admin.output().split('\n').filter((l) => l.includes("offset to the Redis server's clock changed"));
+    expect(changes.length, `offset changes logged:\n${admin.output().slice(-3000)}`).to.be.at.least(2);
   });
 
   it('a worker 3 s fast: the lateness the admin records is the real one, and its offset is listed', async () => {
@@ -152,6 +172,7 @@ describe('e2e: one clock — admins and workers with a wrong wall clock', functi
     expect(done.length, 'final records').to.be.at.least(JOBS * 3);
     const late = done.map((r) => (r.startedAt as number) - r.scheduledAt);
     const runs = done.map((r) => ({ jobId: 0, scheduledAt: r.scheduledAt, lateMs: (r.startedAt as number) - r.scheduledAt }));
+    process.stdout.write(`      worker +3 s, as recorded: ${summary(runs)}; offset listed ${workers.find((x) => x.workerId === 'fast-worker')?.clockOffsetMs} ms\n`);
     expect(Math.min(...late), `recorded lateness (${summary(runs)})`).to.be.at.least(-EARLY_MS);
     expect(p99(late), `recorded p99 lateness (${summary(runs)})`).to.be.below(1000);
     expect(done.every((r) => (r.finishedAt as number) >= (r.startedAt as number)), 'finishedAt ≥ startedAt').to.equal(true);

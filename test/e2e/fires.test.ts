@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { ApiClient } from '../helpers/api-client.js';
+import { makeKeys } from '../../server/src/store/keys.js';
 import { createAppOn, createE2eWorld, type E2eWorld } from '../helpers/e2e-env.js';
 import { runTs } from '../helpers/processes.js';
 import { analyse, parseExecutions } from '../helpers/records.js';
@@ -102,6 +103,9 @@ describe('e2e: admin and worker as separate processes', function () {
       'the task to run',
     );
     expect(running.workerId).to.match(/^w-/);
+    // RUNNING from the pull on; killed before its ack it would go back to its queue, not end LOST.
+    const taskKey = makeKeys(world.prefix).app('lost').task(taskId);
+    await waitFor(async () => (await world.redis.hget(taskKey, 'ackBy')) === null, 10_000, 'the task to be acknowledged');
     await worker.kill('SIGKILL');
     const lost = await waitFor(
       async () => {

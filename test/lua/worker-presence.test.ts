@@ -97,6 +97,19 @@ describe('lua: worker presence (disconnect, reconnect grace, retire, held tasks)
     expect((await reap(NOW + 9000)).retired).to.deep.equal(['w1']);
   });
 
+  it('a heartbeat keeps the clock offset the worker sent; one that sends none keeps the stored one; the list shows it', async () => {
+    await hold(['1-A'], 1);
+    const listed = async () => (await hot.workers.list(APP, NOW + 2000, TTL)).find((w) => w.workerId === 'w1')?.clockOffsetMs;
+    expect(await listed(), 'before any heartbeat said').to.equal(null);
+    expect(await hot.tasks.renew(APP, 'w1', NOW + 1000, 30_000, 3, ['1-A'], 5000, -3002)).to.deep.equal([]);
+    expect(await listed()).to.equal(-3002);
+    // The running ids after the offset still renew: the one held is not aborted, a foreign one is.
+    expect(await hot.tasks.renew(APP, 'w1', NOW + 1500, 30_000, 3, ['1-A', '1-X'], 5000)).to.deep.equal(['1-X']);
+    expect(await listed()).to.equal(-3002);
+    expect(await hot.tasks.renew(APP, 'w1', NOW + 1800, 30_000, 3, [], 5000, 0)).to.deep.equal([]);
+    expect(await listed()).to.equal(0);
+  });
+
   it('a worker silent past the TTL is retired by the same rule, connection or not, and its running tasks end LOST', async () => {
     await hold(['1-A'], 1);
     expect((await reap(NOW + TTL)).retired).to.deep.equal([]);

@@ -35,6 +35,7 @@ import type { Ack } from './contracts/errors.js';
 import { AdminReplyError, OasisWorkerError, WorkerClientErrorCode } from './errors.js';
 import { MISSED_ANSWERS_LIMIT, type ResolvedWorkerOptions } from './options.js';
 import { backoffDelay } from './backoff.js';
+import { ClockOffset } from './clock-offset.js';
 
 /** The SDK's socket, typed by the contract's event maps (what the admin sends, what the worker sends). */
 type WorkerSocket = Socket<AdminToWorkerEvents, WorkerToAdminEvents>;
@@ -70,6 +71,8 @@ export class AdminConnection extends EventEmitter<ConnectionEvents> {
   private missed = 0;
   /** Rejecters of the requests awaiting an answer on this socket (rejected when it goes). */
   private readonly pending = new Set<(err: Error) => void>();
+  /** This worker's clock against the cluster's, from heartbeat answers (kept across admins: they share one clock). */
+  readonly clock = new ClockOffset();
 
   constructor(
     private readonly options: ResolvedWorkerOptions,
@@ -139,8 +142,13 @@ export class AdminConnection extends EventEmitter<ConnectionEvents> {
     if (wasReady) this.emit('lost', 'paused');
   }
 
+  /** Sends a heartbeat with the measured clock offset, and measures it again from the answer. */
   async heartbeat(msg: HeartbeatMessage): Promise<WorkerReply<'heartbeat'>> {
-    const reply = await this.call<WorkerReply<'heartbeat'>>('heartbeat', (s, cb) => s.emit('heartbeat', msg, cb), this.options.answerTimeoutMs, true);
+    const offset = this.clock.offsetMs;
+    const out: HeartbeatMessage = offset === undefined ? msg : { ...msg, clockOffsetMs: offset };
+    const sentAt = Date.now();
+    const reply = await this.call<WorkerReply<'heartbeat'>>('heartbeat', (s, cb) => s.emit('heartbeat', out, cb), this.options.answerTimeoutMs, true);
+    this.clock.add(sentAt, Date.now(), reply.now);
     this.emit('heartbeat');
     return reply;
   }

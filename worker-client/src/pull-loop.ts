@@ -131,6 +131,7 @@ export class PullLoop {
     if (this.heartbeatInFlight || !this.connection.ready) return;
     this.heartbeatInFlight = true;
     const free = this.mayPull() ? Math.max(0, this.runner.freeSlots) : 0;
+    const unmeasured = this.connection.clock.offsetMs === undefined;
     this.connection
       .heartbeat({ running: this.runner.ids(), free })
       .then(({ abort }) => {
@@ -139,6 +140,8 @@ export class PullLoop {
       .catch((err: unknown) => this.logger.debug(`heartbeat failed: ${messageOf(err)}`))
       .finally(() => {
         this.heartbeatInFlight = false;
+        // The first clock sample came with this answer: tell the admin now, not a heartbeat later.
+        if (unmeasured && this.connection.clock.offsetMs !== undefined) this.beat();
       });
   }
 }

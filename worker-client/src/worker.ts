@@ -268,6 +268,8 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
       this.startWaiter = undefined;
     }
     this.postTasks();
+    // At once: leases renewed on this admin, and a first clock sample before any result.
+    this.puller.beat();
     if (welcome.roles?.includes(WorkerRole.LIVENESS) === true) this.liveness?.follow(url, heartbeatMs);
     else this.liveness?.pause();
     this.safeEmit('connected', { url, adminId: String(welcome.adminId) });

@@ -2,6 +2,7 @@
 import express, { type Express } from 'express';
 import { mountDashboard } from './dashboard.js';
 import { securityHeaders } from './security-headers.js';
+import type { ClockReading } from '../domain/clock.js';
 import type { OasisConfig } from '../config/schema.js';
 import type { Logger } from '../domain/logger.js';
 import type { HotPort } from '../domain/ports.js';
@@ -34,6 +35,8 @@ export interface ApiDeps {
   hot: HotPort;
   /** True when the database answers (for `/healthz`). */
   dbPing: () => Promise<boolean>;
+  /** The admin's clock (the cluster's, measured against Redis), shown by `/healthz`; omitted: not shown. */
+  clock?: () => ClockReading;
   logger: Logger;
   /** The built dashboard to serve at `/` (see `mountDashboard`); omitted: no dashboard. */
   dashboardDir?: string;
@@ -63,7 +66,7 @@ export function createApi(deps: ApiDeps): Express {
     res.set('Cache-Control', 'no-store');
     next();
   });
-  app.use(healthRoutes(deps.hot, deps.dbPing));
+  app.use(healthRoutes(deps.hot, deps.dbPing, deps.clock));
 
   const v1 = express.Router();
   v1.use(express.json({ limit: bodyLimit(deps.config), strict: true }));

@@ -64,6 +64,14 @@ export const configSchema = z.object({
   OASIS_WORKER_RECONNECT_GRACE_MS: int(5000, 0),
   /** Each admin renews a liveness key this often; fires claimed by an admin whose key lapsed (3 × this) are taken over at once. */
   OASIS_ADMIN_LIVENESS_MS: int(500, 50),
+  /** Each admin re-measures its offset to the Redis server's clock (the cluster's one clock) this often. */
+  OASIS_CLOCK_SYNC_MS: int(2000, 100),
+  /** A clock measurement whose best `TIME` round trip is longer is refused (the offset is right within half the round trip). */
+  OASIS_CLOCK_MAX_RTT_MS: int(100, 1),
+  /** An admin without an accepted clock measurement for this long stops claiming fires and sweeping until it has one. */
+  OASIS_CLOCK_STALE_MS: int(30000, 1000),
+  /** A measured clock offset that changes by more than this is logged (a wall-clock step, drift). */
+  OASIS_CLOCK_LOG_MS: int(25, 1),
   /** Most time a database query of the final writers, health checks and reconciliation may take before it is abandoned. */
   OASIS_DB_QUERY_TIMEOUT_MS: int(10000, 100),
   /** Alarm emails go through this SMTP server, `smtp://user:pass@host:587` or `smtps://…`; unset: no emails. */
@@ -124,6 +132,10 @@ export type OasisConfig = Readonly<{
   workerReconnectGraceMs: number;
   adminLivenessMs: number;
   dbQueryTimeoutMs: number;
+  clockSyncMs: number;
+  clockMaxRttMs: number;
+  clockStaleMs: number;
+  clockLogMs: number;
   timeoutGraceMs: number;
   overlapBufferMax: number;
   writerTakeoverMs: number;

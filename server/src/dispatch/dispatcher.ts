@@ -20,7 +20,13 @@ export interface DispatcherDeps {
    * tasks pulled.
    */
   effects: EffectsPublisher;
+  /** The cluster's clock (epoch ms): the Redis server's (`store/redis/redis-clock.ts`); default `Date.now`. */
   now?: () => number;
+}
+
+/** A result's worker-clock times moved by the worker's offset onto the cluster's clock (never before the epoch). */
+function shiftTimes(r: TaskResult, offsetMs: number): TaskResult {
+  return { ...r, startedAt: Math.max(0, r.startedAt + offsetMs), finishedAt: Math.max(0, r.finishedAt + offsetMs) };
 }
 
 /** Most task ids one cross-app warning lists (it gives the count of all). */
@@ -38,10 +44,13 @@ export class Dispatcher {
     this.now = deps.now ?? Date.now;
   }
 
-  /** Renews leases (a delivered task reported here counts as acknowledged); returns the task ids the worker should abort. */
+  /**
+   * Renews leases (a delivered task reported here counts as acknowledged) and keeps the worker's
+   * measured clock offset; returns the task ids the worker should abort.
+   */
   async heartbeat(app: string, workerId: string, msg: HeartbeatMessage): Promise<string[]> {
     const { tasks, config } = this.deps;
-    const renew = () => tasks.renew(app, workerId, this.now(), config.taskLeaseMs, msg.free, msg.running, config.timeoutGraceMs);
+    const renew = () => tasks.renew(app, workerId, this.now(), config.taskLeaseMs, msg.free, msg.running, config.timeoutGraceMs, msg.clockOffsetMs);
     let abort = await renew();
     if (abort === null) {
       // Retired meanwhile (a reap, Redis lost it) while still connected here: registered again.
@@ -94,9 +103,15 @@ export class Dispatcher {
     return (await this.foreign(app, workerId, 'progress', [msg.taskId]))[0] ? Verdict.REJECTED : Verdict.DUPLICATE;
   }
 
-  /** Ends the tasks of a results batch; one verdict per result, in order. */
-  async results(app: string, workerId: string, results: TaskResult[]): Promise<ResultVerdict[]> {
-    const { verdicts, effects } = await this.deps.tasks.complete(app, workerId, results, this.now(), this.deps.config.workerTtlMs);
+  /**
+   * Ends the tasks of a results batch; one verdict per result, in order. `clockOffsetMs` (the
+   * cluster's clock minus the worker's, from its heartbeats) turns the times the worker reports
+   * into cluster time, so a worker with a wrong clock records neither false lateness nor a
+   * start before its fire.
+   */
+  async results(app: string, workerId: string, results: TaskResult[], clockOffsetMs?: number): Promise<ResultVerdict[]> {
+    const onClusterClock = clockOffsetMs ? results.map((r) => shiftTimes(r, clockOffsetMs)) : results;
+    const { verdicts, effects } = await this.deps.tasks.complete(app, workerId, onClusterClock, this.now(), this.deps.config.workerTtlMs);
     this.deps.effects.publishScript(app, effects);
     if (verdicts.includes('accepted')) this.deps.effects.publish(Effect.FINALS, { app });
     // "Not in flight" may mean "not in this app's key space": another app's task. Only those

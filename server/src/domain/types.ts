@@ -135,4 +135,6 @@ export interface WorkerInfo {
   connectedAt: number;
   host: string | null;
   pid: number | null;
+  /** The cluster's clock minus the worker's (ms), from its last heartbeat; null when unknown. */
+  clockOffsetMs: number | null;
 }

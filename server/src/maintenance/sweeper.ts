@@ -23,7 +23,10 @@ export interface SweeperDeps {
   effects: EffectsPublisher;
   /** Slower leader-only chores (e.g. the daily report refresh), each run at most every `everyMs`. */
   chores?: readonly LeaderChore[];
+  /** The cluster's clock (epoch ms): the Redis server's (`store/redis/redis-clock.ts`); default `Date.now`. */
   now?: () => number;
+  /** False while that clock is not measured: the admin gives the leadership up and sweeps nothing (leases would be judged on a guess). */
+  ready?: () => boolean;
 }
 
 /** Periodic work only the maintenance leader does; a failure is logged and tried again next time. */
@@ -71,7 +74,10 @@ export class Sweeper {
 
   private async sweepIfLeader(): Promise<void> {
     try {
-      if (await this.deps.lock.holdOrAcquire()) {
+      if (this.deps.ready && !this.deps.ready()) {
+        await this.deps.lock.release();
+        this.choresRanAt.clear();
+      } else if (await this.deps.lock.holdOrAcquire()) {
         await this.sweep();
         await this.runChores();
       } else this.choresRanAt.clear();

@@ -33,6 +33,8 @@ export interface WorkerGatewayDeps {
   config: Pick<OasisConfig, 'heartbeatMs' | 'taskLeaseMs' | 'deliveryAckMs'>;
   adminId: string;
   logger: Logger;
+  /** The cluster's clock (epoch ms), sent with every heartbeat answer; default `Date.now`. */
+  now?: () => number;
 }
 
 interface SocketData {
@@ -40,6 +42,8 @@ interface SocketData {
   workerId: string;
   /** `liveness`: the worker's heartbeat-only second connection (see {@link WorkerRole}). */
   role: WorkerRole;
+  /** The cluster's clock minus the worker's (ms), from its last heartbeat that said; applied to its results' times. */
+  clockOffsetMs?: number;
 }
 
 /** The `/worker` namespace and its sockets, typed by the contract's event maps. */
@@ -171,7 +175,12 @@ export class WorkerGateway {
       });
     };
 
-    handle('heartbeat', async (m) => ({ abort: await dispatcher.heartbeat(app, workerId, m) }));
+    const now = this.deps.now ?? Date.now;
+    handle('heartbeat', async (m) => {
+      if (m.clockOffsetMs !== undefined) socket.data.clockOffsetMs = m.clockOffsetMs;
+      const abort = await dispatcher.heartbeat(app, workerId, m);
+      return { abort, now: now() };
+    });
     if (liveness) return this.welcomeLiveness(socket, raw);
     handle('pull', async (m) => ({ tasks: m.max > 0 ? await dispatcher.pull(app, workerId, m.max) : [], ackMs: this.deps.config.deliveryAckMs }));
     handle('ack', async (m) => ({ acked: await dispatcher.ack(app, workerId, m) }));
@@ -180,7 +189,7 @@ export class WorkerGateway {
       const verdict = await dispatcher.progress(app, workerId, m);
       return { stored: verdict === 'accepted', verdict };
     });
-    handle('results', async (m) => ({ verdicts: await dispatcher.results(app, workerId, m.results) }));
+    handle('results', async (m) => ({ verdicts: await dispatcher.results(app, workerId, m.results, socket.data.clockOffsetMs) }));
     // An event nobody handles still gets an answer when it asks for one (no silent ack timeout).
     raw.onAny((event: unknown, ...args: unknown[]) => {
       if ((WORKER_EVENTS as readonly unknown[]).includes(event)) return;

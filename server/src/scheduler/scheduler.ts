@@ -25,8 +25,13 @@ export interface SchedulerDeps {
    * tasks, abort cancelled ones), and a FIRE_ALL catch-up refused past the cap.
    */
   effects: EffectsPublisher;
-  /** Injectable clock (epoch ms). */
+  /** The cluster's clock (epoch ms): the Redis server's (`store/redis/redis-clock.ts`); default `Date.now`. */
   now?: () => number;
+  /**
+   * False while that clock is not measured (`RedisClock.synced`): the loops claim nothing
+   * rather than fire on a guess. Fires claimed before still commit at their time.
+   */
+  ready?: () => boolean;
 }
 
 const CLAIM_LIMIT = 1000;
@@ -160,6 +165,10 @@ class AppLoop {
     const { lookaheadMs, claimLeaseMs, adminLivenessMs } = this.deps.config;
     let delay = lookaheadMs / 2;
     try {
+      if (this.deps.ready && !this.deps.ready()) {
+        delay = lookaheadMs;
+        return;
+      }
       const now = this.now();
       const claimer = { adminId: this.deps.adminId, livenessMs: adminLivenessMs };
       const { earliest, fires, takenOver, epochChanged } = await this.deps.store.claimDue(this.app, now, now + lookaheadMs, claimLeaseMs, CLAIM_LIMIT, claimer);
@@ -212,8 +221,14 @@ class AppLoop {
 
   private fire(at: number): void {
     const slot = this.armed.get(at);
-    this.armed.delete(at);
     if (!slot || this.stopped) return;
+    // The clock was re-measured since the timer was armed and says the instant is still ahead.
+    const ahead = at - this.now();
+    if (ahead > 0) {
+      slot.timer = setTimeout(() => this.fire(at), ahead);
+      return;
+    }
+    this.armed.delete(at);
     const p = this.commit([...slot.fires.values()]).finally(() => this.commits.delete(p));
     this.commits.add(p);
   }

@@ -47,10 +47,13 @@ export function createServices(deps: {
   config: OasisConfig;
   /** Told when users or sessions change (the live channel ends what they had); omitted: nobody. */
   access?: AccessEvents;
+  /** The cluster's clock (epoch ms): the Redis server's; default `Date.now`. */
+  now?: () => number;
 }): Services {
   const { repos, hot, sessions, config } = deps;
+  const now = deps.now && { now: deps.now };
   const access = deps.access && { access: deps.access };
-  const audit = new AuditService({ audit: repos.audit });
+  const audit = new AuditService({ audit: repos.audit, ...now });
   const auth = new AuthService({ users: repos.users, sessions, config, audit, ...(deps.limiters && { limiters: deps.limiters }), ...access });
   return {
     apps: new AppService({ apps: repos.apps, hot }),
@@ -61,9 +64,10 @@ export function createServices(deps: {
       hot,
       config,
       ...(deps.limiters && { previewLimit: deps.limiters('preview', PREVIEW_RATE) }),
+      ...now,
     }),
-    logs: new LogService({ logs: repos.logs, hot }),
-    reports: new ReportService({ reports: repos.reports, apps: repos.apps }),
+    logs: new LogService({ logs: repos.logs, hot, ...now }),
+    reports: new ReportService({ reports: repos.reports, apps: repos.apps, ...now }),
     workers: deps.workers,
     auth,
     users: new UserService({ users: repos.users, auth, ...access }),

@@ -31,6 +31,8 @@ export interface JobServiceDeps {
   config: Pick<OasisConfig, 'maxParamsBytes' | 'misfireThresholdMs'>;
   /** Previews of fire times a user may ask for, shared by every admin ({@link PREVIEW_RATE}); omitted: no limit. */
   previewLimit?: AttemptLimiter;
+  /** The cluster's clock (epoch ms) previews start from; default `Date.now`. */
+  now?: () => number;
 }
 
 /** Previews of fire times one user may ask for (`POST /schedule/preview` and `GET /jobs/:id/next-fires` together). */
@@ -43,7 +45,11 @@ export const PREVIEW_RATE = { points: 60, windowMs: 60_000 } as const;
  * (sizes against the configuration, cron, time zone, children, script grants) is checked here.
  */
 export class JobService {
-  constructor(private readonly deps: JobServiceDeps) {}
+  private readonly now: () => number;
+
+  constructor(private readonly deps: JobServiceDeps) {
+    this.now = deps.now ?? Date.now;
+  }
 
   /**
    * Creates a job and schedules it when enabled (the default). `by` is the caller: its child jobs
@@ -250,7 +256,7 @@ export class JobService {
       limit: runsLeft(s, hot.runs) + hot.skipNext,
       budgetMs: PREVIEW_BUDGET_MS,
     };
-    const { fires, complete } = previewFires(s, Date.now(), count ?? 5, opts);
+    const { fires, complete } = previewFires(s, this.now(), count ?? 5, opts);
     return { fires, basis: hot.nextFireAt !== null ? 'next' : 'now', skipNext: hot.skipNext, complete };
   }
 
@@ -262,7 +268,7 @@ export class JobService {
    */
   async previewSchedule(v: Parsed<PreviewSchedule>, by: Principal): Promise<{ fires: number[]; complete: boolean }> {
     await this.limitPreview(by);
-    const now = Date.now();
+    const now = this.now();
     return previewFires(validateSchedule(v.schedule, { now }), now, v.count ?? 5, { budgetMs: PREVIEW_BUDGET_MS });
   }
 
@@ -329,7 +335,7 @@ export class JobService {
       if (size > max) throw new AppError('OASIS_ERR_VALIDATION', `script.source is ${size} bytes; at most ${max} are allowed`);
     }
     // An unchanged ONCE schedule may lie in the past (the job already ran): editing other fields stays possible.
-    const schedule = validateSchedule(fields.schedule, current ? { previous: current.schedule } : {});
+    const schedule = validateSchedule(fields.schedule, { now: this.now(), ...(current && { previous: current.schedule }) });
     return { ...fields, childJobIds: [...new Set(fields.childJobIds)], schedule };
   }
 

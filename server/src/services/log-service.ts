@@ -47,7 +47,7 @@ function fitPage(lines: readonly string[]): string[] {
 
 /** Task logs: in-flight tasks from the hot side, final records from the database. */
 export class LogService {
-  constructor(private readonly deps: { logs: LogsRepo; hot: HotPort }) {}
+  constructor(private readonly deps: { logs: LogsRepo; hot: HotPort; /** The cluster's clock (epoch ms); default `Date.now`. */ now?: () => number }) {}
 
   /**
    * In-flight tasks (QUEUED / RUNNING, newest first) then final records (newest scheduled first),
@@ -134,7 +134,7 @@ export class LogService {
     }
     const done = await this.deps.logs.get(id);
     if (done || !before) return done ?? this.get(id);
-    return { ...before, status: 'KILLED', finishedAt: Date.now(), error: reason, progress: null };
+    return { ...before, status: 'KILLED', finishedAt: (this.deps.now ?? Date.now)(), error: reason, progress: null };
   }
 }
 

@@ -92,6 +92,8 @@ export const workerJsonSchema = z.strictObject({
   connectedAt: epochMs,
   host: z.string().nullable(),
   pid: z.number().int().nullable(),
+  /** The cluster's clock minus the worker's (ms), as it measured and sent with its last heartbeat; null when it sent none. */
+  clockOffsetMs: z.number().int().nullable(),
 });
 export type WorkerJson = z.infer<typeof workerJsonSchema>;
 

@@ -70,10 +70,20 @@ export const handshakeSchema = z.object({
 });
 export type WorkerHandshake = z.infer<typeof handshakeSchema>;
 
+/** A clock offset (ms): the cluster's clock minus the worker's; any sign, bounded like an instant. */
+const offsetMs = z.number().int().min(-8.64e15).max(8.64e15);
+
 /** `heartbeat`: the tasks the worker runs now (their leases are renewed) and its free slots. */
 export const heartbeatSchema = z.object({
   running: z.array(taskId).max(10_000),
   free: z.number().int().min(0).max(10_000),
+  /**
+   * The cluster's clock minus this worker's wall clock (ms), as the worker measured it from the
+   * `now` of earlier heartbeat answers. The admin adds it to the times the worker reports
+   * (`startedAt`, `finishedAt`), so a worker with a wrong clock does not fake lateness or
+   * durations. Left out (not measured yet, older SDKs): the times are taken as they are.
+   */
+  clockOffsetMs: offsetMs.optional(),
 });
 export type HeartbeatMessage = z.infer<typeof heartbeatSchema>;
 
@@ -196,7 +206,11 @@ const verdict = closedSet(ResultVerdict);
 /** What each acked request answers besides `ok: true`. */
 export const workerReplySchemas = {
   /** The tasks the admin no longer considers this worker's: abort them. */
-  heartbeat: z.object({ abort: z.array(taskId) }),
+  heartbeat: z.object({
+    abort: z.array(taskId),
+    /** The cluster's clock (the Redis server's, epoch ms) as the admin answered: the worker measures its offset from it. */
+    now: instant.optional(),
+  }),
   /**
    * `ackMs`: how long after the pull the admin waits for the worker's `ack` before it takes the
    * tasks back (OASIS_DELIVERY_ACK_MS). A reply that arrives well within it may be started at

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { ClockReading } from '../../domain/clock.js';
 import type { HotPort } from '../../domain/ports.js';
 import { errorBody, sendError } from '../errors.js';
 
@@ -17,13 +18,19 @@ async function probe(check: () => Promise<boolean>): Promise<boolean> {
   }
 }
 
-/** `GET /healthz` (no auth): 200 `{status:'ok'}` when Redis and the database answer, else 503. */
-export function healthRoutes(hot: HotPort, dbPing: () => Promise<boolean>): Router {
+/**
+ * `GET /healthz` (no auth): 200 when Redis and the database answer, else 503. With the admin's
+ * clock, the answer shows it (`clock`: offset to the Redis server's clock, round trip, age of the
+ * measurement) and says `status: 'degraded'` while the offset is not measured: the admin serves
+ * the API and its workers, but claims no fires.
+ */
+export function healthRoutes(hot: HotPort, dbPing: () => Promise<boolean>, clock?: () => ClockReading): Router {
   const r = Router();
   r.get('/healthz', async (_req, res) => {
     const [redis, db] = await Promise.all([probe(() => hot.ping()), probe(dbPing)]);
     if (redis && db) {
-      res.json({ status: 'ok' });
+      const c = clock?.();
+      res.json(c ? { status: c.synced ? 'ok' : 'degraded', clock: c } : { status: 'ok' });
       return;
     }
     const down = [!redis && 'redis', !db && 'database'].filter(Boolean).join(' and ');

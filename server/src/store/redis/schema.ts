@@ -182,6 +182,7 @@ export const WORKER_FIELDS = {
   lastHeartbeat: { type: 'epochMs', doc: 'its last heartbeat' },
   running: { type: 'int', doc: 'tasks it runs, as of its last heartbeat' },
   free: { type: 'int', doc: 'free slots it reported' },
+  clockOffset: { type: 'ms', doc: 'the cluster clock minus its wall clock, as it measured and sent with its last heartbeat; "" when it sent none' },
 } as const satisfies Record<string, FieldDecl>;
 
 /** The declarations of some task fields, in the order named. */

@@ -170,12 +170,21 @@ export class TaskStore {
    * Heartbeat: renews the leases of the tasks the worker runs (a delivered one it reports counts
    * as acknowledged); returns ids to abort, or null when unregistered.
    */
-  async renew(app: string, workerId: string, now: number, leaseMs: number, free: number, running: string[], timeoutGraceMs: number): Promise<string[] | null> {
+  async renew(
+    app: string,
+    workerId: string,
+    now: number,
+    leaseMs: number,
+    free: number,
+    running: string[],
+    timeoutGraceMs: number,
+    clockOffsetMs?: number,
+  ): Promise<string[] | null> {
     const k = this.keys.app(app);
     const r = await this.scripts.call(
       renewLeases,
       { running: k.running, workerRunning: k.workerRunning(workerId), workers: k.workers, worker: k.worker(workerId) },
-      { ...leadingArgs(k.base, now), workerId, lease: leaseMs, free, timeoutGrace: timeoutGraceMs, running },
+      { ...leadingArgs(k.base, now), workerId, lease: leaseMs, free, timeoutGrace: timeoutGraceMs, clockOffset: clockOffsetMs ?? '', running },
     );
     return r.code === 'NOT_REGISTERED' ? null : r.abort.map(String);
   }

@@ -145,6 +145,7 @@ export class WorkerStore {
         connectedAt: Number(h.connectedAt ?? 0),
         host: h.host || null,
         pid: h.pid ? Number(h.pid) : null,
+        clockOffsetMs: h.clockOffset ? Number(h.clockOffset) : null,
       });
     }
     return out.sort((a, b) => Number(b.online) - Number(a.online) || a.workerId.localeCompare(b.workerId));

@@ -6,7 +6,7 @@ import type { LeadingArgs, ScriptArg, ScriptSpec } from '../script-header.js';
 export const renewLeases = {
   file: 'renew-leases',
   keys: ['running', 'workerRunning', 'workers', 'worker'],
-  argv: ['base', 'now', 'workerTtl', 'seed', 'workerId', 'lease', 'free', 'timeoutGrace'],
+  argv: ['base', 'now', 'workerTtl', 'seed', 'workerId', 'lease', 'free', 'timeoutGrace', 'clockOffset'],
   rest: 'running',
   effects: false,
   codes: { code: ['OK', 'NOT_REGISTERED'] },
@@ -34,6 +34,8 @@ export interface RenewLeasesCall {
     free: ScriptArg;
     /** ms added to a task's timeout for the admin's watchdog (a task acknowledged here) */
     timeoutGrace: ScriptArg;
+    /** the worker's measured clock offset (ms) sent with the heartbeat; "" keeps the one stored */
+    clockOffset: ScriptArg;
     /** ids of the tasks the worker runs */
     running: ScriptArg[];
   };
