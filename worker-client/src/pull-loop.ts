@@ -6,6 +6,11 @@
  * started at once and acknowledged right after, so an acknowledged task has started; a later one
  * (its admin froze in the middle of the pull) is acknowledged first and only the tasks the admin
  * confirms are started, so a task that went back to its queue meanwhile never runs here too.
+ *
+ * The admin counts a slot as held until the task's result is accepted. A pull sent while results
+ * are on their way may come back short although tasks are queued, and no `wake` follows (the
+ * tasks were queued before). Such a pull is repeated once the admin has acknowledged results
+ * ({@link PullLoop.reported}), not left to the poll timer.
  */
 import type { AdminConnection } from './connection.js';
 import type { WorkerLogger } from './logger.js';
@@ -23,6 +28,8 @@ export class PullLoop {
   /** Acks of started tasks still unanswered: they do not hold the next pull back. */
   private readonly acking = new Set<Promise<void>>();
   private pullAgain = false;
+  /** A pull came back short while results were unacknowledged: pull again once they are. */
+  private afterReport = false;
   private heartbeatInFlight = false;
 
   constructor(
@@ -33,7 +40,16 @@ export class PullLoop {
     private readonly mayPull: () => boolean,
     /** The admin answered the ack of these started tasks (the liveness thread need not). */
     private readonly acked: (taskIds: string[]) => void = () => undefined,
+    /** Results not acknowledged by the admin yet: their slots still count as held there. */
+    private readonly unreported: () => number = () => 0,
   ) {}
+
+  /** The admin acknowledged results: their slots are free on its side too. */
+  reported(): void {
+    if (!this.afterReport) return;
+    this.afterReport = false;
+    this.maybePull();
+  }
 
   /** Resolves once the pull in flight (if any) settled: its tasks are ours and started, or given back. */
   async settled(): Promise<void> {
@@ -52,12 +68,14 @@ export class PullLoop {
     if (max <= 0) return;
     this.pullAgain = false;
     const sentAt = Date.now();
+    const reporting = this.unreported() > 0;
     this.pulling = this.connection
       .pull({ max })
       .then(
         async ({ tasks, ackMs }) => {
           if (!Array.isArray(tasks)) throw new Error('pull reply has no tasks array');
           if (tasks.length >= max) this.pullAgain = true;
+          else if (reporting) this.afterReport = true;
           if (tasks.length === 0) return;
           // Half the window leaves the ack the other half, and room for clock skew between admins.
           // The ack of tasks already started runs beside the next pull: one round trip per pull,

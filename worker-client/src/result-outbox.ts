@@ -41,6 +41,8 @@ export class ResultOutbox {
     private readonly canSend: () => boolean,
     private readonly logger: WorkerLogger,
     private readonly options: OutboxOptions = DEFAULT_OUTBOX_OPTIONS,
+    /** Called after the admin acknowledged a batch. */
+    private readonly acknowledged: () => void = () => undefined,
   ) {}
 
   /** Results not acked yet. */
@@ -91,10 +93,12 @@ export class ResultOutbox {
     const size = this.singles > 0 ? 1 : MAX_BATCH;
     const batch = this.pending.slice(0, size);
     this.inFlight = true;
+    let acked = false;
     try {
       const verdicts = await this.send(batch);
       this.remove(batch);
       this.failures = 0;
+      acked = true;
       if (this.singles > 0) this.singles--;
       batch.forEach((r, i) => {
         if (verdicts[i] === 'rejected') {
@@ -124,6 +128,7 @@ export class ResultOutbox {
     } finally {
       this.inFlight = false;
     }
+    if (acked) this.acknowledged();
     if (this.pending.length === 0) this.empty.release();
     else this.schedule(0);
   }

@@ -12,7 +12,7 @@ import { resolveOptions, type ResolvedWorkerOptions, type WorkerOptions } from '
 import { AdminConnection } from './connection.js';
 import { LogShipper } from './log-buffer.js';
 import { ProgressReporter } from './progress.js';
-import { ResultOutbox } from './result-outbox.js';
+import { DEFAULT_OUTBOX_OPTIONS, ResultOutbox } from './result-outbox.js';
 import { OasisWorkerError, WorkerClientErrorCode } from './errors.js';
 import type { Handler } from './context.js';
 import { className, decoratedHandlers } from './decorator.js';
@@ -67,6 +67,8 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
       async (results) => (await this.connection.results({ results })).verdicts,
       () => this.connection.ready,
       this.options.logger,
+      DEFAULT_OUTBOX_OPTIONS,
+      () => this.puller.reported(),
     );
     this.runner = new TaskRunner({
       options: this.options,
@@ -88,6 +90,7 @@ export class OasisWorker extends EventEmitter<WorkerEvents> {
       this.options.logger,
       () => this.currentState === WorkerState.RUNNING && !this.drainedByAdmin,
       (taskIds) => this.liveness?.acked(taskIds),
+      () => this.outbox.size,
     );
     this.connection.on('ready', (welcome, url) => this.onReady(welcome, url));
     this.connection.on('lost', (reason) => this.onLost(reason));
