@@ -1,5 +1,5 @@
 import { WebhookDestinationPolicy } from '../results/alarms/webhook-destination.js';
-import { configSchema, type OasisConfig } from './schema.js';
+import { ADMIN_ROLES, configSchema, type AdminRole, type OasisConfig } from './schema.js';
 
 /** Thrown when the environment holds bad settings; lists every problem at once. */
 export class ConfigError extends Error {
@@ -41,6 +41,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   } catch (err) {
     problems.push((err as Error).message);
   }
+  const roles = rolesOf(c.OASIS_ROLES, problems);
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze({
     port: c.OASIS_PORT,
@@ -68,6 +69,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workerReconnectGraceMs: c.OASIS_WORKER_RECONNECT_GRACE_MS,
     adminLivenessMs: c.OASIS_ADMIN_LIVENESS_MS,
     dbQueryTimeoutMs: c.OASIS_DB_QUERY_TIMEOUT_MS,
+    roles,
+    apiHeavyLimit: c.OASIS_API_HEAVY_LIMIT,
+    apiHeavyWindowMs: c.OASIS_API_HEAVY_WINDOW_MS,
+    dbReadTimeoutMs: c.OASIS_DB_READ_TIMEOUT_MS,
+    uiMaxBufferBytes: c.OASIS_UI_MAX_BUFFER_BYTES,
     clockSyncMs: c.OASIS_CLOCK_SYNC_MS,
     clockMaxRttMs: c.OASIS_CLOCK_MAX_RTT_MS,
     clockStaleMs: c.OASIS_CLOCK_STALE_MS,
@@ -85,6 +91,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: trustProxyOf(c.OASIS_TRUST_PROXY),
     cookieSecure: c.OASIS_COOKIE_SECURE,
   });
+}
+
+/** OASIS_ROLES as a list of known roles, each once; an unknown one is a problem. */
+function rolesOf(value: string, problems: string[]): readonly AdminRole[] {
+  const names = list(value);
+  if (names.length === 1 && names[0] === 'all') return Object.freeze([...ADMIN_ROLES]);
+  const unknown = names.filter((n) => !(ADMIN_ROLES as readonly string[]).includes(n));
+  if (unknown.length) problems.push(`OASIS_ROLES: unknown role ${unknown.join(', ')} (use ${ADMIN_ROLES.join(', ')}, or all)`);
+  return Object.freeze(ADMIN_ROLES.filter((r) => names.includes(r)));
 }
 
 /** A comma-separated list, trimmed, empty items dropped. */

@@ -64,6 +64,21 @@ export const configSchema = z.object({
   OASIS_WORKER_RECONNECT_GRACE_MS: int(5000, 0),
   /** Each admin renews a liveness key this often; fires claimed by an admin whose key lapsed (3 × this) are taken over at once. */
   OASIS_ADMIN_LIVENESS_MS: int(500, 50),
+  /**
+   * What this admin does: comma-separated roles of `scheduler` (claims and commits fires, the
+   * maintenance sweeps), `dispatch` (the /worker channel: pulls, acks, results), `writer` (final
+   * records to the database, alarms, child jobs) and `api` (REST, dashboard, /ui live channel),
+   * or `all` (the default). `/healthz` is served by every admin.
+   */
+  OASIS_ROLES: z.string().regex(/^[a-z]+( *, *[a-z]+)*$/, 'comma-separated roles: scheduler, dispatch, writer, api, or all').default('all'),
+  /** Requests one user may make to the heavy read endpoints (logs, a log's text, jobs list, reports) per window; past it 429 with Retry-After. */
+  OASIS_API_HEAVY_LIMIT: int(50, 1),
+  /** Window of OASIS_API_HEAVY_LIMIT. */
+  OASIS_API_HEAVY_WINDOW_MS: int(1000, 100),
+  /** Statement timeout of the API's expensive database reads (list and count queries); past it 503. */
+  OASIS_DB_READ_TIMEOUT_MS: int(5000, 100),
+  /** A dashboard live-channel socket with more than this many bytes waiting to be written is disconnected (a slow consumer is shed, not buffered for). */
+  OASIS_UI_MAX_BUFFER_BYTES: int(1024 * 1024, 1024),
   /** Each admin re-measures its offset to the Redis server's clock (the cluster's one clock) this often. */
   OASIS_CLOCK_SYNC_MS: int(2000, 100),
   /** A clock measurement whose best `TIME` round trip is longer is refused (the offset is right within half the round trip). */
@@ -106,6 +121,10 @@ export const configSchema = z.object({
   OASIS_COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
 });
 
+/** What an admin does (OASIS_ROLES). */
+export const ADMIN_ROLES = ['scheduler', 'dispatch', 'writer', 'api'] as const;
+export type AdminRole = (typeof ADMIN_ROLES)[number];
+
 export type OasisConfig = Readonly<{
   port: number;
   host: string;
@@ -132,6 +151,12 @@ export type OasisConfig = Readonly<{
   workerReconnectGraceMs: number;
   adminLivenessMs: number;
   dbQueryTimeoutMs: number;
+  /** The roles of OASIS_ROLES, each once (`all` expanded). */
+  roles: readonly AdminRole[];
+  apiHeavyLimit: number;
+  apiHeavyWindowMs: number;
+  dbReadTimeoutMs: number;
+  uiMaxBufferBytes: number;
   clockSyncMs: number;
   clockMaxRttMs: number;
   clockStaleMs: number;
