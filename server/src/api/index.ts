@@ -6,10 +6,11 @@ import type { ClockReading } from '../domain/clock.js';
 import type { OasisConfig } from '../config/schema.js';
 import type { Logger } from '../domain/logger.js';
 import type { HotPort } from '../domain/ports.js';
-import type { Services } from '../services/index.js';
+import type { AttemptLimiters, Services } from '../services/index.js';
 import { requireAuth } from './auth.js';
 import { auditTrail } from './audit-trail.js';
 import { createGuard } from './authorize.js';
+import { heavyReads } from './heavy-reads.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { appRoutes } from './routes/apps.js';
 import { auditRoutes } from './routes/audit.js';
@@ -40,6 +41,8 @@ export interface ApiDeps {
   logger: Logger;
   /** The built dashboard to serve at `/` (see `mountDashboard`); omitted: no dashboard. */
   dashboardDir?: string;
+  /** Makes the per-user budget of the heavy reads (`heavy-reads.ts`, OASIS_API_HEAVY_LIMIT); omitted: no limit. */
+  limiters?: AttemptLimiters;
 }
 
 /** Largest JSON body: room for the largest params even fully escaped, and never under 1 MiB. */
@@ -52,6 +55,7 @@ export function bodyLimit(config: Pick<OasisConfig, 'maxParamsBytes'>): number {
  * Every `/api/v1` route but `POST /api/v1/auth/login` needs a session: `Authorization: Bearer <token>`
  * or the dashboard's cookie (changes then need the `X-Oasis-CSRF` header). Each route checks the
  * user's role and apps with one guard from `authorize.ts`; every successful change is audited.
+ * Given `limiters`, the heavy reads are rate-limited per user (`heavy-reads.ts`).
  * Every answer carries the security headers (`security-headers.ts`); API answers are never cached.
  * `trust proxy` follows `OASIS_TRUST_PROXY`. Any other path answers a JSON 404 and every error
  * goes through one middleware.
@@ -73,6 +77,7 @@ export function createApi(deps: ApiDeps): Express {
   v1.use(authRoutes(services.auth, deps.config));
   v1.use(requireAuth(services.auth));
   v1.use(auditTrail(services.audit, logger));
+  if (deps.limiters) v1.use(heavyReads({ limiters: deps.limiters, points: deps.config.apiHeavyLimit, windowMs: deps.config.apiHeavyWindowMs, logger }));
   const guard = createGuard(services);
   v1.use(appRoutes(services.apps, guard));
   v1.use(jobRoutes(services.jobs, guard));
