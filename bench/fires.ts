@@ -12,6 +12,9 @@
  * options to the admin process (e.g. "--max-semi-space-size=64").
  * BENCH_PROFILE=<dir> writes a V8 CPU profile of the admin and of the worker there (open it in
  * Chrome DevTools) — where the time goes when lateness grows.
+ * BENCH_API_LOAD=64 measures two windows of BENCH_SECONDS in one run: quiet, then with 64 API
+ * clients (BENCH_API_USERS users, default one each) reading the heaviest endpoints and a live
+ * channel subscribed (`bench/api-load.ts`); it prints both and what the API served.
  * BENCH_ADMIN_FAKETIME=+3s runs the admin with its wall clock that far off (libfaketime; the
  * worker, which measures lateness, keeps the machine's clock): lateness with a skewed admin.
  */
@@ -19,6 +22,7 @@ import mysql from 'mysql2/promise';
 import { Redis } from 'ioredis';
 import { ApiClient } from '../test/helpers/api-client.js';
 import { createTestDatabase } from '../test/helpers/db.js';
+import { startApiLoad, type EndpointStats } from './api-load.js';
 import { skewedClock } from '../test/helpers/faketime.js';
 import { runTs, startAdminProcess } from '../test/helpers/processes.js';
 import { waitFor } from '../test/helpers/wait.js';
@@ -31,6 +35,17 @@ const SCHEDULE = process.env.BENCH_SCHEDULE === 'cron' ? 'cron' : 'rate';
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8000);
 const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 10);
 const PASSWORD = 'bench-admin-password';
+const API_LOAD = Number(process.env.BENCH_API_LOAD ?? 0);
+const API_USERS = Number(process.env.BENCH_API_USERS ?? API_LOAD);
+
+interface WindowStats {
+  expected: number;
+  seen: number;
+  duplicates: number;
+  misses: number;
+  lateness: number[];
+  written: number;
+}
 
 /** Node options that profile a process when BENCH_PROFILE names a directory. */
 function profileArgs(name: string): string[] {
@@ -89,63 +104,104 @@ async function main() {
     );
     process.stdout.write(`created in ${((Date.now() - created) / 1000).toFixed(1)} s; warming up ${WARMUP_S} s, measuring ${SECONDS} s…\n`);
     await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
-    const from = Math.ceil(Date.now() / 1000) * 1000;
-    const to = from + SECONDS * 1000;
-    await new Promise((r) => setTimeout(r, to - Date.now() + 3000));
-
-    const execs = parseExecutions(await redis.lrange(recordKey, 0, -1)).filter((e) => e.scheduledAt >= from && e.scheduledAt < to);
-    const seen = new Set<string>();
-    let duplicates = 0;
-    for (const e of execs) {
-      const k = `${e.jobId}:${e.scheduledAt}`;
-      if (seen.has(k)) duplicates++;
-      seen.add(k);
-    }
-    // Every job fires once a second: exactly SECONDS fires of each fall in the window.
-    const expected = JOBS * SECONDS;
-    const misses = expected - seen.size;
-    const lateness = execs.map((e) => e.startedAt - e.scheduledAt).sort((a, b) => a - b);
-    if (process.env.BENCH_DETAIL) {
-      // p99 per second of the window: periodic spikes (a chore, GC) stand out from steady queueing.
-      const perSecond = new Map<number, number[]>();
+    const measure = async (): Promise<WindowStats & { from: number; to: number }> => {
+      const from = Math.ceil(Date.now() / 1000) * 1000;
+      const to = from + SECONDS * 1000;
+      await new Promise((r) => setTimeout(r, to - Date.now() + 3000));
+      const execs = parseExecutions(await redis.lrange(recordKey, 0, -1)).filter((e) => e.scheduledAt >= from && e.scheduledAt < to);
+      const seen = new Set<string>();
+      let duplicates = 0;
       for (const e of execs) {
-        const s = Math.floor((e.scheduledAt - from) / 1000);
-        const list = perSecond.get(s) ?? [];
-        list.push(e.startedAt - e.scheduledAt);
-        perSecond.set(s, list);
+        const k = `${e.jobId}:${e.scheduledAt}`;
+        if (seen.has(k)) duplicates++;
+        seen.add(k);
       }
-      const line = [...perSecond.entries()]
-        .sort((a, b) => a[0] - b[0])
-        .map(([s, l]) => `${s}:${pct(l.sort((a, b) => a - b), 99)}`)
-        .join(' ');
-      process.stdout.write(`p99 per second (s:ms): ${line}\n`);
+      if (process.env.BENCH_DETAIL) {
+        // p99 per second of the window: periodic spikes (a chore, GC) stand out from steady queueing.
+        const perSecond = new Map<number, number[]>();
+        for (const e of execs) {
+          const sec = Math.floor((e.scheduledAt - from) / 1000);
+          const list = perSecond.get(sec) ?? [];
+          list.push(e.startedAt - e.scheduledAt);
+          perSecond.set(sec, list);
+        }
+        const line = [...perSecond.entries()]
+          .sort((a, b) => a[0] - b[0])
+          .map(([sec, l]) => `${sec}:${pct(l.sort((a, b) => a - b), 99)}`)
+          .join(' ');
+        process.stdout.write(`p99 per second (s:ms): ${line}\n`);
+      }
+      // Every job fires once a second: exactly SECONDS fires of each fall in the window.
+      const expected = JOBS * SECONDS;
+      return {
+        from,
+        to,
+        expected,
+        seen: seen.size,
+        duplicates,
+        misses: expected - seen.size,
+        lateness: execs.map((e) => e.startedAt - e.scheduledAt).sort((a, b) => a - b),
+        written: 0,
+      };
+    };
+    const windows: (WindowStats & { from: number; to: number })[] = [await measure()];
+    let served: Awaited<ReturnType<Awaited<ReturnType<typeof startApiLoad>>['stop']>> | null = null;
+    if (API_LOAD > 0) {
+      process.stdout.write(`starting ${API_LOAD} API clients (${API_USERS} users) and a live channel…\n`);
+      const load = await startApiLoad(admin.url, api, { clients: API_LOAD, users: Math.max(1, API_USERS), jobIds: ids, password: PASSWORD });
+      await new Promise((r) => setTimeout(r, 3000));
+      load.reset();
+      windows.push(await measure());
+      served = await load.stop();
     }
 
     await new Promise((r) => setTimeout(r, 3000));
     const conn = await mysql.createConnection(db.url);
-    const [rows] = await conn.query('SELECT COUNT(*) AS n FROM oasis_job_log WHERE scheduled_at >= ? AND scheduled_at < ?', [from, to]);
+    for (const win of windows) {
+      const [rows] = await conn.query('SELECT COUNT(*) AS n FROM oasis_job_log WHERE scheduled_at >= ? AND scheduled_at < ?', [win.from, win.to]);
+      win.written = Number((rows as { n: number }[])[0]?.n ?? 0);
+    }
     await conn.end();
-    const written = Number((rows as { n: number }[])[0]?.n ?? 0);
+    const misses = windows.reduce((n, x) => n + x.misses, 0);
+    const duplicates = windows.reduce((n, x) => n + x.duplicates, 0);
 
-    const table: [string, string][] = [
-      ['jobs', String(JOBS)],
-      ['schedule', SCHEDULE === 'cron' ? 'cron * * * * * * (same ms)' : 'FIXED_RATE 1000 ms (spread)'],
-      ['window (s)', String(SECONDS)],
-      ['admin wall clock', process.env.BENCH_ADMIN_FAKETIME ? `${process.env.BENCH_ADMIN_FAKETIME} (libfaketime)` : 'the machine\'s'],
-      ['expected fires', String(expected)],
-      ['executed fires', String(seen.size)],
-      ['fires/s', (seen.size / SECONDS).toFixed(0)],
-      ['lateness min (ms)', String(lateness[0] ?? NaN)],
-      ['lateness p50 (ms)', String(pct(lateness, 50))],
-      ['lateness p99 (ms)', String(pct(lateness, 99))],
-      ['lateness max (ms)', String(lateness[lateness.length - 1] ?? NaN)],
-      ['duplicates', String(duplicates)],
-      ['misses', String(misses)],
-      ['final rows in MySQL', String(written)],
+    const col = (f: (x: WindowStats) => string) => windows.map(f);
+    const table: [string, ...string[]][] = [
+      ['', ...(windows.length > 1 ? ['quiet', `${API_LOAD} API clients`] : ['value'])],
+      ['jobs', ...col(() => String(JOBS))],
+      ['schedule', ...col(() => (SCHEDULE === 'cron' ? 'cron * * * * * * (same ms)' : 'FIXED_RATE 1000 ms (spread)'))],
+      ['window (s)', ...col(() => String(SECONDS))],
+      ['admin wall clock', ...col(() => (process.env.BENCH_ADMIN_FAKETIME ? `${process.env.BENCH_ADMIN_FAKETIME} (libfaketime)` : "the machine's"))],
+      ['expected fires', ...col((x) => String(x.expected))],
+      ['executed fires', ...col((x) => String(x.seen))],
+      ['fires/s', ...col((x) => (x.seen / SECONDS).toFixed(0))],
+      ['lateness min (ms)', ...col((x) => String(x.lateness[0] ?? NaN))],
+      ['lateness p50 (ms)', ...col((x) => String(pct(x.lateness, 50)))],
+      ['lateness p99 (ms)', ...col((x) => String(pct(x.lateness, 99)))],
+      ['lateness max (ms)', ...col((x) => String(x.lateness[x.lateness.length - 1] ?? NaN))],
+      ['duplicates', ...col((x) => String(x.duplicates))],
+      ['misses', ...col((x) => String(x.misses))],
+      ['final rows in MySQL', ...col((x) => String(x.written))],
     ];
-    const w = Math.max(...table.map(([k]) => k.length));
-    process.stdout.write(`\n| ${'metric'.padEnd(w)} | value |\n|${'-'.repeat(w + 2)}|-------|\n`);
-    for (const [k, v] of table) process.stdout.write(`| ${k.padEnd(w)} | ${v} |\n`);
+    const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => (row[c] ?? '').length)));
+    const line = (row: string[]) => `| ${row.map((v, c) => v.padEnd(widths[c] ?? 0)).join(' | ')} |\n`;
+    process.stdout.write(`\n${line(table[0]!.map((v, c) => (c === 0 ? 'metric' : v)))}|${widths.map((n) => '-'.repeat(n + 2)).join('|')}|\n`);
+    for (const row of table.slice(1)) process.stdout.write(line(row));
+    if (served) {
+      process.stdout.write(`\nAPI during the loaded window (${served.seconds.toFixed(0)} s, ${served.liveEvents} live-channel task events):\n\n`);
+      process.stdout.write('| endpoint | requests/s | p50 ms | p99 ms | 429 | failed |\n|---|---:|---:|---:|---:|---:|\n');
+      const all: EndpointStats = { name: 'all', ok: 0, limited: 0, failed: 0, latencies: [] };
+      for (const e of [...served.endpoints, all]) {
+        if (e !== all) {
+          all.ok += e.ok;
+          all.limited += e.limited;
+          all.failed += e.failed;
+          all.latencies.push(...e.latencies);
+        }
+        const l = [...e.latencies].sort((a, b) => a - b);
+        process.stdout.write(`| ${e.name} | ${(e.ok / served.seconds).toFixed(0)} | ${pct(l, 50).toFixed(1)} | ${pct(l, 99).toFixed(1)} | ${e.limited} | ${e.failed} |\n`);
+      }
+    }
     if (process.env.BENCH_ADMIN_LOG) {
       const delays = admin.output().split('\n').filter((l) => l.includes('event loop delay'));
       process.stdout.write(`\nadmin event loop delay, every 10 s:\n${delays.map((l) => { const j = JSON.parse(l) as { p50: number; p99: number; max: number }; return `  p50 ${j.p50.toFixed(1)}  p99 ${j.p99.toFixed(1)}  max ${j.max.toFixed(1)} ms`; }).join('\n')}\n`);
