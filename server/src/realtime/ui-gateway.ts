@@ -17,6 +17,7 @@ import { jobIdOfTask } from '../domain/ids.js';
 import type { LogItem, WorkerInfo } from '../domain/types.js';
 import { sessionIdOf } from '../services/auth-service.js';
 import type { Services } from '../services/index.js';
+import { shedWhenBehind } from './send-buffer.js';
 import { handshakeToken } from './ui-handshake.js';
 
 export interface UiGatewayDeps {
@@ -35,8 +36,16 @@ export interface UiGatewayDeps {
    * lost on the way, a session that expired).
    */
   recheckMs?: number;
+  /**
+   * A socket with more than this many bytes waiting to be written (a dashboard that stopped
+   * reading) is disconnected rather than buffered for (`send-buffer.ts`); default 1 MiB
+   * (OASIS_UI_MAX_BUFFER_BYTES).
+   */
+  maxBufferBytes?: number;
 }
 
+/** Default of {@link UiGatewayDeps.maxBufferBytes}, as OASIS_UI_MAX_BUFFER_BYTES's. */
+const MAX_BUFFER_BYTES = 1024 * 1024;
 /** Most changes of one app per `tasks` push; past it `more` is set. */
 const MAX_CHANGES = 200;
 /** Most log rooms one socket may be in. */
@@ -95,6 +104,9 @@ function payloadAndAck(args: unknown[]): { payloads: unknown[]; ack: ((r: UiAck)
  * and {@link accessChanged} disconnects those rooms on every admin (through the adapter);
  * `subscribe-log` checks the session again before joining a log room, and every `recheckMs`
  * each admin checks its own sockets, so a lost event or an expired session ends them too.
+ *
+ * A socket that falls behind by more than `maxBufferBytes` is shed (its connection ended, one
+ * warning logged): the dashboard reconnects and reads what it missed over REST.
  */
 export class UiGateway {
   private readonly nsp: UiNamespace;
@@ -228,6 +240,11 @@ export class UiGateway {
     const data = socket.data;
     const rooms = isAdmin(data.user) ? [ALL_ROOM] : data.user.apps.map(appRoom);
     void socket.join([...rooms, userRoom(data.user.id), sessionRoom(data.session)]);
+    const maxBytes = this.deps.maxBufferBytes ?? MAX_BUFFER_BYTES;
+    const unwatch = shedWhenBehind(socket, maxBytes, (backlog) => {
+      this.deps.logger.warn({ userId: data.user.id, username: data.user.username, ...backlog, maxBytes }, 'ui: slow consumer disconnected (send buffer over OASIS_UI_MAX_BUFFER_BYTES)');
+    });
+    socket.once('disconnect', unwatch);
     // Presence as it is now, then changes.
     void this.sendWorkersTo(socket);
 
