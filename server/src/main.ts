@@ -214,7 +214,7 @@ async function wire(config: OasisConfig, logger: Logger, adminId: string, life: 
 
   // HTTP (REST, dashboard) and Socket.IO; the gateways subscribe to the effects they act on.
   const http = createServer(createApi({ config, services, hot, dbPing: () => db.ping(), clock: () => clock.reading(), logger, dashboardDir: dashboardDir() }));
-  const io = createIoServer(http, redis.duplicate(), redis.duplicate());
+  const io = createIoServer(http, redis.duplicate(), redis.duplicate(), config.redisPrefix);
   const ui = new UiGateway({ io, services, effects, logger });
   const workers = new WorkerGateway({
     io,
