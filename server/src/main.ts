@@ -4,16 +4,24 @@
  * {@link Lifecycle}: they start in that order and stop in reverse. What one part asks of others
  * afterwards travels on one {@link EffectsBus}, so no part holds a late-bound reference to
  * another. `startAdmin()` is also used by tests to run an admin in-process.
+ *
+ * OASIS_ROLES chooses the parts an admin runs (default all; `docs/deployment.md`): `scheduler`
+ * (the scheduler, the fire reconciler, the maintenance sweeper), `dispatch` (the /worker channel
+ * accepts workers), `writer` (the final writers, and alarms and child jobs after a write), `api`
+ * (REST, the dashboard, the /ui channel accepts dashboards). Every admin keeps the stores, the
+ * clock, `/healthz`, the services, and both gateways' emitting side: an effect published here
+ * reaches workers and dashboards connected to any admin through the Socket.IO Redis adapter.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { UI_NAMESPACE, WORKER_NAMESPACE } from '@oasis/worker-client/contracts';
 import { pino } from 'pino';
 import { createApi } from './api/index.js';
 import { ConfigError, loadConfig } from './config/load.js';
-import type { OasisConfig } from './config/schema.js';
+import type { AdminRole, OasisConfig } from './config/schema.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import { HotRuntime } from './dispatch/runtime.js';
 import type { Logger } from './domain/logger.js';
@@ -21,7 +29,7 @@ import { Effect, EffectsBus } from './events/effects-bus.js';
 import { Lifecycle } from './lifecycle/lifecycle.js';
 import { loopDelayMonitor } from './lifecycle/loop-delay.js';
 import { Sweeper } from './maintenance/sweeper.js';
-import { createIoServer } from './realtime/io-server.js';
+import { createIoServer, refuseConnections } from './realtime/io-server.js';
 import { UiGateway } from './realtime/ui-gateway.js';
 import { WorkerGateway } from './realtime/worker-gateway.js';
 import { WorkerRegistry } from './registry/worker-registry.js';
@@ -140,7 +148,12 @@ async function wire(config: OasisConfig, logger: Logger, adminId: string, life: 
   const restored = await services.jobs.restoreHotCopies();
   if (restored.length) logger.warn({ jobs: restored.length }, 'hot copies of jobs were missing in Redis: restored from the database');
 
+  // What this admin runs (OASIS_ROLES, default all): see the module's comment and docs/deployment.md.
+  const has = (role: AdminRole) => config.roles.includes(role);
+  const rolesText = config.roles.join(',');
+
   // After a result: alarms and child jobs, from job definitions a few seconds old at most.
+  // Alarms on every admin: a scheduler's refused catch-up raises one too (published where it happens).
   const jobCache = new JobCache({ load: (id) => repos.jobs.get(id) });
   const alarms = new AlarmService({
     job: (id) => jobCache.get(id),
@@ -151,71 +164,88 @@ async function wire(config: OasisConfig, logger: Logger, adminId: string, life: 
     now,
   });
   effects.on(Effect.MISFIRE_CAPPED, alarms.onMisfireCap);
-  const children = new ChildJobFirer({
-    job: (id) => jobCache.get(id),
-    hot,
-    maxParamsBytes: config.maxParamsBytes,
-    grantor: (id) => services.jobs.childGrantor(id),
-    audit: services.audit,
-    logger,
-  });
-  const writers = new FinalWriterPool({
-    count: config.writers,
-    adminId,
-    finals: store.finals,
-    apps: () => store.schedule.apps(),
-    appId: rememberedAppIds((name) => repos.apps.idOf(name)),
-    write: (records, texts) => repos.logs.writeFinals(records, texts),
-    logger,
-    onWritten: [alarms.onWritten, children.onWritten],
-    effects,
-  });
+  // writer: the finals streams → MySQL, then alarms and child jobs. Without it the records wait in
+  // Redis for the writers of another admin (one consumer group across admins).
+  let writers: FinalWriterPool | null = null;
+  if (has('writer')) {
+    const children = new ChildJobFirer({
+      job: (id) => jobCache.get(id),
+      hot,
+      maxParamsBytes: config.maxParamsBytes,
+      grantor: (id) => services.jobs.childGrantor(id),
+      audit: services.audit,
+      logger,
+    });
+    writers = new FinalWriterPool({
+      count: config.writers,
+      adminId,
+      finals: store.finals,
+      apps: () => store.schedule.apps(),
+      appId: rememberedAppIds((name) => repos.apps.idOf(name)),
+      write: (records, texts) => repos.logs.writeFinals(records, texts),
+      logger,
+      onWritten: [alarms.onWritten, children.onWritten],
+      effects,
+    });
+  }
 
-  // Firing, dispatching and the maintenance leader's sweeps.
+  // scheduler: firing and the maintenance leader's sweeps (the worker reaper, lease and timeout
+  // watchdogs, the no-worker grace, retries due, the hourly chores).
   // After Redis restarted or lost data, each app's loop waits for its schedule to be reconciled
   // with the fires MySQL (and the finals stream) recorded: a recorded fire never fires again.
-  const reconciler = new FireReconciler({
-    store: store.schedule,
-    history: new FireHistoryRepo(db.models),
-    restore: () => services.jobs.restoreHotCopies(),
-    logger,
-    effects,
-    workerTtlMs: config.workerTtlMs,
-    now,
-  });
-  // Fires are claimed, committed and swept on the cluster's clock, and not at all while it is not measured.
-  const scheduler = new Scheduler({ adminId, store: store.schedule, reconciler, config, logger, effects, now, ready: clock.synced });
-  const dispatcher = new Dispatcher({ tasks: store.tasks, registry, config, logger, effects, now });
-  const sweeper = new Sweeper({
-    apps: () => store.schedule.apps(),
-    tasks: store.tasks,
-    registry,
-    lock: new LeaderLock(redis.client, keys.maintenanceLock, Math.max(3 * config.sweepMs, 3000)),
-    config,
-    logger,
-    effects,
-    now,
-    ready: clock.synced,
-    // The report is counted up by the writer; the hourly recount repairs what a rare double delivery
-    // could have counted twice (today, and yesterday early in the day).
-    chores: [
-      { name: 'daily-report', everyMs: 3_600_000, run: () => services.reports.refresh() },
-      {
-        // Redis lost data while admins kept running (restart without persistence): jobs fire again.
-        name: 'restore-hot-copies',
-        everyMs: 60_000,
-        run: async () => {
-          const ids = await services.jobs.restoreHotCopies();
-          if (ids.length) logger.warn({ jobs: ids.length }, 'hot copies of jobs were missing in Redis: restored from the database');
+  let scheduler: Scheduler | null = null;
+  let sweeper: Sweeper | null = null;
+  if (has('scheduler')) {
+    const reconciler = new FireReconciler({
+      store: store.schedule,
+      history: new FireHistoryRepo(db.models),
+      restore: () => services.jobs.restoreHotCopies(),
+      logger,
+      effects,
+      workerTtlMs: config.workerTtlMs,
+      now,
+    });
+    // Fires are claimed, committed and swept on the cluster's clock, and not at all while it is not measured.
+    scheduler = new Scheduler({ adminId, store: store.schedule, reconciler, config, logger, effects, now, ready: clock.synced });
+    sweeper = new Sweeper({
+      apps: () => store.schedule.apps(),
+      tasks: store.tasks,
+      registry,
+      lock: new LeaderLock(redis.client, keys.maintenanceLock, Math.max(3 * config.sweepMs, 3000)),
+      config,
+      logger,
+      effects,
+      now,
+      ready: clock.synced,
+      // The report is counted up by the writer; the hourly recount repairs what a rare double delivery
+      // could have counted twice (today, and yesterday early in the day).
+      chores: [
+        { name: 'daily-report', everyMs: 3_600_000, run: () => services.reports.refresh() },
+        {
+          // Redis lost data while admins kept running (restart without persistence): jobs fire again.
+          name: 'restore-hot-copies',
+          everyMs: 60_000,
+          run: async () => {
+            const ids = await services.jobs.restoreHotCopies();
+            if (ids.length) logger.warn({ jobs: ids.length }, 'hot copies of jobs were missing in Redis: restored from the database');
+          },
         },
-      },
-    ],
-  });
+      ],
+    });
+  }
 
-  // HTTP (REST, dashboard) and Socket.IO; the gateways subscribe to the effects they act on.
-  const http = createServer(createApi({ config, services, hot, dbPing: () => db.ping(), clock: () => clock.reading(), logger, dashboardDir: dashboardDir() }));
+  // HTTP (/healthz always; REST and the dashboard with api) and Socket.IO; the gateways subscribe
+  // to the effects they act on.
+  const http = createServer(
+    createApi({ config, services, hot, dbPing: () => db.ping(), clock: () => clock.reading(), logger, dashboardDir: dashboardDir(), roles: config.roles }),
+  );
   const io = createIoServer(http, redis.duplicate(), redis.duplicate(), config.redisPrefix);
+  // A namespace whose role this admin lacks accepts no socket, but its gateway still emits to its
+  // rooms: a fire committed here wakes workers, a write here updates dashboards, on other admins.
+  if (!has('api')) refuseConnections(io, UI_NAMESPACE, `this admin serves no dashboard (OASIS_ROLES=${rolesText}): connect to an admin with the api role`);
+  if (!has('dispatch')) refuseConnections(io, WORKER_NAMESPACE, `this admin accepts no workers (OASIS_ROLES=${rolesText}): connect to an admin with the dispatch role`);
   const ui = new UiGateway({ io, services, effects, logger });
+  const dispatcher = new Dispatcher({ tasks: store.tasks, registry, config, logger, effects, now });
   const workers = new WorkerGateway({
     io,
     dispatcher,
@@ -237,13 +267,16 @@ async function wire(config: OasisConfig, logger: Logger, adminId: string, life: 
     stop: () => new Promise<void>((res) => http.close(() => res())),
   });
   life.add('alarms', { stop: () => alarms.stop() });
-  life.add('final writers', {
-    start: () => writers.start(),
-    stop: async () => {
-      await writers.drain().catch(() => false);
-      await writers.stop();
-    },
-  });
+  if (writers) {
+    const pool = writers;
+    life.add('final writers', {
+      start: () => pool.start(),
+      stop: async () => {
+        await pool.drain().catch(() => false);
+        await pool.stop();
+      },
+    });
+  }
   life.add('dashboard and socket.io', {
     stop: async () => {
       ui.close();
@@ -252,14 +285,20 @@ async function wire(config: OasisConfig, logger: Logger, adminId: string, life: 
   });
   // Workers stop pulling from this admin and move to another; results still come in meanwhile.
   life.add('workers', { stop: () => workers.drain(WORKER_DRAIN_GRACE_MS) });
-  life.add('sweeper', { start: () => sweeper.start(), stop: () => sweeper.stop() });
-  life.add('scheduler', { start: () => scheduler.start(), stop: () => scheduler.stop() });
-  life.add('event-loop monitor', loopDelayMonitor(logger));
+  if (sweeper) {
+    const s = sweeper;
+    life.add('sweeper', { start: () => s.start(), stop: () => s.stop() });
+  }
+  if (scheduler) {
+    const s = scheduler;
+    life.add('scheduler', { start: () => s.start(), stop: () => s.stop() });
+  }
+  life.add('event-loop monitor', loopDelayMonitor(logger, { roles: config.roles }));
   await life.start();
 
   const addr = http.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
-  logger.info({ port, adminId, redis: redis.url, database: db.dialect }, 'oasis admin started');
+  logger.info({ port, adminId, roles: rolesText, redis: redis.url, database: db.dialect }, 'oasis admin started');
   let stopping: Promise<void> | null = null;
   return {
     config,

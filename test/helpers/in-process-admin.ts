@@ -16,8 +16,11 @@ export interface InProcessAdmin {
   /** The Redis prefix the admin runs on (its keys, a connection to look at them). */
   redis: TestRedis;
   stores: TestStores;
-  /** Starts one more admin on the same database and Redis prefix (stopped by {@link close}). */
-  another(): Promise<RunningAdmin>;
+  /**
+   * Starts one more admin on the same database and Redis prefix (stopped by {@link close}); `env`
+   * adds settings of this admin only (e.g. `OASIS_ROLES`), over those of the first.
+   */
+  another(env?: Record<string, string>): Promise<RunningAdmin>;
   /** Stops every admin started here, then deletes the Redis keys and drops the database. */
   close(): Promise<void>;
 }
@@ -35,8 +38,8 @@ export async function startInProcessAdmin(opts: InProcessAdminOptions = {}): Pro
   const stores = await createTestStores();
   const env = { OASIS_PORT: '0', OASIS_HOST: '127.0.0.1', ...stores.env, ...opts.env };
   const started: RunningAdmin[] = [];
-  const another = async () => {
-    const admin = await startAdmin(env, opts.logger ?? silentLogger);
+  const another = async (own: Record<string, string> = {}) => {
+    const admin = await startAdmin({ ...env, ...own }, opts.logger ?? silentLogger);
     started.push(admin);
     return admin;
   };

@@ -58,6 +58,17 @@ describe('config: loadConfig', () => {
     expect(() => loadConfig({ OASIS_WEBHOOK_ALLOW: '10.0.0.0/33, *.example.com' })).to.throw(ConfigError, /OASIS_WEBHOOK_ALLOW/);
   });
 
+  it('reads OASIS_ROLES (default all four, each once, in a fixed order) and refuses an unknown or malformed one', () => {
+    expect(loadConfig({}).roles).to.deep.equal(['scheduler', 'dispatch', 'writer', 'api']);
+    expect(loadConfig({ OASIS_ROLES: 'all' }).roles).to.deep.equal(['scheduler', 'dispatch', 'writer', 'api']);
+    expect(loadConfig({ OASIS_ROLES: 'api' }).roles).to.deep.equal(['api']);
+    expect(loadConfig({ OASIS_ROLES: 'writer, scheduler,dispatch,writer' }).roles).to.deep.equal(['scheduler', 'dispatch', 'writer']);
+    expect(Object.isFrozen(loadConfig({ OASIS_ROLES: 'api' }).roles)).to.equal(true);
+    expect(() => loadConfig({ OASIS_ROLES: 'api,metrics' })).to.throw(ConfigError, /OASIS_ROLES: unknown role metrics/);
+    expect(() => loadConfig({ OASIS_ROLES: 'api;dispatch' })).to.throw(ConfigError, /OASIS_ROLES/);
+    expect(() => loadConfig({ OASIS_ROLES: 'API' })).to.throw(ConfigError, /OASIS_ROLES/);
+  });
+
   it('ignores empty values (unset) and unrelated variables', () => {
     const c = loadConfig({ OASIS_PORT: '', PATH: '/bin' });
     expect(c.port).to.equal(8080);

@@ -22,6 +22,7 @@ import { reportRoutes } from './routes/reports.js';
 import { scheduleRoutes } from './routes/schedule.js';
 import { userRoutes } from './routes/users.js';
 import { workerRoutes } from './routes/workers.js';
+import { withoutApi } from './without-api.js';
 
 export { errorHandler, notFoundHandler, errorBody, type ErrorBody } from './errors.js';
 export { createGuard, type Guard } from './authorize.js';
@@ -41,6 +42,8 @@ export interface ApiDeps {
   logger: Logger;
   /** The built dashboard to serve at `/` (see `mountDashboard`); omitted: no dashboard. */
   dashboardDir?: string;
+  /** The admin's roles (OASIS_ROLES), listed by `/healthz`; without `api` only `/healthz` is served (`without-api.ts`). Omitted: all served, none listed. */
+  roles?: readonly string[];
   /** Makes the per-user budget of the heavy reads (`heavy-reads.ts`, OASIS_API_HEAVY_LIMIT); omitted: no limit. */
   limiters?: AttemptLimiters;
 }
@@ -70,7 +73,8 @@ export function createApi(deps: ApiDeps): Express {
     res.set('Cache-Control', 'no-store');
     next();
   });
-  app.use(healthRoutes(deps.hot, deps.dbPing, deps.clock));
+  app.use(healthRoutes(deps.hot, deps.dbPing, deps.clock, deps.roles));
+  if (deps.roles && !deps.roles.includes('api')) return withoutApi(app, deps.roles, logger);
 
   const v1 = express.Router();
   v1.use(express.json({ limit: bodyLimit(deps.config), strict: true }));

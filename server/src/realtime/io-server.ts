@@ -21,3 +21,20 @@ export function createIoServer(http: HttpServer, pub: Redis, sub: Redis, keyPref
     cors: { origin: false },
   });
 }
+
+/** The code a namespace this admin does not serve answers a handshake with (`connect_error`). */
+export const NOT_SERVED_CODE = 'OASIS_ERR_UNAVAILABLE';
+
+/**
+ * Makes `namespace` refuse every connection, before any other middleware of it runs: an admin
+ * without the role that serves it (OASIS_ROLES) still emits to its rooms (the Redis adapter
+ * carries the emits to the admins that hold the sockets), but holds no socket of it. The client
+ * sees a `connect_error` whose message is `OASIS_ERR_UNAVAILABLE: <why>` and whose `data` is
+ * `{code: 'OASIS_ERR_UNAVAILABLE', message: <why>}`; a worker SDK takes it as a failed connection
+ * and tries its next admin URL. Call it before the namespace's gateway is built.
+ */
+export function refuseConnections(io: Server, namespace: string, why: string): void {
+  io.of(namespace).use((_socket, next) => {
+    next(Object.assign(new Error(`${NOT_SERVED_CODE}: ${why}`), { data: { code: NOT_SERVED_CODE, message: why } }));
+  });
+}

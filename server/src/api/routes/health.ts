@@ -22,15 +22,16 @@ async function probe(check: () => Promise<boolean>): Promise<boolean> {
  * `GET /healthz` (no auth): 200 when Redis and the database answer, else 503. With the admin's
  * clock, the answer shows it (`clock`: offset to the Redis server's clock, round trip, age of the
  * measurement) and says `status: 'degraded'` while the offset is not measured: the admin serves
- * the API and its workers, but claims no fires.
+ * the API and its workers, but claims no fires. With the admin's roles (OASIS_ROLES), the answer
+ * lists them (`roles`).
  */
-export function healthRoutes(hot: HotPort, dbPing: () => Promise<boolean>, clock?: () => ClockReading): Router {
+export function healthRoutes(hot: HotPort, dbPing: () => Promise<boolean>, clock?: () => ClockReading, roles?: readonly string[]): Router {
   const r = Router();
   r.get('/healthz', async (_req, res) => {
     const [redis, db] = await Promise.all([probe(() => hot.ping()), probe(dbPing)]);
     if (redis && db) {
       const c = clock?.();
-      res.json(c ? { status: c.synced ? 'ok' : 'degraded', clock: c } : { status: 'ok' });
+      res.json({ status: c && !c.synced ? 'degraded' : 'ok', ...(roles && { roles }), ...(c && { clock: c }) });
       return;
     }
     const down = [!redis && 'redis', !db && 'database'].filter(Boolean).join(' and ');
