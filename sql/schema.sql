@@ -80,6 +80,9 @@ CREATE TABLE IF NOT EXISTS `oasis_job_log` (
   PRIMARY KEY (`id`),
   UNIQUE KEY `uq_log_fire` (`job_id`,`scheduled_at`,`shard_index`,`attempt`),
   KEY `ix_log_app_scheduled` (`app_id`,`scheduled_at`),
+  KEY `ix_log_job_scheduled` (`job_id`,`scheduled_at`),
+  KEY `ix_log_app_status_scheduled` (`app_id`,`status`,`scheduled_at`),
+  KEY `ix_log_status_scheduled` (`status`,`scheduled_at`),
   KEY `ix_log_status_finished` (`status`,`finished_at`),
   KEY `ix_log_finished` (`finished_at`),
   KEY `ix_log_scheduled` (`scheduled_at`)

@@ -139,8 +139,9 @@ export const api = {
   triggerJob: (id: number, params?: string) => request<TriggerAnswer>('POST', `/jobs/${id}/trigger`, params === undefined ? {} : { params }),
   preview: (schedule: JobSchedule) => request<PreviewAnswer>('POST', '/schedule/preview', { schedule }),
 
-  logs: (q: { app?: string; jobId?: number; status?: string; limit?: number; offset?: number }) =>
-    request<LogPage>('GET', `/logs${query(q)}`),
+  /** A page of logs; `cursor`: the `nextCursor` of the page before; `withTotal`: also count every match (costly). */
+  logs: (q: { app?: string; jobId?: number; status?: string; limit?: number; cursor?: string; withTotal?: boolean }) =>
+    request<LogPage>('GET', `/logs${query({ ...q, withTotal: q.withTotal ? 1 : undefined })}`),
   log: (id: string) => request<LogItem>('GET', `/logs/${encodeURIComponent(id)}`),
   logText: (id: string, from: number) => request<LogText>('GET', `/logs/${encodeURIComponent(id)}/text${query({ from })}`),
   killLog: (id: string) => request<LogItem>('POST', `/logs/${encodeURIComponent(id)}/kill`, {}),

@@ -3,16 +3,24 @@ import { t } from './i18n.js';
 import { LoadController } from './load-controller.js';
 import './oasis-data-table.js';
 
-/** One page of a paged list, as the admin answers it (`GET /logs`, `GET /audit`). */
+/**
+ * One page of a paged list, as the admin answers it: by offset with a `total` (`GET /audit`),
+ * or by cursor with `nextCursor` (`GET /logs`; null on the last page, `total` then left out).
+ */
 export interface ListPage<T> {
   items: T[];
-  total: number;
+  total?: number;
+  nextCursor?: string | null;
 }
 
-/** The window a paged list asks for. */
+/**
+ * The window a paged list asks for: `offset` (page number × size), and for a list paged by
+ * cursor the `nextCursor` of the page before it (undefined for the first page).
+ */
 export interface ListWindow {
   limit: number;
   offset: number;
+  cursor?: string;
 }
 
 /** What a page tells its {@link ListController}. */
@@ -53,6 +61,11 @@ export interface ListView<T> {
 export class ListController<T> implements ReactiveController {
   /** Offset of the page shown (paged lists; 0 otherwise). */
   offset = 0;
+  /**
+   * A list paged by cursor: the cursor of each page reached so far, by page number (the first
+   * page has none): Previous goes back through them, Next takes the last page's `nextCursor`.
+   */
+  private cursors: (string | undefined)[] = [undefined];
   private readonly load: LoadController<ListPage<T>>;
   private readonly pageSize: number;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -65,8 +78,15 @@ export class ListController<T> implements ReactiveController {
     this.load = new LoadController(
       host,
       async () => {
-        const answer = await options.fetch({ limit: this.pageSize, offset: this.offset });
-        return isPage(answer) ? answer : { items: [...answer], total: answer.length };
+        const index = this.pageSize > 0 ? Math.floor(this.offset / this.pageSize) : 0;
+        const cursor = this.cursors[index];
+        const answer = await options.fetch({ limit: this.pageSize, offset: this.offset, ...(cursor !== undefined && { cursor }) });
+        if (!isPage(answer)) return { items: [...answer], total: answer.length };
+        if (answer.nextCursor !== undefined) {
+          this.cursors.length = index + 1;
+          if (answer.nextCursor !== null) this.cursors.push(answer.nextCursor);
+        }
+        return answer;
       },
       { auto: options.auto },
     );
@@ -84,7 +104,13 @@ export class ListController<T> implements ReactiveController {
 
   /** How many rows the admin has in all (a paged list's total; the row count otherwise). */
   get total(): number {
-    return this.load.value?.total ?? 0;
+    return this.load.value?.total ?? this.load.value?.items.length ?? 0;
+  }
+
+  /** A list paged by cursor: whether a next page follows; undefined for other lists. */
+  get more(): boolean | undefined {
+    const next = this.load.value?.nextCursor;
+    return next === undefined ? undefined : next !== null;
   }
 
   /** A load is under way (a page may disable its Refresh button). */
@@ -103,14 +129,15 @@ export class ListController<T> implements ReactiveController {
     return this.load.reload();
   }
 
-  /** Loads from `offset` (the pager's choice). */
+  /** Loads from `offset` (the pager's choice; by cursor: a page already reached, or the next one). */
   goTo(offset: number): Promise<void> {
     this.offset = offset;
     return this.reload();
   }
 
-  /** Back to the first page and load (the filters changed). */
+  /** Back to the first page and load (the filters changed: the cursors of the old filter are forgotten). */
   restart(): Promise<void> {
+    this.cursors = [undefined];
     return this.goTo(0);
   }
 
@@ -147,6 +174,7 @@ export class ListController<T> implements ReactiveController {
       .total=${this.total}
       .offset=${this.offset}
       .pageSize=${this.pageSize}
+      .more=${this.more}
       @page=${(e: CustomEvent<{ offset: number }>) => void this.goTo(e.detail.offset)}
     ></oasis-data-table>`;
   }

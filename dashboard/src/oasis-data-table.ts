@@ -19,6 +19,7 @@ export class OasisDataTable extends LitElement {
     total: { type: Number },
     offset: { type: Number },
     pageSize: { type: Number },
+    more: { attribute: false },
   };
   static override styles = [sharedStyles, pageStyles];
   /** The load's failure; '' for none (the line is then hidden). */
@@ -34,6 +35,8 @@ export class OasisDataTable extends LitElement {
   declare offset: number;
   /** Rows per page; 0 for a whole list (no pager). */
   declare pageSize: number;
+  /** A list paged by cursor: whether a next page follows (the pager then shows no total); undefined for an offset list. */
+  declare more: boolean | undefined;
 
   constructor() {
     super();
@@ -45,6 +48,7 @@ export class OasisDataTable extends LitElement {
     this.total = 0;
     this.offset = 0;
     this.pageSize = 0;
+    this.more = undefined;
   }
 
   override render() {
@@ -66,7 +70,7 @@ export class OasisDataTable extends LitElement {
               </table>
             </div>
             ${empty}`}
-      ${this.pageSize > 0 ? html`<oasis-pager .total=${this.total} .offset=${this.offset} .page=${this.pageSize}></oasis-pager>` : ''}
+      ${this.pageSize > 0 ? html`<oasis-pager .total=${this.total} .offset=${this.offset} .page=${this.pageSize} .more=${this.more}></oasis-pager>` : ''}
     `;
   }
 }

@@ -32,8 +32,9 @@ export class OasisLogList extends LitElement {
   private readonly logs = new ListController<LogItem>(this, {
     pageSize: PAGE,
     auto: false,
-    fetch: ({ limit, offset }) =>
-      api.logs({ app: this.app || undefined, jobId: this.jobId ? Number(this.jobId) : undefined, status: this.status || undefined, limit, offset }),
+    // Paged by cursor: the admin reads one index range per page, however deep (no offset, no total).
+    fetch: ({ limit, cursor }) =>
+      api.logs({ app: this.app || undefined, jobId: this.jobId ? Number(this.jobId) : undefined, status: this.status || undefined, limit, cursor }),
   });
   private readonly liveCtl = new LiveController(this, {
     tasks: (m) => {

@@ -68,8 +68,8 @@ export class OasisOverview extends LitElement {
       let running = 0;
       const recent: LogItem[] = [];
       for (const app of apps) {
-        const [run, last] = await Promise.all([api.logs({ app, status: 'RUNNING', limit: 1 }), api.logs({ app, limit: 100 })]);
-        running += run.total;
+        const [run, last] = await Promise.all([api.logs({ app, status: 'RUNNING', limit: 1, withTotal: true }), api.logs({ app, limit: 100 })]);
+        running += run.total ?? 0;
         recent.push(...last.items);
       }
       let report: DailyReport | null = null;

@@ -42,7 +42,7 @@ describe('e2e: admin and worker as separate processes', function () {
   }
 
   async function finalRows(api: ApiClient, jobId: number): Promise<LogPage> {
-    return api.ok<LogPage>('GET', `/api/v1/logs?jobId=${jobId}&limit=500`);
+    return api.ok<LogPage>('GET', `/api/v1/logs?jobId=${jobId}&limit=500&withTotal=1`);
   }
 
   it('fires a job every second N times: each once, 1000 ms apart, with N final rows in MySQL', async () => {

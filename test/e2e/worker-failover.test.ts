@@ -87,7 +87,7 @@ describe('e2e: SIGSTOP for 20 s of the admin a worker uses (2 admins, 300 jobs/s
     const twice = expected.filter((k) => (runs.get(k)?.length ?? 0) > 1);
     const late = expected.flatMap((k) => runs.get(k) ?? []).sort((a, b) => a - b);
     const p99 = late[Math.floor(late.length * 0.99)] ?? Infinity;
-    const noWorker = (await api.ok<{ total: number }>('GET', '/api/v1/logs?app=fo&status=NO_WORKER&limit=1')).total;
+    const noWorker = (await api.ok<{ total: number }>('GET', '/api/v1/logs?app=fo&status=NO_WORKER&limit=1&withTotal=1')).total;
     console.log(
       `      fires ${expected.length}, unrun ${unrun.length}, run twice ${twice.length}, NO_WORKER ${noWorker}, p99 lateness ${p99} ms, max ${late.at(-1)} ms, moved after ${(moved?.at ?? NaN) - freezeAt} ms`,
     );

@@ -103,7 +103,7 @@ describe('API: apps, jobs, logs, workers', function () {
     expect(started).to.include({ enabled: true, version: 3 });
     expect(started.nextFireAt).to.be.a('number');
 
-    const logs = await api.ok<{ items: Array<Record<string, unknown>>; total: number }>('GET', `/api/v1/logs?jobId=${job.id}`);
+    const logs = await api.ok<{ items: Array<Record<string, unknown>>; total: number }>('GET', `/api/v1/logs?jobId=${job.id}&withTotal=1`);
     expect(logs.total).to.equal(1);
     expect(logs.items[0]).to.include({ id: taskId, jobId: job.id, status: 'QUEUED', triggerType: 'MANUAL', params: 'once' });
     expect(logs.items[0]).to.include.keys('scheduledAt', 'startedAt', 'finishedAt', 'workerId', 'attempt', 'result', 'error');

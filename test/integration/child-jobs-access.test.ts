@@ -61,7 +61,7 @@ describe('child jobs across apps: the caller must operate the child app, on save
     await s?.close();
   });
 
-  const childTasks = async (jobId: number) => (await s.hot.listInflight({ jobId })).filter((t) => t.triggerType === 'CHILD');
+  const childTasks = async (jobId: number) => (await s.hot.listInflight({ jobId }, { limit: 500 })).items.filter((t) => t.triggerType === 'CHILD');
   const audit = (app: string) => admin.ok<AuditPage>('GET', `/api/v1/audit?limit=50`).then((p) => p.items.filter((i) => i.app === app));
 
   it('refuses another app’s job as a child with the same answer as a job that does not exist', async () => {

@@ -42,7 +42,7 @@ describe('child jobs, firing side: one CHILD trigger per parent fire and child (
 
   const job = (name: string, extra: Record<string, unknown> = {}) =>
     s.services.jobs.create(parsed(createJobSchema, { app: 'cj', name, handler: 'h', params: `own-${name}`, schedule: { type: 'NONE' }, ...extra }), s.adminUser);
-  const childTasks = async (jobId: number) => (await s.hot.listInflight({ jobId })).filter((t) => t.triggerType === 'CHILD');
+  const childTasks = async (jobId: number) => (await s.hot.listInflight({ jobId }, { limit: 500 })).items.filter((t) => t.triggerType === 'CHILD');
 
   it('fires each child once on a final SUCCESS, across shards and a batch delivered again', async () => {
     const a = await job('a');

@@ -97,7 +97,7 @@ describe('final records in the database: writers side by side, duplicates kept a
     const other = finalRecord({ id: '8-c', jobId: 8, shardIndex: 0, shardTotal: 2 });
     const out = await repos[0]!.logs.writeFinals([a, other, a, b], []);
     expect(out.duplicates.map((d) => [d.id, d.firstId])).to.deep.equal([['8-b', '8-a']]);
-    const page = await repos[0]!.logs.list({ jobId: 8, limit: 10, offset: 0 });
+    const page = await repos[0]!.logs.list({ jobId: 8, limit: 10 });
     expect(page.items.map((i) => i.id).sort()).to.deep.equal(['8-a', '8-c']);
     expect((await repos[0]!.logs.listDuplicates({ limit: 10, offset: 0 })).items.map((d) => d.id)).to.deep.equal(['8-b']);
   });

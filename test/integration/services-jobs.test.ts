@@ -114,7 +114,7 @@ describe('JobService (MariaDB + Redis)', function () {
     expect(taskId).to.be.a('string');
     const item = await s.services.logs.get(taskId);
     expect(item).to.include({ id: taskId, jobId: job.id, app: 'billing', status: 'QUEUED', triggerType: 'MANUAL' });
-    const page = await s.services.logs.list({ jobId: job.id, limit: 10, offset: 0 });
+    const page = await s.services.logs.list({ jobId: job.id, limit: 10, withTotal: true });
     expect(page.items.map((i) => i.id)).to.deep.equal([taskId]);
     expect(page.total).to.equal(1);
   });

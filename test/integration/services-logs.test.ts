@@ -40,7 +40,7 @@ describe('LogService and LogsRepo.writeFinals (MariaDB + Redis)', function () {
 
   it('writeFinals is idempotent: the same ids again change nothing', async function () {
     await s.repos.logs.writeFinals([final(1), final(3)], [{ logId: final(1).id, text: 'one\ntwo\nthree', lineCount: 3, truncated: false }]);
-    const page = await s.services.logs.list({ jobId, limit: 10, offset: 0 });
+    const page = await s.services.logs.list({ jobId, limit: 10, withTotal: true });
     expect(page.total).to.equal(3);
     expect(page.items.map((i) => i.result)).to.deep.equal(['r3', null, 'r1']);
     expect(await s.db.models.JobLogText.count()).to.equal(1);
@@ -48,20 +48,23 @@ describe('LogService and LogsRepo.writeFinals (MariaDB + Redis)', function () {
 
   it('lists in-flight tasks first, then final records newest first, paged over both', async function () {
     const { taskId } = await s.services.jobs.trigger(jobId);
-    const all = await s.services.logs.list({ app: 'reports', limit: 10, offset: 0 });
+    const all = await s.services.logs.list({ app: 'reports', limit: 10, withTotal: true });
     expect(all.total).to.equal(4);
     expect(all.items.map((i) => i.id)).to.deep.equal([taskId, final(3).id, final(2).id, final(1).id]);
     expect(all.items[1]).to.include({ app: 'reports', status: 'SUCCESS', scheduledAt: t0 + 3000, workerId: 'w1' });
-    const page2 = await s.services.logs.list({ app: 'reports', limit: 2, offset: 1 });
+    const page1 = await s.services.logs.list({ app: 'reports', limit: 1 });
+    expect(page1.items.map((i) => i.id)).to.deep.equal([taskId]);
+    expect(page1.total).to.equal(undefined);
+    const page2 = await s.services.logs.list({ app: 'reports', limit: 2, cursor: page1.next! });
     expect(page2.items.map((i) => i.id)).to.deep.equal([final(3).id, final(2).id]);
-    expect(page2.total).to.equal(4);
-    const page3 = await s.services.logs.list({ app: 'reports', limit: 2, offset: 3 });
+    const page3 = await s.services.logs.list({ app: 'reports', limit: 2, cursor: page2.next! });
     expect(page3.items.map((i) => i.id)).to.deep.equal([final(1).id]);
-    const failed = await s.services.logs.list({ status: 'FAILED', limit: 10, offset: 0 });
+    expect(page3.next).to.equal(null);
+    const failed = await s.services.logs.list({ status: 'FAILED', limit: 10 });
     expect(failed.items.map((i) => i.id)).to.deep.equal([final(2).id]);
-    const queued = await s.services.logs.list({ status: 'QUEUED', limit: 10, offset: 0 });
+    const queued = await s.services.logs.list({ status: 'QUEUED', limit: 10 });
     expect(queued.items.map((i) => i.id)).to.deep.equal([taskId]);
-    expect((await s.services.logs.list({ app: 'nobody', limit: 10, offset: 0 })).total).to.equal(0);
+    expect((await s.services.logs.list({ app: 'nobody', limit: 10, withTotal: true })).total).to.equal(0);
   });
 
   it('gets one record and its text from line `from`', async function () {

@@ -85,8 +85,9 @@ describe('the SQL store on SQLite (embedded mode)', function () {
     const text = { logId: '1-X', text: 'a\nb', lineCount: 2, truncated: false };
     await repos.logs.writeFinals([rec], [text]);
     await repos.logs.writeFinals([rec], [text]);
-    const page = await repos.logs.list({ limit: 10, offset: 0 });
-    expect(page.total).to.equal(1);
+    const page = await repos.logs.list({ limit: 10 });
+    expect(page.items).to.have.length(1);
+    expect(await repos.logs.count({})).to.equal(1);
     expect(page.items[0]).to.include({ id: '1-X', app: 'embedded', scheduledAt: 1_700_000_000_000, result: 'ok' });
     expect(await repos.logs.getText('1-X')).to.deep.equal(text);
     expect(await repos.logs.deleteFinishedBefore(1_700_000_000_101, 100)).to.equal(1);

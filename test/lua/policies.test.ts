@@ -175,7 +175,7 @@ describe('lua: scheduling policies (overlap, routing, retries, timeouts, kill, F
       await fire(1, NOW + 2);
       expect((await records()).map((r) => r.status)).to.deep.equal(['DISCARDED']);
       expect(await t.redis.lrange(k().buffer(1), 0, -1)).to.deep.equal([b.taskId]);
-      const listed = await hot.tasks.inflight(APP, 1);
+      const listed = (await hot.tasks.inflightPage(APP, { jobId: 1, limit: 100 })).tasks;
       expect(listed.find((x) => x.id === b.taskId)).to.include({ buffered: true, status: 'QUEUED' });
       const [task] = (await pull('w', 1)) ?? [];
       expect(task?.id).to.equal(a.taskId);

@@ -1,6 +1,6 @@
 import type { OasisConfig } from '../config/schema.js';
 import { jobIdOfTask, newTaskId } from '../domain/ids.js';
-import type { HotPort } from '../domain/ports.js';
+import type { HotPort, InflightFilter, ListPosition } from '../domain/ports.js';
 import type { JobRecord, LogItem } from '../domain/types.js';
 import { AppError } from '../domain/errors.js';
 import type { EffectsPublisher } from '../events/effects-bus.js';
@@ -117,20 +117,53 @@ export class HotRuntime implements HotPort {
     return killed;
   }
 
-  async listInflight(filter: { app?: string; jobId?: number; status?: string }): Promise<LogItem[]> {
-    let apps: string[];
-    if (filter.app) apps = [filter.app];
-    else if (filter.jobId !== undefined) {
+  /** The apps a filter covers: the named one, the job's, or every app. */
+  private async appsOf(filter: InflightFilter): Promise<string[]> {
+    if (filter.app) return [filter.app];
+    if (filter.jobId !== undefined) {
       const app = await this.deps.schedule.appOfJob(filter.jobId);
-      apps = app ? [app] : [];
-    } else apps = await this.deps.schedule.apps();
-    const out: LogItem[] = [];
-    for (const app of apps) {
-      for (const t of await this.deps.tasks.inflight(app, filter.jobId)) {
-        if (!filter.status || filter.status === t.status) out.push(toLogItem(app, t));
-      }
+      return app ? [app] : [];
     }
-    return out.sort((a, b) => b.scheduledAt - a.scheduledAt);
+    return this.deps.schedule.apps();
+  }
+
+  /**
+   * See {@link HotPort.listInflight}. Each app's page comes from its own indexes; pages of
+   * several apps are merged, cut where the first app stopped looking (a status filter's bound),
+   * so nothing between two pages is skipped.
+   */
+  async listInflight(filter: InflightFilter, page: { limit: number; after?: ListPosition }): Promise<{ items: LogItem[]; next: ListPosition | null }> {
+    const apps = await this.appsOf(filter);
+    const q = { limit: page.limit, ...(page.after && { after: page.after }), ...(filter.jobId !== undefined && { jobId: filter.jobId }), ...(filter.status && { status: filter.status }) };
+    const pages = await Promise.all(apps.map(async (app) => ({ app, ...(await this.deps.tasks.inflightPage(app, q)) })));
+    if (pages.length === 1) {
+      const [one] = pages as [(typeof pages)[0]];
+      return { items: one.tasks.map((t) => toLogItem(one.app, t)), next: one.next };
+    }
+    // The earliest place an app stopped before its page was full: nothing after it may be shown yet.
+    let bound: ListPosition | null = null;
+    for (const p of pages) {
+      if (p.next && p.tasks.length < page.limit && (!bound || comesBefore(p.next, bound))) bound = p.next;
+    }
+    const all = pages
+      .flatMap((p) => p.tasks.map((t) => toLogItem(p.app, t)))
+      .filter((i) => !bound || !comesBefore(bound, i))
+      .sort((a, b) => (comesBefore(a, b) ? -1 : comesBefore(b, a) ? 1 : 0));
+    const items = all.slice(0, page.limit);
+    const last = items[items.length - 1];
+    const more = all.length > page.limit || pages.some((p) => p.next !== null);
+    let next: ListPosition | null = null;
+    if (items.length === page.limit && last && more) next = { scheduledAt: last.scheduledAt, id: last.id };
+    else if (bound) next = bound;
+    return { items, next };
+  }
+
+  async countInflight(filter: InflightFilter): Promise<number> {
+    let n = 0;
+    for (const app of await this.appsOf(filter)) {
+      n += await this.deps.tasks.countInflight(app, { ...(filter.jobId !== undefined && { jobId: filter.jobId }), ...(filter.status && { status: filter.status }) });
+    }
+    return n;
   }
 
   private async appOfTask(taskId: string): Promise<string | null> {
@@ -160,4 +193,9 @@ export class HotRuntime implements HotPort {
   ping(): Promise<boolean> {
     return this.deps.ping();
   }
+}
+
+/** True when `a` comes before `b` in the logs list's order (newer scheduled, or the same and a greater id). */
+function comesBefore(a: ListPosition, b: ListPosition): boolean {
+  return a.scheduledAt > b.scheduledAt || (a.scheduledAt === b.scheduledAt && a.id > b.id);
 }

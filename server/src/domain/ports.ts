@@ -4,6 +4,19 @@ import type { JobRecord, LogItem, WorkerInfo } from './types.js';
  * What the services (jobs, logs) need from the hot side (Redis: schedule, dispatch). Implemented
  * by `dispatch/runtime.ts`; the API never touches Redis directly.
  */
+/** A place in the logs list's order (scheduledAt descending, task id descending): after this task. */
+export interface ListPosition {
+  scheduledAt: number;
+  id: string;
+}
+
+/** Which in-flight tasks {@link HotPort.listInflight} lists. */
+export interface InflightFilter {
+  app?: string;
+  jobId?: number;
+  status?: 'QUEUED' | 'RUNNING';
+}
+
 export interface HotPort {
   /** Writes the job's hot copy and (re)computes its next fire; null when it has none (stopped / NONE). */
   syncJob(job: JobRecord): Promise<{ nextFireAt: number | null }>;
@@ -32,8 +45,18 @@ export interface HotPort {
    * it is told to abort. Returns false when the task is not in flight.
    */
   kill(taskId: string, reason: string): Promise<boolean>;
-  /** Queued and running tasks, newest first. */
-  listInflight(filter: { app?: string; jobId?: number; status?: string }): Promise<LogItem[]>;
+  /**
+   * One page of queued and running tasks (of every app unless `filter.app` or `filter.jobId`
+   * says), newest scheduled first, ties by task id descending: `page.limit` of them after
+   * `page.after`. `next`: where the following page starts (null when nothing follows); a page
+   * filtered by status may be short with a `next` (a bounded number of tasks is looked at).
+   */
+  listInflight(
+    filter: InflightFilter,
+    page: { limit: number; after?: ListPosition },
+  ): Promise<{ items: LogItem[]; next: ListPosition | null }>;
+  /** How many queued and running tasks match (every app unless the filter names one). */
+  countInflight(filter: InflightFilter): Promise<number>;
   /** One queued or running task by id, or null. */
   getInflight(taskId: string): Promise<LogItem | null>;
   /** Up to `count` live log lines of a running task from line `from` (0-based). Null when not in flight. */

@@ -1,6 +1,7 @@
 import { AppError } from '../domain/errors.js';
 import { jobIdOfTask } from '../domain/ids.js';
-import type { HotPort } from '../domain/ports.js';
+import type { LogCursor } from '@oasis/worker-client/contracts';
+import type { HotPort, InflightFilter } from '../domain/ports.js';
 import type { LogItem, TaskStatus } from '../domain/types.js';
 import type { DuplicateItem, LogsRepo } from '../store/db/logs-repo.js';
 
@@ -12,6 +13,26 @@ export interface LogFilter {
   jobId?: number;
   app?: string;
   status?: TaskStatus;
+  limit: number;
+  /** Where the page starts: the `nextCursor` of the page before, decoded; the newest when unset. */
+  cursor?: LogCursor;
+  /** Also count every match (`total`): as costly as reading them all. */
+  withTotal?: boolean;
+}
+
+/** A page of {@link LogService.list}. */
+export interface LogListPage {
+  items: LogItem[];
+  /** Where the next page starts (`cursor`); null at the end of the list. */
+  next: LogCursor | null;
+  /** In flight plus final matches; only when asked with `withTotal`. */
+  total?: number;
+}
+
+/** Filter and page of {@link LogService.duplicates}. */
+export interface DuplicateFilter {
+  jobId?: number;
+  app?: string;
   limit: number;
   offset: number;
 }
@@ -50,37 +71,69 @@ export class LogService {
   constructor(private readonly deps: { logs: LogsRepo; hot: HotPort; /** The cluster's clock (epoch ms); default `Date.now`. */ now?: () => number }) {}
 
   /**
-   * In-flight tasks (QUEUED / RUNNING, newest first) then final records (newest scheduled first),
-   * paged over the two as one list. `total` counts both.
+   * In-flight tasks (QUEUED / RUNNING) then final records, each newest scheduled first (ties by
+   * task id descending), as one list paged by cursor: `limit` items after `f.cursor`. A page
+   * reads only what it shows: the in-flight part through Redis indexes (per app, per job), the
+   * final part as one keyset range of a database index (never OFFSET). The cursor's phase says
+   * where the page before ended; after the last in-flight task the final records follow from
+   * the newest. A task that ends between two pages may show in both (once in flight, once
+   * final), and one that starts meanwhile waits for the next first page. `total` (in flight
+   * plus final) only with `withTotal`.
+   * @throws {AppError} `OASIS_ERR_UNAVAILABLE` when the database read passes `OASIS_DB_READ_TIMEOUT_MS`.
    */
-  async list(f: LogFilter): Promise<{ items: LogItem[]; total: number }> {
-    const wantHot = f.status === undefined || IN_FLIGHT.has(f.status);
-    const wantDb = f.status === undefined || !IN_FLIGHT.has(f.status);
-    const hotFilter: { app?: string; jobId?: number; status?: string } = {};
-    if (f.app !== undefined) hotFilter.app = f.app;
-    if (f.jobId !== undefined) hotFilter.jobId = f.jobId;
-    if (f.status !== undefined) hotFilter.status = f.status;
-    const hot = wantHot ? await this.deps.hot.listInflight(hotFilter) : [];
-
-    const items = hot.slice(f.offset, f.offset + f.limit);
-    const dbOffset = Math.max(0, f.offset - hot.length);
-    const dbLimit = f.limit - items.length;
-    let dbTotal = 0;
-    if (wantDb) {
-      const page = await this.deps.logs.list({ ...pick(f), limit: Math.max(dbLimit, 1), offset: dbOffset });
-      dbTotal = page.total;
+  async list(f: LogFilter): Promise<LogListPage> {
+    const hotStatus = f.status === undefined ? undefined : IN_FLIGHT.has(f.status) ? (f.status as 'QUEUED' | 'RUNNING') : null;
+    const wantHot = hotStatus !== null;
+    const wantDb = f.status === undefined || hotStatus === null;
+    const filter = pick(f);
+    const items: LogItem[] = [];
+    let next: LogCursor | null = null;
+    let dbAfter: LogCursor | undefined = f.cursor?.phase === 'final' ? f.cursor : undefined;
+    if (wantHot && f.cursor?.phase !== 'final') {
+      const hotFilter: InflightFilter = {};
+      if (f.app !== undefined) hotFilter.app = f.app;
+      if (f.jobId !== undefined) hotFilter.jobId = f.jobId;
+      if (hotStatus !== undefined) hotFilter.status = hotStatus;
+      const after = f.cursor ? { scheduledAt: f.cursor.scheduledAt, id: f.cursor.id } : undefined;
+      const hot = await this.deps.hot.listInflight(hotFilter, { limit: f.limit, ...(after && { after }) });
+      items.push(...hot.items);
+      if (hot.next) next = { phase: 'inflight', ...hot.next };
+      else if (!wantDb) next = null;
+      dbAfter = undefined;
+    }
+    const room = f.limit - items.length;
+    if (wantDb && next === null && room > 0) {
+      const page = await this.deps.logs.list({ ...filter, limit: room, ...(dbAfter && { after: dbAfter }) });
       // A task that finished between the two reads shows up once.
       const seen = new Set(items.map((i) => i.id));
-      if (dbLimit > 0) items.push(...page.items.filter((i) => !seen.has(i.id)));
+      items.push(...page.items.filter((i) => !seen.has(i.id)));
+      const last = page.items[page.items.length - 1];
+      if (page.more && last) next = { phase: 'final', scheduledAt: last.scheduledAt, id: last.id };
+    } else if (wantDb && next === null && room === 0) {
+      // The page ended with the last in-flight task: the final records follow from the newest.
+      const last = items[items.length - 1];
+      if (last) next = { phase: 'inflight', scheduledAt: last.scheduledAt, id: last.id };
     }
-    return { items, total: hot.length + dbTotal };
+    const out: LogListPage = { items, next };
+    if (f.withTotal) out.total = await this.count(f, wantHot, wantDb);
+    return out;
+  }
+
+  /** In flight plus final matches of a filter. */
+  private async count(f: LogFilter, hot: boolean, db: boolean): Promise<number> {
+    const filter = pick(f);
+    const [h, d] = await Promise.all([
+      hot ? this.deps.hot.countInflight(filter as InflightFilter) : 0,
+      db ? this.deps.logs.count(filter) : 0,
+    ]);
+    return h + d;
   }
 
   /**
    * Second records of fires (a fire recorded twice under two task ids), kept apart from the logs
    * by the final writer: newest scheduled first, and how many match.
    */
-  duplicates(f: Omit<LogFilter, 'status'>): Promise<{ items: DuplicateItem[]; total: number }> {
+  duplicates(f: DuplicateFilter): Promise<{ items: DuplicateItem[]; total: number }> {
     return this.deps.logs.listDuplicates({
       limit: f.limit,
       offset: f.offset,

@@ -23,9 +23,12 @@ export const intString = (min: number, max: number) =>
     .transform(Number)
     .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`);
 
-/** `limit` (1-500, default 50) and `offset` of a paged list, to spread into a query schema. */
+/** Most rows one page of a paged list answers (`limit`). */
+export const PAGE_MAX = 500;
+
+/** `limit` (1-{@link PAGE_MAX}, default 50) and `offset` of a paged list, to spread into a query schema. */
 export const pageQuery = {
-  limit: intString(1, 500).default(50),
+  limit: intString(1, PAGE_MAX).default(50),
   offset: intString(0, 1_000_000).default(0),
 };
 
@@ -61,12 +64,82 @@ export const nextFiresQuery = z.strictObject({
     .optional(),
 });
 
-/** `GET /logs?jobId=&app=&status=&limit=&offset=`. */
+/**
+ * Where a logs page ends, decoded from its opaque `nextCursor`: the list continues after the
+ * task `id` scheduled at `scheduledAt` (epoch ms), among in-flight tasks (`phase: 'inflight'`,
+ * then all final records) or among final records (`phase: 'final'`).
+ */
+export interface LogCursor {
+  phase: 'inflight' | 'final';
+  scheduledAt: number;
+  id: string;
+}
+
+/** Most characters of a task id (the `oasis_job_log.id` column). */
+const LOG_ID_MAX = 64;
+
+function toBase64Url(text: string): string {
+  let bin = '';
+  for (const b of new TextEncoder().encode(text)) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(text: string): string {
+  const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
+}
+
+/** The opaque `nextCursor` of a logs page (base64url of a small JSON); {@link logCursorString} reads it back. */
+export function encodeLogCursor(c: LogCursor): string {
+  return toBase64Url(JSON.stringify({ p: c.phase === 'inflight' ? 'h' : 'd', s: c.scheduledAt, i: c.id }));
+}
+
+/** Decodes an encoded cursor; null when it is not one {@link encodeLogCursor} could have made. */
+export function decodeLogCursor(text: string): LogCursor | null {
+  if (!/^[A-Za-z0-9_-]{1,256}$/.test(text)) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fromBase64Url(text));
+  } catch {
+    return null;
+  }
+  const o = raw as { p?: unknown; s?: unknown; i?: unknown } | null;
+  if (typeof o !== 'object' || o === null || (o.p !== 'h' && o.p !== 'd')) return null;
+  if (typeof o.s !== 'number' || !Number.isSafeInteger(o.s) || o.s < 0) return null;
+  if (typeof o.i !== 'string' || o.i.length === 0 || o.i.length > LOG_ID_MAX) return null;
+  return { phase: o.p === 'h' ? 'inflight' : 'final', scheduledAt: o.s, id: o.i };
+}
+
+/** `cursor=`: a page's `nextCursor`, decoded (a malformed one fails validation: 400). */
+export const logCursorString = z
+  .string()
+  .transform((text, ctx) => {
+    const c = decodeLogCursor(text);
+    if (!c) {
+      ctx.addIssue({ code: 'custom', message: 'is not a cursor of this list (pass nextCursor of the page before, unchanged)' });
+      return z.NEVER;
+    }
+    return c;
+  });
+
+/** `withTotal=1` (or `0`, the default): also count every match. */
+export const flagString = z
+  .enum(['0', '1'])
+  .default('0')
+  .transform((v) => v === '1');
+
+/**
+ * `GET /logs?jobId=&app=&status=&limit=&cursor=&withTotal=`: in-flight tasks first, then final
+ * records, newest scheduled first (ties by task id). A page ends with `nextCursor`; pass it as
+ * `cursor` for the next one. There is no `offset` any more (an OFFSET walks every row it skips).
+ */
 export const logListQuery = z.strictObject({
   jobId: idString.optional(),
   app: appNameSchema.optional(),
   status: closedSet(TaskStatus).optional(),
-  ...pageQuery,
+  limit: pageQuery.limit,
+  cursor: logCursorString.optional(),
+  withTotal: flagString,
 });
 
 /** `GET /logs/duplicates?app=&jobId=&limit=&offset=`: second records of fires (non-ADMINs name the app). */

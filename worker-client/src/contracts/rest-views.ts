@@ -43,8 +43,18 @@ export const logJsonSchema = z.strictObject({
 });
 export type LogJson = z.infer<typeof logJsonSchema>;
 
-/** Answer of `GET /logs`: a page (in flight first) and how many match. */
-export const logPageSchema = z.strictObject({ items: z.array(logJsonSchema), total: z.number().int() });
+/**
+ * Answer of `GET /logs`: a page (in flight first, then final records, newest scheduled first).
+ * `nextCursor` continues the list (`cursor=`); null at the end. A page may hold fewer than
+ * `limit` items and still have a `nextCursor` (an in-flight status filter reads a bounded number
+ * of tasks per request). `total` (in flight plus final matches, an exact count) is there only
+ * when asked with `withTotal=1`: counting costs as much as reading every match.
+ */
+export const logPageSchema = z.strictObject({
+  items: z.array(logJsonSchema),
+  nextCursor: z.string().nullable(),
+  total: z.number().int().optional(),
+});
 export type LogPage = z.infer<typeof logPageSchema>;
 
 /**

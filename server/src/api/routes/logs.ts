@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import {
+  encodeLogCursor,
   killTaskSchema,
   logJsonSchema,
   logDuplicateJsonSchema,
@@ -42,18 +43,33 @@ function appRequired(res: Parameters<typeof principal>[0], app: string | undefin
 /** Task logs: the list (in flight first), one task, and its execution log text. */
 export function logRoutes(logs: LogService, guard: Guard): Router {
   const r = Router();
+  /**
+   * `GET /logs?app=&jobId=&status=&limit=&cursor=&withTotal=1`: in-flight tasks first, then final
+   * records, newest scheduled first (ties by task id), `limit` (1-500, default 50) a page. Paged
+   * by cursor: pass the page's `nextCursor` as `cursor` for the next one; null at the end (a
+   * malformed cursor is a 400). There is no `offset` (it would walk every skipped row; a 400
+   * says so). `total` is in the answer only with `withTotal=1`: an exact count of every match
+   * (in flight plus final), as costly as reading them. Reads past `OASIS_DB_READ_TIMEOUT_MS`
+   * answer 503 `OASIS_ERR_UNAVAILABLE`.
+   */
   r.get('/logs', guard.app('read', 'query'), async (req, res) => {
+    if (typeof req.query.offset === 'string') {
+      throw new AppError('OASIS_ERR_VALIDATION', 'query.offset: not supported any more; page with cursor= (the nextCursor of the page before)');
+    }
     const q = validate.query(req, logListQuery);
     q.app = appFilter(res, q.app) ?? undefined;
     appRequired(res, q.app);
     const page = await logs.list({
       limit: q.limit,
-      offset: q.offset,
+      withTotal: q.withTotal,
+      ...(q.cursor !== undefined && { cursor: q.cursor }),
       ...(q.jobId !== undefined && { jobId: q.jobId }),
       ...(q.app !== undefined && { app: q.app }),
       ...(q.status !== undefined && { status: q.status }),
     });
-    res.json({ items: page.items.map(logJson), total: page.total } satisfies LogPage);
+    const body: LogPage = { items: page.items.map(logJson), nextCursor: page.next ? encodeLogCursor(page.next) : null };
+    if (page.total !== undefined) body.total = page.total;
+    res.json(body);
   });
   // Before /logs/:id, which would take "duplicates" for a task id.
   r.get('/logs/duplicates', guard.app('read', 'query'), async (req, res) => {

@@ -17,6 +17,43 @@ const LOST = new Set(['PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', '
 /** How often a database that is down is checked again. */
 const RECHECK_MS = 1000;
 
+/**
+ * Query option of an expensive read (a list, a count, a report): spread it into the options of a
+ * finder or of `sequelize.query`, and on MySQL / MariaDB the statement runs with the read
+ * deadline (`OASIS_DB_READ_TIMEOUT_MS`) enforced by the server: `SET STATEMENT
+ * max_statement_time=… FOR SELECT …` on MariaDB, the `MAX_EXECUTION_TIME` hint on MySQL. Past it
+ * the server stops the statement and the caller gets `OASIS_ERR_UNAVAILABLE` (503); the
+ * connection stays usable and the database does not count as down. SQLite: no deadline.
+ */
+export const EXPENSIVE_READ = { oasisExpensiveRead: true } as const;
+
+/** Error codes of a statement the server stopped at its deadline (MariaDB max_statement_time, MySQL MAX_EXECUTION_TIME). */
+const STATEMENT_TIMEOUT = new Set(['ER_STATEMENT_TIMEOUT', 'ER_QUERY_TIMEOUT']);
+const STATEMENT_TIMEOUT_ERRNO = new Set([1969, 3024]);
+
+/** True for an error of a statement stopped by its server-side deadline (see {@link EXPENSIVE_READ}). */
+export function isStatementTimeout(err: unknown): boolean {
+  const e = err as { parent?: { code?: unknown; errno?: unknown }; code?: unknown; errno?: unknown } | null;
+  const code = e?.parent?.code ?? e?.code;
+  const errno = e?.parent?.errno ?? e?.errno;
+  return (typeof code === 'string' && STATEMENT_TIMEOUT.has(code)) || (typeof errno === 'number' && STATEMENT_TIMEOUT_ERRNO.has(errno));
+}
+
+/** Server flavour, for the form of the read deadline. */
+export type MysqlFlavour = 'mariadb' | 'mysql';
+
+/**
+ * `sql` with the read deadline `ms` when it is a SELECT: `SET STATEMENT max_statement_time=<s> FOR
+ * SELECT …` (MariaDB, seconds) or `SELECT /*+ MAX_EXECUTION_TIME(<ms>) *\/ …` (MySQL); any other
+ * statement unchanged.
+ */
+export function withReadDeadline(sql: string, ms: number, flavour: MysqlFlavour): string {
+  const m = /^\s*SELECT\b/i.exec(sql);
+  if (!m) return sql;
+  if (flavour === 'mariadb') return `SET STATEMENT max_statement_time=${(ms / 1000).toFixed(3)} FOR ${sql.slice(m.index)}`;
+  return sql.replace(/^\s*SELECT\b/i, `SELECT /*+ MAX_EXECUTION_TIME(${Math.max(1, Math.round(ms))}) */`);
+}
+
 /** True for an error that says the database cannot be reached (not a query's own fault). */
 export function isConnectionError(err: unknown): boolean {
   if (err instanceof ConnectionError) return true;
@@ -29,6 +66,8 @@ export function isConnectionError(err: unknown): boolean {
 export interface DbGuardOptions {
   /** Deadline of each query (ms): `OASIS_DB_QUERY_TIMEOUT_MS`. */
   queryTimeoutMs: number;
+  /** Server-side deadline of an {@link EXPENSIVE_READ} (ms): `OASIS_DB_READ_TIMEOUT_MS`; none when unset. */
+  readTimeoutMs?: number;
   /** Deadline of one health check (ms); default the smaller of 2 s and the query deadline. */
   checkTimeoutMs?: number;
   /** MySQL server of the check connection; none for SQLite (checked through Sequelize). */
@@ -69,6 +108,10 @@ export class DbGuard {
    */
   translate(err: unknown, timedOut: boolean): unknown {
     if (err instanceof AppError) return err;
+    // The server stopped one expensive read: the database is fine, this read asked too much.
+    if (isStatementTimeout(err)) {
+      return new AppError('OASIS_ERR_UNAVAILABLE', `The read took longer than ${this.opts.readTimeoutMs ?? 0} ms (OASIS_DB_READ_TIMEOUT_MS); narrow the filter or retry later`);
+    }
     if (!timedOut && !isConnectionError(err)) return err;
     void this.check();
     return new AppError(
@@ -170,9 +213,10 @@ interface HookedQuery {
 /**
  * Puts `guard` on every query of `sequelize`: fail at once while down, a deadline per query (its
  * connection destroyed past it), connection errors and timeouts answered as
- * `OASIS_ERR_UNAVAILABLE`. MySQL only (SQLite has no server to hang).
+ * `OASIS_ERR_UNAVAILABLE`; with `read`, the server-side deadline on every {@link EXPENSIVE_READ}.
+ * MySQL only (SQLite has no server to hang).
  */
-export function guardQueries(sequelize: Sequelize, guard: DbGuard, timeoutMs: number): void {
+export function guardQueries(sequelize: Sequelize, guard: DbGuard, timeoutMs: number, read?: { timeoutMs: number; flavour: MysqlFlavour }): void {
   const timers = new WeakMap<object, NodeJS.Timeout>();
   const timedOut = new WeakSet<object>();
   sequelize.addHook('beforeQuery', (_options: unknown, query: unknown) => {
@@ -195,7 +239,8 @@ export function guardQueries(sequelize: Sequelize, guard: DbGuard, timeoutMs: nu
   });
   const run = sequelize.query.bind(sequelize) as (...args: unknown[]) => Promise<unknown>;
   const guarded = async (...args: unknown[]): Promise<unknown> => {
-    const options = args[1] as { transaction?: { connection?: { stream?: { destroyed?: boolean } } } } | undefined;
+    const options = args[1] as { transaction?: { connection?: { stream?: { destroyed?: boolean } } }; oasisExpensiveRead?: boolean } | undefined;
+    if (read && options?.oasisExpensiveRead === true && typeof args[0] === 'string') args[0] = withReadDeadline(args[0], read.timeoutMs, read.flavour);
     // The server rolls back the transaction of a closed connection itself: a ROLLBACK sent on it
     // could only fail (and Sequelize would print a warning per transaction).
     if (typeof args[0] === 'string' && /^\s*ROLLBACK/i.test(args[0]) && options?.transaction?.connection?.stream?.destroyed) return [[], 0];

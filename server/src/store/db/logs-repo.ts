@@ -1,21 +1,65 @@
-import { Op, type WhereOptions } from 'sequelize';
+import { Op, QueryTypes } from 'sequelize';
 import type { LogItem, TaskStatus, TriggerType } from '../../domain/types.js';
 import type { JobLogDuplicateModel } from './duplicate-models.js';
 import { writeFinalBatch, type FinalRecord, type FinalText, type WriteOutcome } from './final-writes.js';
 import type { JobLogModel, Models } from './models.js';
+import { EXPENSIVE_READ } from './guard.js';
 import { inTransaction } from './transaction.js';
 
 export type { FinalRecord, FinalText, DuplicateRecord, WriteOutcome } from './final-writes.js';
 
-/** Filter and page of {@link LogsRepo.list}. */
-export interface LogQuery {
+/** Filter of {@link LogsRepo.list} and {@link LogsRepo.count}. */
+export interface LogFilterQuery {
   jobId?: number;
   /** App name. */
   app?: string;
   status?: TaskStatus;
-  limit: number;
-  offset: number;
 }
+
+/** Where a page of final records starts: after this record in the list's order (keyset). */
+export interface LogPosition {
+  scheduledAt: number;
+  id: string;
+}
+
+/** Filter and page of {@link LogsRepo.list}: `limit` records after `after` (from the newest when unset). */
+export interface LogQuery extends LogFilterQuery {
+  limit: number;
+  after?: LogPosition;
+}
+
+/**
+ * The index each common page reads (MySQL / MariaDB: forced, so a plan never flips to a scan
+ * of 10 million rows; `test/integration/logs-explain.test.ts` checks each plan). Every one ends
+ * in `scheduled_at` and InnoDB appends the primary key `id`: rows come in the list's order
+ * (scheduled_at DESC, id DESC), no sort, and the keyset seek is a range on the index.
+ */
+function logIndexFor(q: LogFilterQuery): string {
+  if (q.jobId !== undefined) return 'ix_log_job_scheduled';
+  if (q.app !== undefined) return q.status !== undefined ? 'ix_log_app_status_scheduled' : 'ix_log_app_scheduled';
+  if (q.status !== undefined) return 'ix_log_status_scheduled';
+  return 'ix_log_scheduled';
+}
+
+/** The columns of a listed log, as {@link AttemptRow} names. */
+const LIST_COLUMNS = [
+  'l.id AS id',
+  'l.job_id AS jobId',
+  'l.app_id AS appId',
+  'l.handler AS handler',
+  'l.scheduled_at AS scheduledAt',
+  'l.started_at AS startedAt',
+  'l.finished_at AS finishedAt',
+  'l.status AS status',
+  'l.trigger_type AS triggerType',
+  'l.worker_id AS workerId',
+  'l.attempt AS attempt',
+  'l.shard_index AS shardIndex',
+  'l.shard_total AS shardTotal',
+  'l.params AS params',
+  'l.result AS result',
+  'l.error AS error',
+].join(', ');
 
 const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
 const numOrNull = (v: number | string | null): number | null => (v === null ? null : num(v));
@@ -104,6 +148,7 @@ export class LogsRepo {
       ],
       limit: q.limit,
       offset: q.offset,
+      ...EXPENSIVE_READ,
     });
     const names = new Map<number, string>();
     const appIds = [...new Set(rows.map((r) => r.appId))];
@@ -113,28 +158,79 @@ export class LogsRepo {
     return { items: rows.map((r) => toDuplicate(r, names.get(r.appId) ?? '')), total: count };
   }
 
-  /** Final records, newest scheduled first, and how many match in all. */
-  async list(q: LogQuery): Promise<{ items: LogItem[]; total: number }> {
-    const where: WhereOptions<JobLogModel> & Record<string, unknown> = {};
-    if (q.jobId !== undefined) where.jobId = q.jobId;
-    if (q.status !== undefined) where.status = q.status;
+  /**
+   * Final records newest scheduled first (ties: id descending), `limit` of them after
+   * `q.after`: a keyset page read from one index (see {@link logIndexFor}), never an OFFSET.
+   * `more`: another record follows (one row more than asked is read to know). An expensive
+   * read: past `OASIS_DB_READ_TIMEOUT_MS` it throws `OASIS_ERR_UNAVAILABLE`.
+   */
+  async list(q: LogQuery): Promise<{ items: LogItem[]; more: boolean }> {
+    const where = await this.whereOf(q);
+    if (!where) return { items: [], more: false };
+    if (q.after) {
+      where.sql.push('l.scheduled_at <= ?', '(l.scheduled_at < ? OR l.id < ?)');
+      where.args.push(q.after.scheduledAt, q.after.scheduledAt, q.after.id);
+    }
+    const rows = await this.models.JobLog.sequelize!.query<AttemptRow & { appId: number }>(
+      `SELECT ${LIST_COLUMNS} FROM oasis_job_log l${this.forceIndex(q)}` +
+        `${where.sql.length ? ` WHERE ${where.sql.join(' AND ')}` : ''} ORDER BY l.scheduled_at DESC, l.id DESC LIMIT ?`,
+      { type: QueryTypes.SELECT, replacements: [...where.args, q.limit + 1], ...EXPENSIVE_READ },
+    );
+    const more = rows.length > q.limit;
+    const page = more ? rows.slice(0, q.limit) : rows;
+    const names = await this.appNames(page.map((r) => r.appId), q.app);
+    return { items: page.map((r) => ({ ...attemptOf(r, names.get(r.appId) ?? ''), progress: null })), more };
+  }
+
+  /**
+   * How many final records match (an exact count over the same index as {@link list}); an
+   * expensive read (`OASIS_DB_READ_TIMEOUT_MS`, then `OASIS_ERR_UNAVAILABLE`).
+   */
+  async count(q: LogFilterQuery): Promise<number> {
+    const where = await this.whereOf(q);
+    if (!where) return 0;
+    const [row] = await this.models.JobLog.sequelize!.query<{ n: number | string }>(
+      `SELECT COUNT(*) AS n FROM oasis_job_log l${this.forceIndex(q)}${where.sql.length ? ` WHERE ${where.sql.join(' AND ')}` : ''}`,
+      { type: QueryTypes.SELECT, replacements: where.args, ...EXPENSIVE_READ },
+    );
+    return row ? num(row.n) : 0;
+  }
+
+  /** The WHERE terms of a filter (the app named by its id); null when the app does not exist. */
+  private async whereOf(q: LogFilterQuery): Promise<{ sql: string[]; args: (string | number)[] } | null> {
+    const sql: string[] = [];
+    const args: (string | number)[] = [];
     if (q.app !== undefined) {
       const app = await this.models.App.findOne({ where: { name: q.app }, attributes: ['id'] });
-      if (!app) return { items: [], total: 0 };
-      where.appId = app.id;
+      if (!app) return null;
+      sql.push('l.app_id = ?');
+      args.push(app.id);
     }
-    const { rows, count } = await this.models.JobLog.findAndCountAll({
-      where,
-      include: [{ model: this.models.App, as: 'app', attributes: ['id', 'name'], required: false }],
-      order: [
-        ['scheduledAt', 'DESC'],
-        ['id', 'DESC'],
-      ],
-      limit: q.limit,
-      offset: q.offset,
-      distinct: false,
-    });
-    return { items: rows.map(toItem), total: count };
+    if (q.jobId !== undefined) {
+      sql.push('l.job_id = ?');
+      args.push(q.jobId);
+    }
+    if (q.status !== undefined) {
+      sql.push('l.status = ?');
+      args.push(q.status);
+    }
+    return { sql, args };
+  }
+
+  /** ` FORCE INDEX (…)` of the filter on MySQL / MariaDB; '' on SQLite (its planner picks the same indexes). */
+  private forceIndex(q: LogFilterQuery): string {
+    return this.models.JobLog.sequelize!.getDialect() === 'mysql' ? ` FORCE INDEX (${logIndexFor(q)})` : '';
+  }
+
+  /** App names by id: the filter's own name, else one lookup of the ids on the page. */
+  private async appNames(ids: readonly number[], filtered?: string): Promise<Map<number, string>> {
+    const names = new Map<number, string>();
+    const unique = [...new Set(ids.map(num))];
+    if (filtered !== undefined && unique.length === 1) names.set(unique[0]!, filtered);
+    else if (unique.length) {
+      for (const a of await this.models.App.findAll({ where: { id: unique }, attributes: ['id', 'name'] })) names.set(a.id, a.name);
+    }
+    return names;
   }
 
   /** One final record, or null. */

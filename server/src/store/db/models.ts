@@ -248,8 +248,17 @@ export function defineModels(sequelize: Sequelize): Models {
       timestamps: false,
       indexes: [
         { name: 'uq_log_fire', unique: true, fields: ['job_id', 'scheduled_at', 'shard_index', 'attempt'] },
-        // (job_id, scheduled_at) lookups use uq_log_fire's leftmost columns: no separate index to maintain on every insert.
+        // The pages of the logs list (LogsRepo.list): each index ends in scheduled_at and InnoDB
+        // appends the primary key, so rows come in the list's order (scheduled_at DESC, id DESC)
+        // and a keyset page is one range read, no sort. An existing database gets a new index
+        // at the admin's start (sync() adds the indexes a table lacks, by name).
+        // Every log of an app (and the data-loss check of fire-history-repo).
         { name: 'ix_log_app_scheduled', fields: ['app_id', 'scheduled_at'] },
+        // One job (uq_log_fire cannot: shard_index and attempt sit between scheduled_at and id).
+        { name: 'ix_log_job_scheduled', fields: ['job_id', 'scheduled_at'] },
+        // One status of an app (what a non-ADMIN's status filter always is), and one status of all.
+        { name: 'ix_log_app_status_scheduled', fields: ['app_id', 'status', 'scheduled_at'] },
+        { name: 'ix_log_status_scheduled', fields: ['status', 'scheduled_at'] },
         { name: 'ix_log_status_finished', fields: ['status', 'finished_at'] },
         { name: 'ix_log_finished', fields: ['finished_at'] },
         // The dashboard's default view: every log, newest first.

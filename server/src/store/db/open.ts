@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import mysql from 'mysql2/promise';
-import { Sequelize, Transaction, type Options } from 'sequelize';
+import { QueryTypes, Sequelize, Transaction, type Options } from 'sequelize';
 import type { Logger } from '../../domain/logger.js';
 import { DbGuard, guardQueries } from './guard.js';
 import { defineModels, type Models } from './models.js';
@@ -81,7 +81,16 @@ export interface OpenOptions {
    * `OASIS_DB_QUERY_TIMEOUT_MS`. Past it the caller gets `OASIS_ERR_UNAVAILABLE`. MySQL only.
    */
   queryTimeoutMs?: number;
+  /**
+   * Server-side deadline of an expensive read (lists, counts, reports; ms; default 5 s):
+   * `OASIS_DB_READ_TIMEOUT_MS`. Past it the read answers `OASIS_ERR_UNAVAILABLE` (see
+   * `EXPENSIVE_READ` in `guard.ts`). MySQL / MariaDB only.
+   */
+  readTimeoutMs?: number;
 }
+
+/** Default of {@link OpenOptions.readTimeoutMs} (the default of `OASIS_DB_READ_TIMEOUT_MS`). */
+const READ_TIMEOUT_MS = 5_000;
 
 /** Default of {@link OpenOptions.queryTimeoutMs}. */
 const QUERY_TIMEOUT_MS = 10_000;
@@ -143,8 +152,13 @@ export async function openDatabase(url: string, opts: OpenOptions = {}): Promise
   }
   const models = defineModels(sequelize);
   await sequelize.authenticate();
-  const guard = new DbGuard(sequelize, { queryTimeoutMs: timeoutMs, ...(target && { mysql: target }), ...(logger && { logger }) });
-  if (dialect === 'mysql') guardQueries(sequelize, guard, timeoutMs);
+  const readTimeoutMs = opts.readTimeoutMs ?? READ_TIMEOUT_MS;
+  const guard = new DbGuard(sequelize, { queryTimeoutMs: timeoutMs, readTimeoutMs, ...(target && { mysql: target }), ...(logger && { logger }) });
+  if (dialect === 'mysql') {
+    const [row] = await sequelize.query<{ v: string }>('SELECT VERSION() AS v', { type: QueryTypes.SELECT });
+    const flavour = /mariadb/i.test(row?.v ?? '') ? 'mariadb' : 'mysql';
+    guardQueries(sequelize, guard, timeoutMs, { timeoutMs: readTimeoutMs, flavour });
+  }
   if (walFile) {
     await sequelize.query('PRAGMA journal_mode=WAL');
   }

@@ -3,6 +3,7 @@ import type { TaskPayload, TriggerType, WorkerResultStatus } from '@oasis/worker
 import type { Keys } from '../keys.js';
 import { effectsOf, type Effects } from './effects.js';
 import { ackTasks, appendLog, completeTasks, enqueueTask, killTask, pullTasks, reapExpired, renewLeases, requeueUnacked, setProgress } from './generated/index.js';
+import { countInflight, readInflightPage, type InflightPageQuery, type InflightPosition } from './inflight-index.js';
 import { verdictOf, type Verdict } from './reply-codes.js';
 import { F, LEGACY_FIELDS, withLegacyNames, type HashOf, type TaskField } from './schema.js';
 import { leadingArgs, type ScriptRunner } from './scripts.js';
@@ -273,22 +274,18 @@ export class TaskStore {
     return h[F.task.id] ? toInflight(h) : null;
   }
 
-  /** Queued and running tasks of an app (optionally one job), newest scheduled first. */
-  async inflight(app: string, jobId?: number, limit = 1000): Promise<InflightTask[]> {
-    const k = this.keys.app(app);
-    const ids =
-      jobId === undefined
-        ? await this.redis.zrevrange(k.inflight, 0, limit - 1)
-        : [...(await this.redis.smembers(k.active(jobId))), ...(await this.redis.lrange(k.buffer(jobId), 0, -1))].slice(0, limit);
-    if (ids.length === 0) return [];
-    const p = this.redis.pipeline();
-    for (const id of ids) p.hgetall(k.task(id));
-    const res = (await p.exec()) ?? [];
-    const out: InflightTask[] = [];
-    for (const [, h] of res) {
-      const rec = h as HashOf<TaskField>;
-      if (rec?.id) out.push(toInflight(rec));
-    }
-    return out.sort((a, b) => b.scheduledAt - a.scheduledAt);
+  /**
+   * One page of an app's queued and running tasks (optionally one job, one state), newest
+   * scheduled first, ties by id descending: `limit` after `q.after`, read through the in-flight
+   * indexes (see `inflight-index.ts`); `next` is where the following page starts (null: none).
+   */
+  async inflightPage(app: string, q: InflightPageQuery): Promise<{ tasks: InflightTask[]; next: InflightPosition | null }> {
+    const { hashes, next } = await readInflightPage(this.redis, this.keys.app(app), q);
+    return { tasks: hashes.map(toInflight), next };
+  }
+
+  /** How many tasks of an app (optionally one job, one state) are in flight. */
+  countInflight(app: string, q: { jobId?: number; status?: 'QUEUED' | 'RUNNING' }): Promise<number> {
+    return countInflight(this.redis, this.keys.app(app), q);
   }
 }
