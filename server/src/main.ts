@@ -237,7 +237,7 @@ async function wire(config: OasisConfig, logger: Logger, adminId: string, life: 
   // HTTP (/healthz always; REST and the dashboard with api) and Socket.IO; the gateways subscribe
   // to the effects they act on.
   const http = createServer(
-    createApi({ config, services, hot, dbPing: () => db.ping(), clock: () => clock.reading(), logger, dashboardDir: dashboardDir(), roles: config.roles }),
+    createApi({ config, services, hot, dbPing: () => db.ping(), clock: () => clock.reading(), logger, dashboardDir: dashboardDir(), roles: config.roles, limiters: store.limiter }),
   );
   const io = createIoServer(http, redis.duplicate(), redis.duplicate(), config.redisPrefix);
   // A namespace whose role this admin lacks accepts no socket, but its gateway still emits to its
