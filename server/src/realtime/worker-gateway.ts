@@ -79,7 +79,9 @@ const badMessage = (err: z.ZodError): AckError => ({
  * hands it to the {@link Dispatcher}. A worker's second connection of role `liveness` (its SDK's
  * liveness thread) is authenticated the same way and may only heartbeat.
  * Emits `wake` (queued and rerouted effects) and `kill` (abort effects), and `drain` when this
- * admin stops.
+ * admin stops. It is built on every admin: one without the `dispatch` role (OASIS_ROLES) refuses
+ * every handshake (`refuseConnections` of `io-server.ts`, set up by `main.ts` before this) and
+ * only emits, through the Redis adapter, to workers connected to other admins.
  */
 export class WorkerGateway {
   private readonly nsp: WorkerNamespace;
