@@ -12,6 +12,7 @@ import {
   type Schedule,
   type ScriptLanguage,
 } from '../../domain/types.js';
+import { EXPENSIVE_READ } from './guard.js';
 import { mapConstraintErrors } from './errors.js';
 import type { JobModel, Models } from './models.js';
 import { inTransaction } from './transaction.js';
@@ -140,7 +141,9 @@ export class JobsRepo {
 
   /**
    * Jobs by id, optionally of one app (by id), of some apps (by name), only enabled ones (to
-   * rebuild Redis), and a page of them (`offset`, `limit`).
+   * rebuild Redis), and a page of them (`offset`, `limit`). A page (`limit` given: the API's
+   * list) is an expensive read: past `OASIS_DB_READ_TIMEOUT_MS` it throws `OASIS_ERR_UNAVAILABLE`;
+   * the whole list (the admin's own rebuilds and checks) has no such deadline.
    */
   async list(filter: { appId?: number; appNames?: readonly string[]; enabled?: boolean; limit?: number; offset?: number } = {}): Promise<JobRecord[]> {
     const where: { appId?: number; enabled?: boolean } = {};
@@ -153,6 +156,7 @@ export class JobsRepo {
       order: [['id', 'ASC']],
       ...(filter.limit !== undefined && { limit: filter.limit }),
       ...(filter.offset !== undefined && { offset: filter.offset }),
+      ...(filter.limit !== undefined && EXPENSIVE_READ),
     });
     return rows.map((r) => this.record(r));
   }

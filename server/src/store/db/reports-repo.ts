@@ -2,6 +2,7 @@ import { fn, col, Op, QueryTypes, type WhereOptions } from 'sequelize';
 import { retryDeadlockOnce } from './final-writes.js';
 import type { JobLogReportModel } from './report-models.js';
 import type { Models } from './models.js';
+import { EXPENSIVE_READ } from './guard.js';
 import { inTransaction } from './transaction.js';
 import { upsertRows } from './upsert.js';
 
@@ -68,7 +69,7 @@ export class ReportsRepo {
     );
   }
 
-  /** Counts summed per day and status over the filter (days without rows are absent). */
+  /** Counts summed per day and status over the filter (days without rows are absent); an expensive read (`OASIS_DB_READ_TIMEOUT_MS`). */
   async daily(q: ReportQuery): Promise<ReportCount[]> {
     if (q.appIds && q.appIds.length === 0) return [];
     const where: WhereOptions<JobLogReportModel> & Record<string, unknown> = { day: { [Op.gte]: q.fromDay, [Op.lte]: q.toDay } };
@@ -79,11 +80,12 @@ export class ReportsRepo {
       where,
       group: ['day', 'status'],
       raw: true,
+      ...EXPENSIVE_READ,
     })) as unknown as { day: string; status: string; n: number | string }[];
     return rows.map((r) => ({ day: String(r.day), status: r.status, count: Number(r.n) }));
   }
 
-  /** Second records of fires per day over the filter (`oasis_job_log_duplicate`; days without any are absent). */
+  /** Second records of fires per day over the filter (`oasis_job_log_duplicate`; days without any are absent); an expensive read. */
   async duplicates(q: ReportQuery): Promise<DuplicateCount[]> {
     if (q.appIds && q.appIds.length === 0) return [];
     const where: Record<string, unknown> = { day: { [Op.gte]: q.fromDay, [Op.lte]: q.toDay } };
@@ -95,6 +97,7 @@ export class ReportsRepo {
       group: ['day'],
       order: [['day', 'ASC']],
       raw: true,
+      ...EXPENSIVE_READ,
     })) as unknown as { day: string; n: number | string }[];
     return rows.map((r) => ({ day: String(r.day), count: Number(r.n) }));
   }
