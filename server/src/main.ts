@@ -97,7 +97,7 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
 async function wire(config: OasisConfig, logger: Logger, adminId: string, life: Lifecycle, effects: EffectsBus): Promise<RunningAdmin> {
   // Stores: opened now, closed last.
   // Every query has a deadline; a hung database answers 503 at once and is logged once (store/db/guard.ts).
-  const db = await openDatabase(config.databaseUrl, { logger, queryTimeoutMs: config.dbQueryTimeoutMs });
+  const db = await openDatabase(config.databaseUrl, { logger, queryTimeoutMs: config.dbQueryTimeoutMs, readTimeoutMs: config.dbReadTimeoutMs });
   life.add('database', { stop: () => db.close() });
   await db.sync();
   const repos = createRepositories(db);
@@ -244,7 +244,7 @@ async function wire(config: OasisConfig, logger: Logger, adminId: string, life: 
   // rooms: a fire committed here wakes workers, a write here updates dashboards, on other admins.
   if (!has('api')) refuseConnections(io, UI_NAMESPACE, `this admin serves no dashboard (OASIS_ROLES=${rolesText}): connect to an admin with the api role`);
   if (!has('dispatch')) refuseConnections(io, WORKER_NAMESPACE, `this admin accepts no workers (OASIS_ROLES=${rolesText}): connect to an admin with the dispatch role`);
-  const ui = new UiGateway({ io, services, effects, logger });
+  const ui = new UiGateway({ io, services, effects, logger, maxBufferBytes: config.uiMaxBufferBytes });
   const dispatcher = new Dispatcher({ tasks: store.tasks, registry, config, logger, effects, now });
   const workers = new WorkerGateway({
     io,
