@@ -15,6 +15,8 @@
  * BENCH_API_LOAD=64 measures two windows of BENCH_SECONDS in one run: quiet, then with 64 API
  * clients (BENCH_API_USERS users, default one each) reading the heaviest endpoints and a live
  * channel subscribed (`bench/api-load.ts`); it prints both and what the API served.
+ * BENCH_SPLIT=1 runs two admins: one `OASIS_ROLES=scheduler,dispatch,writer` (the worker's) and one
+ * `api` (the REST calls and the API load go there), as docs/deployment.md describes.
  * BENCH_ADMIN_FAKETIME=+3s runs the admin with its wall clock that far off (libfaketime; the
  * worker, which measures lateness, keeps the machine's clock): lateness with a skewed admin.
  */
@@ -37,6 +39,7 @@ const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 10);
 const PASSWORD = 'bench-admin-password';
 const API_LOAD = Number(process.env.BENCH_API_LOAD ?? 0);
 const API_USERS = Number(process.env.BENCH_API_USERS ?? API_LOAD);
+const SPLIT = process.env.BENCH_SPLIT === '1';
 
 interface WindowStats {
   expected: number;
@@ -64,17 +67,22 @@ async function main() {
   const prefix = testPrefix();
   const redis = new Redis(TEST_REDIS_URL);
   const recordKey = `${prefix}record`;
-  const admin = await startAdminProcess({
+  const stores = {
     OASIS_REDIS_URL: TEST_REDIS_URL,
     OASIS_REDIS_PREFIX: prefix,
     OASIS_DATABASE_URL: db.url,
     OASIS_ADMIN_PASSWORD: PASSWORD,
     OASIS_LOG_LEVEL: process.env.BENCH_ADMIN_LOG ?? 'error',
+  };
+  const admin = await startAdminProcess({
+    ...stores,
+    ...(SPLIT && { OASIS_ROLES: 'scheduler,dispatch,writer' }),
     ...(process.env.BENCH_ADMIN_FAKETIME ? skewedClock(process.env.BENCH_ADMIN_FAKETIME) : {}),
   }, [...profileArgs('admin'), ...(process.env.BENCH_ADMIN_NODE_ARGS ?? '').split(' ').filter(Boolean)]);
+  const apiAdmin = SPLIT ? await startAdminProcess({ ...stores, OASIS_ROLES: 'api' }) : admin;
   let worker: ReturnType<typeof runTs> | null = null;
   try {
-    const api = new ApiClient(admin.url);
+    const api = new ApiClient(apiAdmin.url);
     await api.login('admin', PASSWORD);
     const app = await api.ok<{ token: string }>('POST', '/api/v1/apps', { name: 'bench', title: 'Bench' });
     worker = runTs('test/e2e/fixtures/recording-worker.ts', {
@@ -148,7 +156,7 @@ async function main() {
     let served: Awaited<ReturnType<Awaited<ReturnType<typeof startApiLoad>>['stop']>> | null = null;
     if (API_LOAD > 0) {
       process.stdout.write(`starting ${API_LOAD} API clients (${API_USERS} users) and a live channel…\n`);
-      const load = await startApiLoad(admin.url, api, { clients: API_LOAD, users: Math.max(1, API_USERS), jobIds: ids, password: PASSWORD });
+      const load = await startApiLoad(apiAdmin.url, api, { clients: API_LOAD, users: Math.max(1, API_USERS), jobIds: ids, password: PASSWORD });
       await new Promise((r) => setTimeout(r, 3000));
       load.reset();
       windows.push(await measure());
@@ -171,6 +179,7 @@ async function main() {
       ['jobs', ...col(() => String(JOBS))],
       ['schedule', ...col(() => (SCHEDULE === 'cron' ? 'cron * * * * * * (same ms)' : 'FIXED_RATE 1000 ms (spread)'))],
       ['window (s)', ...col(() => String(SECONDS))],
+      ['admins', ...col(() => (SPLIT ? 'scheduler,dispatch,writer + api' : 'one (all roles)'))],
       ['admin wall clock', ...col(() => (process.env.BENCH_ADMIN_FAKETIME ? `${process.env.BENCH_ADMIN_FAKETIME} (libfaketime)` : "the machine's"))],
       ['expected fires', ...col((x) => String(x.expected))],
       ['executed fires', ...col((x) => String(x.seen))],
@@ -212,6 +221,7 @@ async function main() {
   } finally {
     await worker?.kill('SIGTERM');
     await admin.kill('SIGTERM');
+    if (apiAdmin !== admin) await apiAdmin.kill('SIGTERM');
     await deleteByPrefix(redis, prefix);
     redis.disconnect();
     await db.drop();
