@@ -13,6 +13,8 @@
  * rows), a status over every app (ADMIN), the second page of an app by cursor, and a deep page
  * (the cursor after 200 pages). Each request asks `limit=BENCH_LIMIT` (default 50) with no
  * total. The heavy-read rate limit is lifted for the run (OASIS_API_HEAVY_LIMIT).
+ * BENCH_ONLY=<text> runs the scenarios whose name contains it. BENCH_ROLES sets the admin's OASIS_ROLES (default all); BENCH_ADMIN_NODE_ARGS passes Node
+ * options to it (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" for a profile of where time goes).
  */
 import http from 'node:http';
 import { ApiClient, signIn } from '../test/helpers/api-client.js';
@@ -88,7 +90,8 @@ const admin = await startAdminProcess({
   OASIS_ADMIN_PASSWORD: PASSWORD,
   OASIS_API_HEAVY_LIMIT: '100000000',
   OASIS_LOG_LEVEL: 'warn',
-});
+  ...(process.env.BENCH_ROLES && { OASIS_ROLES: process.env.BENCH_ROLES }),
+}, process.env.BENCH_ADMIN_NODE_ARGS ? process.env.BENCH_ADMIN_NODE_ARGS.split(' ') : []);
 try {
   const { token } = await signIn(admin.url, 'admin', PASSWORD);
   const api = new ApiClient(admin.url, token);
@@ -103,6 +106,7 @@ try {
   const jobId = appPage.items[0]!.jobId;
   let deep: string | null = appPage.nextCursor;
   for (let i = 1; i < 200 && deep; i++) deep = (await api.ok<LogPage>('GET', `/api/v1/logs?app=${app}&limit=${LIMIT}&cursor=${deep}`)).nextCursor;
+  const only = process.env.BENCH_ONLY;
   const scenarios: [string, string][] = [
     ['app page', `/api/v1/logs?app=${app}&limit=${LIMIT}`],
     ['job page', `/api/v1/logs?jobId=${jobId}&limit=${LIMIT}`],
@@ -110,9 +114,11 @@ try {
     ['status of all apps (FAILED)', `/api/v1/logs?status=FAILED&limit=${LIMIT}`],
     ['second page by cursor', `/api/v1/logs?app=${app}&limit=${LIMIT}&cursor=${appPage.nextCursor}`],
     ['page 201 by cursor', `/api/v1/logs?app=${app}&limit=${LIMIT}&cursor=${deep}`],
+    // The floor under every row above: an authenticated request that reads nothing.
+    ['reference: GET /auth/me', '/api/v1/auth/me'],
   ];
   const rows: string[] = [];
-  for (const [name, path] of scenarios) {
+  for (const [name, path] of scenarios.filter(([n]) => !only || n.includes(only))) {
     const r = await hammer(admin.url, token, path, SECONDS);
     rows.push(
       `| ${name} | ${Math.round(r.rps).toLocaleString('en')} | ${pct(r.lat, 50).toFixed(1)} | ${pct(r.lat, 99).toFixed(1)} | ${(r.lat[r.lat.length - 1] ?? NaN).toFixed(1)} | ${r.errors} |`,

@@ -160,26 +160,25 @@ export class LogsRepo {
 
   /**
    * Final records newest scheduled first (ties: id descending), `limit` of them after
-   * `q.after`: a keyset page read from one index (see {@link logIndexFor}), never an OFFSET.
-   * `more`: another record follows (one row more than asked is read to know). An expensive
-   * read: past `OASIS_DB_READ_TIMEOUT_MS` it throws `OASIS_ERR_UNAVAILABLE`.
+   * `q.after`: a keyset page read from one index (see {@link logIndexFor}), never an OFFSET, in
+   * one statement (the app is joined by name: a const row, so the order still comes from the
+   * index). `more`: another record follows (one row more than asked is read to know). An
+   * expensive read: past `OASIS_DB_READ_TIMEOUT_MS` it throws `OASIS_ERR_UNAVAILABLE`.
    */
   async list(q: LogQuery): Promise<{ items: LogItem[]; more: boolean }> {
-    const where = await this.whereOf(q);
-    if (!where) return { items: [], more: false };
+    const where = this.whereOf(q);
     if (q.after) {
       where.sql.push('l.scheduled_at <= ?', '(l.scheduled_at < ? OR l.id < ?)');
       where.args.push(q.after.scheduledAt, q.after.scheduledAt, q.after.id);
     }
-    const rows = await this.models.JobLog.sequelize!.query<AttemptRow & { appId: number }>(
-      `SELECT ${LIST_COLUMNS} FROM oasis_job_log l${this.forceIndex(q)}` +
+    const rows = await this.models.JobLog.sequelize!.query<AttemptRow & { appName: string | null }>(
+      `SELECT ${LIST_COLUMNS}, a.name AS appName FROM ${this.fromOf(q, true)}` +
         `${where.sql.length ? ` WHERE ${where.sql.join(' AND ')}` : ''} ORDER BY l.scheduled_at DESC, l.id DESC LIMIT ?`,
       { type: QueryTypes.SELECT, replacements: [...where.args, q.limit + 1], ...EXPENSIVE_READ },
     );
     const more = rows.length > q.limit;
     const page = more ? rows.slice(0, q.limit) : rows;
-    const names = await this.appNames(page.map((r) => r.appId), q.app);
-    return { items: page.map((r) => ({ ...attemptOf(r, names.get(r.appId) ?? ''), progress: null })), more };
+    return { items: page.map((r) => ({ ...attemptOf(r, r.appName ?? ''), progress: null })), more };
   }
 
   /**
@@ -187,24 +186,21 @@ export class LogsRepo {
    * expensive read (`OASIS_DB_READ_TIMEOUT_MS`, then `OASIS_ERR_UNAVAILABLE`).
    */
   async count(q: LogFilterQuery): Promise<number> {
-    const where = await this.whereOf(q);
-    if (!where) return 0;
+    const where = this.whereOf(q);
     const [row] = await this.models.JobLog.sequelize!.query<{ n: number | string }>(
-      `SELECT COUNT(*) AS n FROM oasis_job_log l${this.forceIndex(q)}${where.sql.length ? ` WHERE ${where.sql.join(' AND ')}` : ''}`,
+      `SELECT COUNT(*) AS n FROM ${this.fromOf(q, false)}${where.sql.length ? ` WHERE ${where.sql.join(' AND ')}` : ''}`,
       { type: QueryTypes.SELECT, replacements: where.args, ...EXPENSIVE_READ },
     );
     return row ? num(row.n) : 0;
   }
 
-  /** The WHERE terms of a filter (the app named by its id); null when the app does not exist. */
-  private async whereOf(q: LogFilterQuery): Promise<{ sql: string[]; args: (string | number)[] } | null> {
+  /** The WHERE terms of a filter (an app by name, on the joined `a`). */
+  private whereOf(q: LogFilterQuery): { sql: string[]; args: (string | number)[] } {
     const sql: string[] = [];
     const args: (string | number)[] = [];
     if (q.app !== undefined) {
-      const app = await this.models.App.findOne({ where: { name: q.app }, attributes: ['id'] });
-      if (!app) return null;
-      sql.push('l.app_id = ?');
-      args.push(app.id);
+      sql.push('a.name = ?');
+      args.push(q.app);
     }
     if (q.jobId !== undefined) {
       sql.push('l.job_id = ?');
@@ -217,20 +213,17 @@ export class LogsRepo {
     return { sql, args };
   }
 
-  /** ` FORCE INDEX (…)` of the filter on MySQL / MariaDB; '' on SQLite (its planner picks the same indexes). */
-  private forceIndex(q: LogFilterQuery): string {
-    return this.models.JobLog.sequelize!.getDialect() === 'mysql' ? ` FORCE INDEX (${logIndexFor(q)})` : '';
-  }
-
-  /** App names by id: the filter's own name, else one lookup of the ids on the page. */
-  private async appNames(ids: readonly number[], filtered?: string): Promise<Map<number, string>> {
-    const names = new Map<number, string>();
-    const unique = [...new Set(ids.map(num))];
-    if (filtered !== undefined && unique.length === 1) names.set(unique[0]!, filtered);
-    else if (unique.length) {
-      for (const a of await this.models.App.findAll({ where: { id: unique }, attributes: ['id', 'name'] })) names.set(a.id, a.name);
-    }
-    return names;
+  /**
+   * The FROM clause: the log table on the filter's index (forced on MySQL / MariaDB; SQLite's
+   * planner picks the same), and the app: first and joined by its unique name when the filter
+   * names one (a const row: the order still comes from the log index), else joined per row for
+   * its name (`names`; a log whose app is gone keeps an empty name).
+   */
+  private fromOf(q: LogFilterQuery, names: boolean): string {
+    const mysql = this.models.JobLog.sequelize!.getDialect() === 'mysql';
+    const log = `oasis_job_log l${mysql ? ` FORCE INDEX (${logIndexFor(q)})` : ''}`;
+    if (q.app !== undefined) return `oasis_app a ${mysql ? 'STRAIGHT_JOIN' : 'JOIN'} ${log} ON l.app_id = a.id`;
+    return names ? `${log} LEFT JOIN oasis_app a ON a.id = l.app_id` : log;
   }
 
   /** One final record, or null. */

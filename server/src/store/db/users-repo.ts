@@ -1,4 +1,4 @@
-import { col, fn, Op, where, type Transaction } from 'sequelize';
+import { col, fn, Op, QueryTypes, where, type Transaction } from 'sequelize';
 import { AppError } from '../../domain/errors.js';
 import { canonicalUsername, isUsername } from '../../domain/usernames.js';
 import type { UserAppModel } from './access-models.js';
@@ -180,9 +180,18 @@ export class UsersRepo {
     return byUser;
   }
 
+  /**
+   * The row with its permitted apps and script grants, read in one statement (every
+   * authenticated request reads its user: one round trip instead of up to four).
+   */
   private async withApps(row: UserModel): Promise<UserRow> {
-    const [apps, scriptApps] = await Promise.all([this.linkedNames(this.models.UserApp, row.id), this.linkedNames(this.models.UserScriptApp, row.id)]);
-    return toRow(row, apps, scriptApps);
+    const links = await this.models.User.sequelize!.query<{ k: string; name: string }>(
+      "SELECT 'a' AS k, a.name AS name FROM oasis_user_app x JOIN oasis_app a ON a.id = x.app_id WHERE x.user_id = ? " +
+        "UNION ALL SELECT 's' AS k, a.name AS name FROM oasis_user_script_app x JOIN oasis_app a ON a.id = x.app_id WHERE x.user_id = ?",
+      { type: QueryTypes.SELECT, replacements: [row.id, row.id] },
+    );
+    const of = (k: string) => links.filter((l) => l.k === k).map((l) => String(l.name)).sort();
+    return toRow(row, of('a'), of('s'));
   }
 
   private async appNames(ids: number[], transaction?: Transaction): Promise<Map<number, string>> {
