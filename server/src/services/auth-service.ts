@@ -210,17 +210,29 @@ export class AuthService {
     return { token, expiresAt: Date.now() + ttl, user: principalOf(user) };
   }
 
-  /** The user of a session token, or null when the token is unknown, expired, malformed or its user changed password or is gone. */
+  /**
+   * The user of a session token (a REST request), or null when the token is unknown, expired,
+   * malformed or its user changed password or is gone. The session is read on every call (a
+   * sign-out counts at once); the user's row may be one read within `USER_RECENT_MS` (500 ms,
+   * `UsersRepo.findRecent`): a change of role, apps or password made on another admin reaches
+   * this admin's REST answers within that (made on this admin: at once). Every request asks this,
+   * and a burst of one user's requests then reads its row once.
+   */
   async authenticate(token: string): Promise<SessionUser | null> {
     const sessionId = sessionIdOf(token);
-    return sessionId ? this.authenticateSession(sessionId) : null;
+    return sessionId ? this.sessionUser(sessionId, true) : null;
   }
 
   /**
-   * Like {@link authenticate}, by the session's id ({@link sessionIdOf}): lets a long-lived
-   * connection check its session again without keeping the token.
+   * Like {@link authenticate}, by the session's id ({@link sessionIdOf}), with the user's row
+   * read now: lets a long-lived connection check its session again without keeping the token
+   * (a live socket loses its rights at once on every admin).
    */
-  async authenticateSession(sessionId: string): Promise<SessionUser | null> {
+  authenticateSession(sessionId: string): Promise<SessionUser | null> {
+    return this.sessionUser(sessionId, false);
+  }
+
+  private async sessionUser(sessionId: string, recent: boolean): Promise<SessionUser | null> {
     if (!SESSION_ID_SHAPE.test(sessionId)) return null;
     const raw = await this.deps.sessions.get(sessionId);
     if (!raw) return null;
@@ -231,7 +243,7 @@ export class AuthService {
       return null;
     }
     if (typeof stored.uid !== 'number' || typeof stored.fp !== 'string') return null;
-    const user = await this.deps.users.findById(stored.uid);
+    const user = recent ? await this.deps.users.findRecent(stored.uid) : await this.deps.users.findById(stored.uid);
     if (!user || fingerprint(user.passwordHash) !== stored.fp) return null;
     return principalOf(user);
   }

@@ -21,6 +21,15 @@ export interface UserRow {
   updatedAt: number;
 }
 
+/**
+ * How old a row {@link UsersRepo.findRecent} answers may be (ms): a role, permission or password
+ * change made on another admin reaches this admin's requests within it (sign-out and session
+ * revocation are at once: the session itself is read on every request).
+ */
+export const USER_RECENT_MS = 500;
+/** Most rows {@link UsersRepo.findRecent} keeps (all are forgotten past it). */
+const RECENT_MAX = 10_000;
+
 /** A user ↔ app link table (`oasis_user_app`, `oasis_user_script_app`: the same two columns). */
 type LinkModel = typeof UserAppModel;
 
@@ -29,7 +38,31 @@ type LinkModel = typeof UserAppModel;
  * (`oasis_user_script_app`, kept a subset of the permitted apps).
  */
 export class UsersRepo {
+  /** Rows {@link findRecent} read lately, by id, with when (monotonic ms); dropped by this repo's own writes. */
+  private readonly recent = new Map<number, { row: UserRow; at: number }>();
+  /** Bumped by every write of this repo: a read begun before a write does not keep its row. */
+  private writes = 0;
+
   constructor(private readonly models: Models) {}
+
+  /**
+   * {@link findById}, answered from a row this repo read at most `maxAgeMs` ago (default
+   * {@link USER_RECENT_MS}): what every authenticated request asks, so a burst of requests of
+   * one user reads its row once. A change made through this repo (role, apps, password,
+   * deletion) is seen at once; one made on another admin within `maxAgeMs`.
+   */
+  async findRecent(id: number, maxAgeMs = USER_RECENT_MS): Promise<UserRow | null> {
+    const now = performance.now();
+    const hit = this.recent.get(id);
+    if (hit && now - hit.at <= maxAgeMs) return hit.row;
+    const writes = this.writes;
+    const row = await this.findById(id);
+    if (writes !== this.writes) return row;
+    if (this.recent.size >= RECENT_MAX) this.recent.clear();
+    if (row) this.recent.set(id, { row, at: now });
+    else this.recent.delete(id);
+    return row;
+  }
 
   /**
    * The user a typed name means: canonicalised ({@link canonicalUsername}) and compared with
@@ -88,6 +121,7 @@ export class UsersRepo {
    *   within the (new) apps.
    */
   async update(id: number, patch: { role?: string; apps?: readonly string[]; scriptApps?: readonly string[] }): Promise<UserRow | null> {
+    this.forget(id);
     const found = await inTransaction(this.models.User.sequelize!, async (transaction) => {
       const row = await this.models.User.findByPk(id, { transaction });
       if (!row) return false;
@@ -104,16 +138,26 @@ export class UsersRepo {
       }
       return true;
     });
+    this.forget(id);
     return found ? this.findById(id) : null;
   }
 
   /** Deletes a user (its app permissions go with it); false when there was none. */
   async delete(id: number): Promise<boolean> {
-    return inTransaction(this.models.User.sequelize!, async (transaction) => {
+    this.forget(id);
+    const deleted = await inTransaction(this.models.User.sequelize!, async (transaction) => {
       await this.models.UserScriptApp.destroy({ where: { userId: id }, transaction });
       await this.models.UserApp.destroy({ where: { userId: id }, transaction });
       return (await this.models.User.destroy({ where: { id }, transaction })) > 0;
     });
+    this.forget(id);
+    return deleted;
+  }
+
+  /** Drops a user's recent row, and keeps reads under way from storing theirs (called before and after each write). */
+  private forget(id: number): void {
+    this.writes++;
+    this.recent.delete(id);
   }
 
   /** How many users have `role`. */
@@ -123,7 +167,9 @@ export class UsersRepo {
 
   /** Replaces a user's password hash; false when there is no such user. */
   async setPasswordHash(id: number, passwordHash: string): Promise<boolean> {
+    this.forget(id);
     const [count] = await this.models.User.update({ passwordHash }, { where: { id } });
+    this.forget(id);
     return count > 0;
   }
 
