@@ -8,6 +8,17 @@ import type { z } from 'zod';
  */
 export function asDeclared<S extends z.ZodObject>(schema: S, value: z.infer<S>): z.infer<S> {
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(schema.shape)) out[key] = (value as Record<string, unknown>)[key];
+  for (const key of keysOf(schema)) out[key] = (value as Record<string, unknown>)[key];
   return out as z.infer<S>;
+}
+
+/** The declared keys of a schema, listed once per schema (a page of logs asks 50 times per request). */
+const declaredKeys = new WeakMap<z.ZodObject, readonly string[]>();
+function keysOf(schema: z.ZodObject): readonly string[] {
+  let keys = declaredKeys.get(schema);
+  if (!keys) {
+    keys = Object.keys(schema.shape);
+    declaredKeys.set(schema, keys);
+  }
+  return keys;
 }
