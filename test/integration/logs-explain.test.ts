@@ -136,6 +136,15 @@ describe('the logs list reads from indexes (EXPLAIN on MariaDB)', function () {
     });
   }
 
+  it('an existing database without the list indexes gets them at the next start (sync adds indexes by name)', async function () {
+    const added = ['ix_log_job_scheduled', 'ix_log_app_status_scheduled', 'ix_log_status_scheduled'];
+    await db.sequelize.query(`ALTER TABLE oasis_job_log ${added.map((i) => `DROP INDEX ${i}`).join(', ')}`);
+    const names = async () => (await db.sequelize.query<{ Key_name: string }>('SHOW INDEX FROM oasis_job_log', { type: QueryTypes.SELECT })).map((r) => r.Key_name);
+    expect(await names()).to.not.include.members(added);
+    await db.sync();
+    expect(await names()).to.include.members(added);
+  });
+
   it('the counts match the seeded rows', async function () {
     expect(await logs.count({})).to.equal(ROWS);
     expect(await logs.count({ status: 'FAILED' })).to.equal(ROWS / STATUSES.length);
