@@ -213,14 +213,19 @@ export class AuthService {
   /**
    * The user of a session token (a REST request), or null when the token is unknown, expired,
    * malformed or its user changed password or is gone. The session is read on every call (a
-   * sign-out counts at once); the user's row may be one read within `USER_RECENT_MS` (500 ms,
-   * `UsersRepo.findRecent`): a change of role, apps or password made on another admin reaches
-   * this admin's REST answers within that (made on this admin: at once). Every request asks this,
+   * sign-out counts at once). The user's row may be one read before, under the same users counter
+   * (`UsersRepo.findRecent`, read beside the session): every change of a user bumps the counter
+   * ({@link usersChanged}), so a change made on any admin counts from the next request on. Every request asks this,
    * and a burst of one user's requests then reads its row once.
    */
   async authenticate(token: string): Promise<SessionUser | null> {
     const sessionId = sessionIdOf(token);
     return sessionId ? this.sessionUser(sessionId, true) : null;
+  }
+
+  /** A user's role, apps, grants or password changed, or the user is gone: no admin reuses a row read before. */
+  usersChanged(): Promise<void> {
+    return this.deps.sessions.bumpUsersVersion();
   }
 
   /**
@@ -234,7 +239,8 @@ export class AuthService {
 
   private async sessionUser(sessionId: string, recent: boolean): Promise<SessionUser | null> {
     if (!SESSION_ID_SHAPE.test(sessionId)) return null;
-    const raw = await this.deps.sessions.get(sessionId);
+    // The counter is read beside the session (one round trip): a row read under it is reused.
+    const [raw, version] = await Promise.all([this.deps.sessions.get(sessionId), recent ? this.deps.sessions.usersVersion() : null]);
     if (!raw) return null;
     let stored: Partial<StoredSession>;
     try {
@@ -243,7 +249,7 @@ export class AuthService {
       return null;
     }
     if (typeof stored.uid !== 'number' || typeof stored.fp !== 'string') return null;
-    const user = recent ? await this.deps.users.findRecent(stored.uid) : await this.deps.users.findById(stored.uid);
+    const user = version !== null ? await this.deps.users.findRecent(stored.uid, version) : await this.deps.users.findById(stored.uid);
     if (!user || fingerprint(user.passwordHash) !== stored.fp) return null;
     return principalOf(user);
   }

@@ -9,4 +9,8 @@ export interface SessionStore {
   /** The value, or null when missing or expired. */
   get(tokenHash: string): Promise<string | null>;
   delete(tokenHash: string): Promise<void>;
+  /** The users' change counter, shared by every admin (see {@link bumpUsersVersion}). */
+  usersVersion(): Promise<string>;
+  /** Bumps the users' change counter: called after every change of a user, so no admin goes on using a row read before it. */
+  bumpUsersVersion(): Promise<void>;
 }

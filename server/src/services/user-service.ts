@@ -60,6 +60,7 @@ export class UserService {
     if (role !== Role.OPERATOR) patch.scriptApps = [];
     else if (v.scriptApps !== undefined) patch.scriptApps = v.scriptApps;
     const saved = await this.deps.users.update(id, patch);
+    await this.deps.auth.usersChanged();
     if (!saved) throw new AppError('OASIS_ERR_NOT_FOUND', `No user has id ${id}`);
     this.deps.access?.accessChanged({ reason: AccessChangeReason.USER_CHANGED, userId: id });
     return userView(saved);
@@ -73,7 +74,9 @@ export class UserService {
     const user = await this.find(id);
     if (user.id === by.id) throw new AppError('OASIS_ERR_CONFLICT', 'You cannot delete yourself');
     if (user.role === Role.ADMIN) await this.keepAnAdmin(user);
-    if (!(await this.deps.users.delete(id))) throw new AppError('OASIS_ERR_NOT_FOUND', `No user has id ${id}`);
+    const deleted = await this.deps.users.delete(id);
+    await this.deps.auth.usersChanged();
+    if (!deleted) throw new AppError('OASIS_ERR_NOT_FOUND', `No user has id ${id}`);
     this.deps.access?.accessChanged({ reason: AccessChangeReason.USER_DELETED, userId: id });
     return userView(user);
   }
@@ -91,7 +94,9 @@ export class UserService {
       if (!(await this.deps.auth.checkPassword(v.currentPassword, user.passwordHash))) throw new AppError('OASIS_ERR_BAD_CREDENTIALS', 'The current password is wrong');
     }
     const hash = await this.deps.auth.hashPassword(v.password);
-    if (!(await this.deps.users.setPasswordHash(id, hash))) throw new AppError('OASIS_ERR_NOT_FOUND', `No user has id ${id}`);
+    const set = await this.deps.users.setPasswordHash(id, hash);
+    await this.deps.auth.usersChanged();
+    if (!set) throw new AppError('OASIS_ERR_NOT_FOUND', `No user has id ${id}`);
     this.deps.access?.accessChanged({ reason: AccessChangeReason.PASSWORD_CHANGED, userId: id });
   }
 

@@ -22,11 +22,10 @@ export interface UserRow {
 }
 
 /**
- * How old a row {@link UsersRepo.findRecent} answers may be (ms): a role, permission or password
- * change made on another admin reaches this admin's requests within it (sign-out and session
- * revocation are at once: the session itself is read on every request).
+ * The longest a row {@link UsersRepo.findRecent} answers is reused, even under an unchanged users
+ * counter: a backstop should a bump of the counter have failed after a change was saved.
  */
-export const USER_RECENT_MS = 500;
+export const USER_RECENT_MS = 5000;
 /** Most rows {@link UsersRepo.findRecent} keeps (all are forgotten past it). */
 const RECENT_MAX = 10_000;
 
@@ -38,28 +37,29 @@ type LinkModel = typeof UserAppModel;
  * (`oasis_user_script_app`, kept a subset of the permitted apps).
  */
 export class UsersRepo {
-  /** Rows {@link findRecent} read lately, by id, with when (monotonic ms); dropped by this repo's own writes. */
-  private readonly recent = new Map<number, { row: UserRow; at: number }>();
+  /** Rows {@link findRecent} read lately, by id, with the users counter they were read under and when (monotonic ms); dropped by this repo's own writes. */
+  private readonly recent = new Map<number, { row: UserRow; version: string; at: number }>();
   /** Bumped by every write of this repo: a read begun before a write does not keep its row. */
   private writes = 0;
 
   constructor(private readonly models: Models) {}
 
   /**
-   * {@link findById}, answered from a row this repo read at most `maxAgeMs` ago (default
-   * {@link USER_RECENT_MS}): what every authenticated request asks, so a burst of requests of
-   * one user reads its row once. A change made through this repo (role, apps, password,
-   * deletion) is seen at once; one made on another admin within `maxAgeMs`.
+   * {@link findById}, answered from a row this repo read under the same users counter `version`
+   * (`SessionStore.usersVersion`, bumped after every change of a user on any admin) and at most
+   * `maxAgeMs` ago: what every authenticated request asks, so a burst of one user's requests reads
+   * its row once, and a change made on any admin is seen by the next request that reads the
+   * counter after it.
    */
-  async findRecent(id: number, maxAgeMs = USER_RECENT_MS): Promise<UserRow | null> {
+  async findRecent(id: number, version: string, maxAgeMs = USER_RECENT_MS): Promise<UserRow | null> {
     const now = performance.now();
     const hit = this.recent.get(id);
-    if (hit && now - hit.at <= maxAgeMs) return hit.row;
+    if (hit && hit.version === version && now - hit.at <= maxAgeMs) return hit.row;
     const writes = this.writes;
     const row = await this.findById(id);
     if (writes !== this.writes) return row;
     if (this.recent.size >= RECENT_MAX) this.recent.clear();
-    if (row) this.recent.set(id, { row, at: now });
+    if (row) this.recent.set(id, { row, version, at: now });
     else this.recent.delete(id);
     return row;
   }

@@ -80,6 +80,7 @@ export const GLOBAL_KEYS = {
   jobApps: { suffix: 'job-apps', type: 'HASH', doc: "jobId → app name (finds a task's app from its id)" },
   scheduleChannel: { suffix: 'ch:schedule', type: 'CHANNEL', doc: "pub/sub: a job of the named app changed; wake the app's scheduler loops" },
   session: { suffix: 'session:', id: 'tokenHash', type: 'STRING', doc: "an API session by the token's SHA-256 (the token itself is never stored)" },
+  usersVersion: { suffix: 'users:version', type: 'STRING', doc: 'a counter bumped after every change of a user (role, apps, grants, password, deletion): an admin reuses a user row only while the counter is what it was when the row was read' },
   limit: { suffix: 'limit:', id: 'name', type: 'PREFIX', doc: 'prefix of one rate-limiter-flexible budget, which appends `:<key>`' },
   maintenanceLock: { suffix: 'lock:maintenance', type: 'LOCK', doc: 'Redlock resource of the maintenance leader' },
   once: { suffix: 'once:', id: 'name', type: 'STRING', doc: 'a once-only action already claimed, e.g. `alarm:task:<taskId>` (24 h)' },

@@ -19,4 +19,12 @@ export class RedisSessionStore {
   async delete(tokenHash: string): Promise<void> {
     await this.redis.del(this.keys.session(tokenHash));
   }
+
+  async usersVersion(): Promise<string> {
+    return (await this.redis.get(this.keys.usersVersion)) ?? '0';
+  }
+
+  async bumpUsersVersion(): Promise<void> {
+    await this.redis.incr(this.keys.usersVersion);
+  }
 }
