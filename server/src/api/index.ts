@@ -67,6 +67,8 @@ export function createApi(deps: ApiDeps): Express {
   const { services, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
+  // API answers are never cached (no-store): hashing every body for an ETag is work for nothing.
+  app.set('etag', false);
   app.set('trust proxy', trustProxy(deps.config.trustProxy));
   app.use(securityHeaders());
   app.use(['/api', '/healthz'], (_req, res, next) => {
