@@ -61,3 +61,45 @@ function countRead(limiter: AttemptLimiter, logger: Logger): RequestHandler {
     next();
   };
 }
+
+/** Heavy reads waiting for a slot, at most, per slot; past it a read is refused at once (429). */
+const WAITING_PER_SLOT = 64;
+
+/**
+ * At most `slots` heavy reads run at once on this admin; the others wait their turn (first come,
+ * first served), and past `slots × 64` waiting a read is answered 429 with `Retry-After: 1`.
+ * The reads share the event loop with the scheduler: this bounds how much of it they take, and
+ * so how late a fire can be made by any number of readers, whatever their users' budgets.
+ */
+export function heavyReadSlots(slots: number): Router {
+  const r = Router();
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
+  r.get([...HEAVY_READ_PATHS], (_req, res, next) => {
+    const start = () => {
+      let done = false;
+      const end = () => {
+        if (done) return;
+        done = true;
+        release();
+      };
+      res.once('finish', end);
+      res.once('close', end);
+      next();
+    };
+    if (running < slots) {
+      running++;
+      start();
+    } else if (waiting.length < slots * WAITING_PER_SLOT) {
+      waiting.push(start);
+    } else {
+      next(new AppError('OASIS_ERR_RATE_LIMITED', 'The admin is busy with other reads; retry in a moment', { retryAfterMs: 1000 }));
+    }
+  });
+  return r;
+}

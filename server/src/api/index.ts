@@ -10,7 +10,7 @@ import type { AttemptLimiters, Services } from '../services/index.js';
 import { requireAuth } from './auth.js';
 import { auditTrail } from './audit-trail.js';
 import { createGuard } from './authorize.js';
-import { heavyReads } from './heavy-reads.js';
+import { heavyReadSlots, heavyReads } from './heavy-reads.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { appRoutes } from './routes/apps.js';
 import { auditRoutes } from './routes/audit.js';
@@ -83,6 +83,7 @@ export function createApi(deps: ApiDeps): Express {
   v1.use(authRoutes(services.auth, deps.config));
   v1.use(requireAuth(services.auth));
   v1.use(auditTrail(services.audit, logger));
+  if (deps.config.apiHeavyConcurrency > 0) v1.use(heavyReadSlots(deps.config.apiHeavyConcurrency));
   if (deps.limiters) v1.use(heavyReads({ limiters: deps.limiters, points: deps.config.apiHeavyLimit, windowMs: deps.config.apiHeavyWindowMs, logger }));
   const guard = createGuard(services);
   v1.use(appRoutes(services.apps, guard));

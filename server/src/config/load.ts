@@ -72,6 +72,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     roles,
     apiHeavyLimit: c.OASIS_API_HEAVY_LIMIT,
     apiHeavyWindowMs: c.OASIS_API_HEAVY_WINDOW_MS,
+    apiHeavyConcurrency: c.OASIS_API_HEAVY_CONCURRENCY,
     dbReadTimeoutMs: c.OASIS_DB_READ_TIMEOUT_MS,
     uiMaxBufferBytes: c.OASIS_UI_MAX_BUFFER_BYTES,
     clockSyncMs: c.OASIS_CLOCK_SYNC_MS,

@@ -75,6 +75,8 @@ export const configSchema = z.object({
   OASIS_API_HEAVY_LIMIT: int(50, 1),
   /** Window of OASIS_API_HEAVY_LIMIT. */
   OASIS_API_HEAVY_WINDOW_MS: int(1000, 100),
+  /** Heavy reads one admin runs at once (the others wait their turn; 0 = no bound): how much of the event loop readers may take from firing. */
+  OASIS_API_HEAVY_CONCURRENCY: int(4, 0),
   /** Statement timeout of the API's expensive database reads (list and count queries); past it 503. */
   OASIS_DB_READ_TIMEOUT_MS: int(5000, 100),
   /** A dashboard live-channel socket with more than this many bytes waiting to be written is disconnected (a slow consumer is shed, not buffered for). */
@@ -155,6 +157,7 @@ export type OasisConfig = Readonly<{
   roles: readonly AdminRole[];
   apiHeavyLimit: number;
   apiHeavyWindowMs: number;
+  apiHeavyConcurrency: number;
   dbReadTimeoutMs: number;
   uiMaxBufferBytes: number;
   clockSyncMs: number;
