@@ -17,7 +17,7 @@ describe('api: heavy reads run at most N at once per admin (OASIS_API_HEAVY_CONC
   before(async () => {
     const app = express();
     app.use(heavyReadSlots(2));
-    app.get(['/logs', '/workers'], (_req, res) => {
+    app.get(['/logs', '/workers', '/logs/:id', '/logs/:id/text'], (_req, res) => {
       running++;
       most = Math.max(most, running);
       holds.push(() => {
@@ -42,8 +42,13 @@ describe('api: heavy reads run at most N at once per admin (OASIS_API_HEAVY_CONC
     const light = fetch(`${url}/workers`);
     await settle();
     expect(running).to.equal(3);
+    // Nor does one log by id; a log's text does.
+    const one = fetch(`${url}/logs/1-A`);
+    const text = fetch(`${url}/logs/1-A/text`);
+    await settle();
+    expect(running, 'the one by id runs, the text waits').to.equal(4);
     // Fill the queue (2 × 64 waiting: 3 already wait), then one more is refused at once.
-    const queued = Array.from({ length: 125 }, () => fetch(`${url}/logs`));
+    const queued = Array.from({ length: 124 }, () => fetch(`${url}/logs`));
     await settle();
     const refused = await fetch(`${url}/logs`);
     expect(refused.status).to.equal(429);
@@ -54,8 +59,8 @@ describe('api: heavy reads run at most N at once per admin (OASIS_API_HEAVY_CONC
       holds.shift()?.();
       await new Promise((r) => setTimeout(r, 5));
     }
-    const statuses = (await Promise.all([...first, light, ...queued])).map((r) => r.status);
+    const statuses = (await Promise.all([...first, light, one, text, ...queued])).map((r) => r.status);
     expect(statuses.every((s) => s === 200)).to.equal(true);
-    expect(most, 'heavy reads at once, plus the light one').to.equal(3);
+    expect(most, 'two heavy reads at once, plus the two light ones').to.equal(4);
   });
 });

@@ -15,6 +15,9 @@ import { authOf } from './auth.js';
  */
 export const HEAVY_READ_PATHS = ['/logs', '/logs/duplicates', '/logs/:id/text', '/jobs', '/reports/*rest', '/audit'] as const;
 
+/** {@link HEAVY_READ_PATHS} as one test of a path (a plain middleware declares no route of its own). */
+const HEAVY_READ_PATH = /^\/(?:logs(?:\/duplicates|\/[^/]+\/text)?|jobs|reports\/.+|audit)\/?$/;
+
 /** Name of the budget in Redis (`<prefix>limit:heavy-read:u<userId>`). */
 export const HEAVY_READ_BUDGET = 'heavy-read';
 
@@ -71,8 +74,7 @@ const WAITING_PER_SLOT = 64;
  * The reads share the event loop with the scheduler: this bounds how much of it they take, and
  * so how late a fire can be made by any number of readers, whatever their users' budgets.
  */
-export function heavyReadSlots(slots: number): Router {
-  const r = Router();
+export function heavyReadSlots(slots: number): RequestHandler {
   let running = 0;
   const waiting: (() => void)[] = [];
   const release = () => {
@@ -80,7 +82,11 @@ export function heavyReadSlots(slots: number): Router {
     if (next) next();
     else running--;
   };
-  r.get([...HEAVY_READ_PATHS], (_req, res, next) => {
+  return (req, res, next) => {
+    if (req.method !== 'GET' || !HEAVY_READ_PATH.test(req.path)) {
+      next();
+      return;
+    }
     const start = () => {
       let done = false;
       const end = () => {
@@ -100,6 +106,5 @@ export function heavyReadSlots(slots: number): Router {
     } else {
       next(new AppError('OASIS_ERR_RATE_LIMITED', 'The admin is busy with other reads; retry in a moment', { retryAfterMs: 1000 }));
     }
-  });
-  return r;
+  };
 }
