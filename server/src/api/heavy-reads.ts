@@ -2,21 +2,21 @@
  * Admission control of the expensive reads: a per-user request budget shared by every admin,
  * so a dashboard left open or a polling script cannot take the event loop from the scheduler.
  */
-import { Router, type RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { AppError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import type { AttemptLimiter, AttemptLimiters } from '../services/attempt-limiter.js';
 import { authOf } from './auth.js';
 
 /**
- * The GET routes that count against the budget: lists that read pages of the log table or of
- * every job, a log's text, the reports and the audit trail. Reads of one item by id and
- * `/healthz` stay free.
+ * The heavy reads, GET of `/logs`, `/logs/duplicates`, `/logs/:id/text`, `/jobs`, `/reports/*`
+ * and `/audit` (under `/api/v1`): lists that read pages of the log table or of every job, a
+ * log's text, the reports and the audit trail. Reads of one item by id and `/healthz` stay free.
+ * A path test, not routes: the middlewares below declare no route of their own.
  */
-export const HEAVY_READ_PATHS = ['/logs', '/logs/duplicates', '/logs/:id/text', '/jobs', '/reports/*rest', '/audit'] as const;
-
-/** {@link HEAVY_READ_PATHS} as one test of a path (a plain middleware declares no route of its own). */
 const HEAVY_READ_PATH = /^\/(?:logs(?:\/duplicates|\/[^/]+\/text)?|jobs|reports\/.+|audit)\/?$/;
+
+const isHeavyRead = (req: Request): boolean => req.method === 'GET' && HEAVY_READ_PATH.test(req.path);
 
 /** Name of the budget in Redis (`<prefix>limit:heavy-read:u<userId>`). */
 export const HEAVY_READ_BUDGET = 'heavy-read';
@@ -33,18 +33,17 @@ export function heavyReadBudget(points: number, windowMs: number): { points: num
 }
 
 /**
- * Counts every {@link HEAVY_READ_PATHS} request of the signed-in user (mount it after
+ * Counts every heavy read ({@link HEAVY_READ_PATH}) of the signed-in user (mount it after
  * `requireAuth`): past `points` within `windowMs` it answers 429 `OASIS_ERR_RATE_LIMITED` with
  * `Retry-After` (whole seconds, rounded up) until the window ends. The count lives in Redis, so
  * it is one budget per user across every admin. When the limiter cannot count (Redis failing)
  * the read is let through and a warning logged: reads stay available, and every other bound
  * (list caps, statement timeouts) still holds.
  */
-export function heavyReads(deps: { limiters: AttemptLimiters; points: number; windowMs: number; logger: Logger }): Router {
+export function heavyReads(deps: { limiters: AttemptLimiters; points: number; windowMs: number; logger: Logger }): RequestHandler {
   const limiter = deps.limiters(HEAVY_READ_BUDGET, heavyReadBudget(deps.points, deps.windowMs));
-  const r = Router();
-  r.get([...HEAVY_READ_PATHS], countRead(limiter, deps.logger));
-  return r;
+  const count = countRead(limiter, deps.logger);
+  return (req, res, next) => (isHeavyRead(req) ? count(req, res, next) : next());
 }
 
 function countRead(limiter: AttemptLimiter, logger: Logger): RequestHandler {
@@ -83,7 +82,7 @@ export function heavyReadSlots(slots: number): RequestHandler {
     else running--;
   };
   return (req, res, next) => {
-    if (req.method !== 'GET' || !HEAVY_READ_PATH.test(req.path)) {
+    if (!isHeavyRead(req)) {
       next();
       return;
     }
