@@ -97,7 +97,7 @@ export async function startAdmin(env: Record<string, string | undefined> = proce
 async function wire(config: OasisConfig, logger: Logger, adminId: string, life: Lifecycle, effects: EffectsBus): Promise<RunningAdmin> {
   // Stores: opened now, closed last.
   // Every query has a deadline; a hung database answers 503 at once and is logged once (store/db/guard.ts).
-  const db = await openDatabase(config.databaseUrl, { logger, queryTimeoutMs: config.dbQueryTimeoutMs, readTimeoutMs: config.dbReadTimeoutMs });
+  const db = await openDatabase(config.databaseUrl, { logger, queryTimeoutMs: config.dbQueryTimeoutMs, readTimeoutMs: config.dbReadTimeoutMs, replicaUrls: config.databaseReplicaUrls });
   life.add('database', { stop: () => db.close() });
   await db.sync();
   const repos = createRepositories(db);

@@ -2,6 +2,7 @@ import { capUtf8 } from '@oasis/worker-client/encode';
 import { Op, type WhereOptions } from 'sequelize';
 import type { AuditModel } from './access-models.js';
 import { EXPENSIVE_READ } from './guard.js';
+import { LAG_TOLERANT_READ } from './replicas.js';
 import type { Models } from './models.js';
 
 /** One audit entry. `before` / `after` are the JSON texts as stored (null when none). */
@@ -68,7 +69,11 @@ export class AuditRepo {
     });
   }
 
-  /** Entries newest first, and how many match in all; an expensive read (past `OASIS_DB_READ_TIMEOUT_MS`: `OASIS_ERR_UNAVAILABLE`). */
+  /**
+   * Entries newest first, and how many match in all; an expensive read (past
+   * `OASIS_DB_READ_TIMEOUT_MS`: `OASIS_ERR_UNAVAILABLE`), lag-tolerant (may be read from a
+   * replica: an entry just appended may show a moment later).
+   */
   async list(q: AuditQuery): Promise<{ items: AuditEntry[]; total: number }> {
     const where: WhereOptions = {};
     if (q.username !== undefined) Object.assign(where, { username: q.username });
@@ -84,6 +89,7 @@ export class AuditRepo {
       limit: q.limit,
       offset: q.offset,
       ...EXPENSIVE_READ,
+      ...LAG_TOLERANT_READ,
     });
     return { items: rows.map(toEntry), total: count };
   }

@@ -13,6 +13,7 @@ import {
   type ScriptLanguage,
 } from '../../domain/types.js';
 import { EXPENSIVE_READ } from './guard.js';
+import { LAG_TOLERANT_READ } from './replicas.js';
 import { mapConstraintErrors } from './errors.js';
 import type { JobModel, Models } from './models.js';
 import { inTransaction } from './transaction.js';
@@ -143,7 +144,10 @@ export class JobsRepo {
    * Jobs by id, optionally of one app (by id), of some apps (by name), only enabled ones (to
    * rebuild Redis), and a page of them (`offset`, `limit`). A page (`limit` given: the API's
    * list) is an expensive read: past `OASIS_DB_READ_TIMEOUT_MS` it throws `OASIS_ERR_UNAVAILABLE`;
-   * the whole list (the admin's own rebuilds and checks) has no such deadline.
+   * the whole list (the admin's own rebuilds and checks) has no such deadline. A page is also
+   * lag-tolerant (may be read from a replica: a job just saved may show in it a moment later);
+   * the whole list is read from the primary. One job ({@link get}, also what a save answers) is
+   * always read from the primary.
    */
   async list(filter: { appId?: number; appNames?: readonly string[]; enabled?: boolean; limit?: number; offset?: number } = {}): Promise<JobRecord[]> {
     const where: { appId?: number; enabled?: boolean } = {};
@@ -156,7 +160,7 @@ export class JobsRepo {
       order: [['id', 'ASC']],
       ...(filter.limit !== undefined && { limit: filter.limit }),
       ...(filter.offset !== undefined && { offset: filter.offset }),
-      ...(filter.limit !== undefined && EXPENSIVE_READ),
+      ...(filter.limit !== undefined && { ...EXPENSIVE_READ, ...LAG_TOLERANT_READ }),
     });
     return rows.map((r) => this.record(r));
   }

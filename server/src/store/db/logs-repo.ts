@@ -4,6 +4,7 @@ import type { JobLogDuplicateModel } from './duplicate-models.js';
 import { writeFinalBatch, type FinalRecord, type FinalText, type WriteOutcome } from './final-writes.js';
 import type { JobLogModel, Models } from './models.js';
 import { EXPENSIVE_READ } from './guard.js';
+import { LAG_TOLERANT_READ } from './replicas.js';
 import { inTransaction } from './transaction.js';
 
 export type { FinalRecord, FinalText, DuplicateRecord, WriteOutcome } from './final-writes.js';
@@ -112,7 +113,13 @@ function toDuplicate(row: JobLogDuplicateModel, app: string): DuplicateItem {
   return { ...attemptOf(row, app), firstId: row.firstId, detectedAt: num(row.detectedAt) };
 }
 
-/** Reads and writes `oasis_job_log`, `oasis_job_log_text` and `oasis_job_log_duplicate`. */
+/**
+ * Reads and writes `oasis_job_log`, `oasis_job_log_text` and `oasis_job_log_duplicate`. The API's
+ * lists and counts ({@link list}, {@link count}, {@link listDuplicates}) and stored log texts
+ * ({@link getText}) may be read from a replica (`LAG_TOLERANT_READ`, see `replicas.ts`); one
+ * record by id ({@link get}: asked right after a kill, and to tell "not stored yet" from "no
+ * text") and everything the writers and the retention read stays on the primary.
+ */
 export class LogsRepo {
   constructor(private readonly models: Models) {}
 
@@ -131,12 +138,15 @@ export class LogsRepo {
     return writeFinalBatch(this.models, records, texts);
   }
 
-  /** Second records of fires (see {@link writeFinals}), newest scheduled first, and how many match. */
+  /**
+   * Second records of fires (see {@link writeFinals}), newest scheduled first, and how many match.
+   * Lag-tolerant: may be read from a replica.
+   */
   async listDuplicates(q: DuplicateQuery): Promise<{ items: DuplicateItem[]; total: number }> {
     const where: Record<string, unknown> = {};
     if (q.jobId !== undefined) where.jobId = q.jobId;
     if (q.app !== undefined) {
-      const app = await this.models.App.findOne({ where: { name: q.app }, attributes: ['id'] });
+      const app = await this.models.App.findOne({ where: { name: q.app }, attributes: ['id'], ...LAG_TOLERANT_READ });
       if (!app) return { items: [], total: 0 };
       where.appId = app.id;
     }
@@ -149,11 +159,12 @@ export class LogsRepo {
       limit: q.limit,
       offset: q.offset,
       ...EXPENSIVE_READ,
+      ...LAG_TOLERANT_READ,
     });
     const names = new Map<number, string>();
     const appIds = [...new Set(rows.map((r) => r.appId))];
     if (appIds.length) {
-      for (const a of await this.models.App.findAll({ where: { id: appIds }, attributes: ['id', 'name'] })) names.set(a.id, a.name);
+      for (const a of await this.models.App.findAll({ where: { id: appIds }, attributes: ['id', 'name'], ...LAG_TOLERANT_READ })) names.set(a.id, a.name);
     }
     return { items: rows.map((r) => toDuplicate(r, names.get(r.appId) ?? '')), total: count };
   }
@@ -164,6 +175,7 @@ export class LogsRepo {
    * one statement (the app is joined by name: a const row, so the order still comes from the
    * index). `more`: another record follows (one row more than asked is read to know). An
    * expensive read: past `OASIS_DB_READ_TIMEOUT_MS` it throws `OASIS_ERR_UNAVAILABLE`.
+   * Lag-tolerant: may be read from a replica (a record just written may show a moment later).
    */
   async list(q: LogQuery): Promise<{ items: LogItem[]; more: boolean }> {
     const where = this.whereOf(q);
@@ -174,7 +186,7 @@ export class LogsRepo {
     const rows = await this.models.JobLog.sequelize!.query<AttemptRow & { appName: string | null }>(
       `SELECT ${LIST_COLUMNS}, a.name AS appName FROM ${this.fromOf(q, true)}` +
         `${where.sql.length ? ` WHERE ${where.sql.join(' AND ')}` : ''} ORDER BY l.scheduled_at DESC, l.id DESC LIMIT ?`,
-      { type: QueryTypes.SELECT, replacements: [...where.args, q.limit + 1], ...EXPENSIVE_READ },
+      { type: QueryTypes.SELECT, replacements: [...where.args, q.limit + 1], ...EXPENSIVE_READ, ...LAG_TOLERANT_READ },
     );
     const more = rows.length > q.limit;
     const page = more ? rows.slice(0, q.limit) : rows;
@@ -183,13 +195,14 @@ export class LogsRepo {
 
   /**
    * How many final records match (an exact count over the same index as {@link list}); an
-   * expensive read (`OASIS_DB_READ_TIMEOUT_MS`, then `OASIS_ERR_UNAVAILABLE`).
+   * expensive read (`OASIS_DB_READ_TIMEOUT_MS`, then `OASIS_ERR_UNAVAILABLE`); lag-tolerant
+   * (may be read from a replica).
    */
   async count(q: LogFilterQuery): Promise<number> {
     const where = this.whereOf(q);
     const [row] = await this.models.JobLog.sequelize!.query<{ n: number | string }>(
       `SELECT COUNT(*) AS n FROM ${this.fromOf(q, false)}${where.sql.length ? ` WHERE ${where.sql.join(' AND ')}` : ''}`,
-      { type: QueryTypes.SELECT, replacements: where.args, ...EXPENSIVE_READ },
+      { type: QueryTypes.SELECT, replacements: where.args, ...EXPENSIVE_READ, ...LAG_TOLERANT_READ },
     );
     return row ? num(row.n) : 0;
   }
@@ -234,9 +247,14 @@ export class LogsRepo {
     return row ? toItem(row) : null;
   }
 
-  /** The stored execution log of a task, or null. */
+  /**
+   * The stored execution log of a task, or null. A stored text never changes (a record written
+   * again is written with the same text), so one found on a replica is the right answer; one not
+   * found there may not have been replicated yet and is looked up on the primary.
+   */
   async getText(id: string): Promise<FinalText | null> {
-    const row = await this.models.JobLogText.findByPk(id);
+    const { JobLogText } = this.models;
+    const row = (await JobLogText.findByPk(id, { rejectOnEmpty: false, ...LAG_TOLERANT_READ })) ?? (await JobLogText.findByPk(id));
     if (!row) return null;
     return { logId: row.logId, text: row.text, lineCount: row.lineCount, truncated: Boolean(row.truncated) };
   }

@@ -5,6 +5,7 @@ import { QueryTypes, Sequelize, Transaction, type Options } from 'sequelize';
 import type { Logger } from '../../domain/logger.js';
 import { DbGuard, guardQueries } from './guard.js';
 import { defineModels, type Models } from './models.js';
+import { REPLICA_STATES, ReplicaHealth, routeReads, type ReplicaState } from './replicas.js';
 
 /** The admin's database: Sequelize, its models and lifecycle. */
 export interface Database {
@@ -20,6 +21,11 @@ export interface Database {
   ping(): Promise<boolean>;
   /** False while the last check failed (queries then fail at once with `OASIS_ERR_UNAVAILABLE`). */
   readonly up: boolean;
+  /**
+   * Read replicas: `none` (none configured), `up` (lag-tolerant reads go to them) or `down`
+   * (they go to the primary until every replica answers again; see `replicas.ts`).
+   */
+  readonly replicas: ReplicaState;
   close(): Promise<void>;
 }
 
@@ -87,6 +93,13 @@ export interface OpenOptions {
    * `EXPENSIVE_READ` in `guard.ts`). MySQL / MariaDB only.
    */
   readTimeoutMs?: number;
+  /**
+   * Read replicas of a MySQL primary (`mysql://…` URLs: `OASIS_DATABASE_REPLICA_URLS`; default
+   * none). Only reads marked `LAG_TOLERANT_READ` go to them, everything else stays on the
+   * primary; a replica that cannot be reached sends those reads to the primary (`replicas.ts`).
+   * Their databases are not created here: they come from the primary through replication.
+   */
+  replicaUrls?: readonly string[];
 }
 
 /** Default of {@link OpenOptions.readTimeoutMs} (the default of `OASIS_DB_READ_TIMEOUT_MS`). */
@@ -103,7 +116,13 @@ const QUERY_TIMEOUT_MS = 10_000;
  *
  * Tables are not created here: call {@link Database.sync}. On MySQL every query has a deadline
  * and a hung or lost server is answered at once with `OASIS_ERR_UNAVAILABLE` (see `guard.ts`).
- * @throws {Error} when the URL is not understood or the server does not answer.
+ * With {@link OpenOptions.replicaUrls}: one Sequelize with `replication` (the primary writes, the
+ * replicas read), and the routing of `replicas.ts` — the primary unless a read is marked
+ * `LAG_TOLERANT_READ`. Replicas that do not answer at the start are logged and not used until
+ * they do; opening waits for them at most the check deadline (the smaller of 2 s and the query
+ * deadline), and never fails because of them.
+ * @throws {Error} when a URL is not understood, when replicas are given with SQLite, or when the
+ *   primary does not answer.
  */
 export async function openDatabase(url: string, opts: OpenOptions = {}): Promise<Database> {
   const { logger } = opts;
@@ -113,21 +132,35 @@ export async function openDatabase(url: string, opts: OpenOptions = {}): Promise
   let dialect: Database['dialect'];
   let walFile = false;
   let target: MysqlTarget | undefined;
+  let replicas: ReplicaHealth | undefined;
+  const replicaUrls = opts.replicaUrls ?? [];
   if (/^(mysql|mariadb):\/\//.test(url)) {
     dialect = 'mysql';
     target = parseMysqlUrl(url);
+    const readers = replicaUrls.map((r) => {
+      if (!/^(mysql|mariadb):\/\//.test(r)) throw new Error('replica URLs must be mysql://…');
+      return parseMysqlUrl(r);
+    });
     await ensureMysqlDatabase(target);
+    const at = (t: MysqlTarget) => ({ host: t.host, port: t.port, username: t.user, password: t.password, database: t.database });
     sequelize = new Sequelize(target.database, target.user, target.password, {
       dialect: 'mysql',
       host: target.host,
       port: target.port,
+      ...(readers.length > 0 && { replication: { write: at(target), read: readers.map(at) } }),
       logging,
       timezone: '+00:00',
       dialectOptions: { supportBigNumbers: true, bigNumberStrings: false, charset: 'utf8mb4', connectTimeout: timeoutMs },
       // Waiting for a pool connection has the same deadline as a query.
       pool: { max: 10, min: 0, idle: 10_000, acquire: timeoutMs },
     });
+    if (readers.length > 0) {
+      replicas = new ReplicaHealth(readers, { checkTimeoutMs: Math.min(2000, timeoutMs), ...(logger && { logger }) });
+      // Before any query: from here on only a marked read takes a replica's connection.
+      routeReads(sequelize, replicas);
+    }
   } else if (url.startsWith('sqlite:')) {
+    if (replicaUrls.length > 0) throw new Error('read replicas need a mysql:// primary');
     dialect = 'sqlite';
     let path = url.slice('sqlite:'.length);
     if (path.startsWith('//')) path = path.slice(2);
@@ -159,6 +192,9 @@ export async function openDatabase(url: string, opts: OpenOptions = {}): Promise
     const flavour = /mariadb/i.test(row?.v ?? '') ? 'mariadb' : 'mysql';
     guardQueries(sequelize, guard, timeoutMs, { timeoutMs: readTimeoutMs, flavour });
   }
+  // One check of the replicas before the first read (at most its deadline, ≤ 2 s): one that
+  // does not answer is logged now and left out until it does.
+  if (replicas) await replicas.check();
   if (walFile) {
     await sequelize.query('PRAGMA journal_mode=WAL');
   }
@@ -173,7 +209,11 @@ export async function openDatabase(url: string, opts: OpenOptions = {}): Promise
     get up() {
       return !guard.isDown;
     },
+    get replicas() {
+      return replicas?.state ?? REPLICA_STATES.none;
+    },
     async close() {
+      replicas?.close();
       await guard.close();
       await sequelize.close();
     },

@@ -3,6 +3,7 @@ import { retryDeadlockOnce } from './final-writes.js';
 import type { JobLogReportModel } from './report-models.js';
 import type { Models } from './models.js';
 import { EXPENSIVE_READ } from './guard.js';
+import { LAG_TOLERANT_READ } from './replicas.js';
 import { inTransaction } from './transaction.js';
 import { upsertRows } from './upsert.js';
 
@@ -69,7 +70,10 @@ export class ReportsRepo {
     );
   }
 
-  /** Counts summed per day and status over the filter (days without rows are absent); an expensive read (`OASIS_DB_READ_TIMEOUT_MS`). */
+  /**
+   * Counts summed per day and status over the filter (days without rows are absent); an expensive
+   * read (`OASIS_DB_READ_TIMEOUT_MS`), lag-tolerant (may be read from a replica).
+   */
   async daily(q: ReportQuery): Promise<ReportCount[]> {
     if (q.appIds && q.appIds.length === 0) return [];
     const where: WhereOptions<JobLogReportModel> & Record<string, unknown> = { day: { [Op.gte]: q.fromDay, [Op.lte]: q.toDay } };
@@ -81,11 +85,15 @@ export class ReportsRepo {
       group: ['day', 'status'],
       raw: true,
       ...EXPENSIVE_READ,
+      ...LAG_TOLERANT_READ,
     })) as unknown as { day: string; status: string; n: number | string }[];
     return rows.map((r) => ({ day: String(r.day), status: r.status, count: Number(r.n) }));
   }
 
-  /** Second records of fires per day over the filter (`oasis_job_log_duplicate`; days without any are absent); an expensive read. */
+  /**
+   * Second records of fires per day over the filter (`oasis_job_log_duplicate`; days without any
+   * are absent); an expensive read, lag-tolerant (may be read from a replica).
+   */
   async duplicates(q: ReportQuery): Promise<DuplicateCount[]> {
     if (q.appIds && q.appIds.length === 0) return [];
     const where: Record<string, unknown> = { day: { [Op.gte]: q.fromDay, [Op.lte]: q.toDay } };
@@ -98,6 +106,7 @@ export class ReportsRepo {
       order: [['day', 'ASC']],
       raw: true,
       ...EXPENSIVE_READ,
+      ...LAG_TOLERANT_READ,
     })) as unknown as { day: string; n: number | string }[];
     return rows.map((r) => ({ day: String(r.day), count: Number(r.n) }));
   }
