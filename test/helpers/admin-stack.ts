@@ -57,7 +57,7 @@ export async function createAdminStack(env: Record<string, string> = {}): Promis
   const stores = await createTestStores();
   const { db: testDb, redis } = stores;
   const config = loadConfig({ ...stores.env, ...env });
-  const db = await openDatabase(config.databaseUrl, { readTimeoutMs: config.dbReadTimeoutMs });
+  const db = await openDatabase(config.databaseUrl, { queryTimeoutMs: config.dbQueryTimeoutMs, readTimeoutMs: config.dbReadTimeoutMs, replicaUrls: config.databaseReplicaUrls });
   await db.sync();
   const repos = createRepositories(db);
   const store = createHotStore(redis.redis, redis.keys);

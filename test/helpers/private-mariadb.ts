@@ -31,8 +31,16 @@ export interface PrivateMariaDb {
   stop(): Promise<void>;
 }
 
+/** Server settings of {@link startPrivateMariaDb} beyond the defaults (all optional). */
+export interface PrivateMariaDbOptions {
+  /** `--server-id` (replication needs a distinct one per server); default none. */
+  serverId?: number;
+  /** Writes a binary log (`--log-bin`, row format), as a replication primary needs; default off. */
+  binlog?: boolean;
+}
+
 /** Installs and starts a private MariaDB under `dir` (created); resolves once it accepts connections. */
-export async function startPrivateMariaDb(dir: string): Promise<PrivateMariaDb> {
+export async function startPrivateMariaDb(dir: string, opts: PrivateMariaDbOptions = {}): Promise<PrivateMariaDb> {
   const data = join(dir, 'data');
   await mkdir(data, { recursive: true });
   await run('mariadb-install-db', ['--no-defaults', '--user=root', `--datadir=${data}`, '--auth-root-authentication-method=normal', '--skip-test-db'], { timeout: 120_000 });
@@ -40,7 +48,9 @@ export async function startPrivateMariaDb(dir: string): Promise<PrivateMariaDb> 
   const child: ChildProcess = spawn('/usr/sbin/mariadbd', [
     '--no-defaults', '--user=root', `--datadir=${data}`, `--port=${port}`, '--bind-address=127.0.0.1',
     `--socket=${join(dir, 'mysqld.sock')}`, `--pid-file=${join(dir, 'mysqld.pid')}`, `--log-error=${join(dir, 'mysqld.err')}`,
-    '--innodb-buffer-pool-size=128M', '--skip-name-resolve', '--max-connections=300', '--skip-log-bin',
+    '--innodb-buffer-pool-size=128M', '--skip-name-resolve', '--max-connections=300',
+    ...(opts.binlog ? [`--log-bin=${join(dir, 'binlog')}`, '--binlog-format=ROW'] : ['--skip-log-bin']),
+    ...(opts.serverId !== undefined ? [`--server-id=${opts.serverId}`] : []),
     '--innodb-flush-log-at-trx-commit=2',
   ], { stdio: 'ignore' });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
