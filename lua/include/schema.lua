@@ -137,6 +137,7 @@ local KEY = {
   worker = function(base, workerId) return base .. 'worker:' .. workerId end,
   claimers = function(base) return base .. 'claimers' end,
   claims = function(base, adminId) return base .. 'claims:' .. adminId end,
+  fence = function(base, n) return base .. 'fence:' .. n end,
   epoch = function(base) return base .. 'epoch' end,
 }
 local CODE = {

@@ -47,7 +47,7 @@ import { connectRedis } from './store/redis/connection.js';
 import { createHotStore } from './store/redis/hot-store.js';
 import { LeaderLock } from './store/redis/leader-lock.js';
 import { OnceStore } from './store/redis/once-store.js';
-import { RedisClock } from './store/redis/redis-clock.js';
+import { RedisClock, timeSourceOf } from './store/redis/redis-clock.js';
 
 export interface RunningAdmin {
   config: OasisConfig;
@@ -101,11 +101,12 @@ async function wire(config: OasisConfig, logger: Logger, adminId: string, life: 
   life.add('database', { stop: () => db.close() });
   await db.sync();
   const repos = createRepositories(db);
-  const redis = await connectRedis(config.redisUrl, { dataDir: 'data/redis', logger });
+  const redis = await connectRedis(config.redis, { dataDir: 'data/redis', logger });
   life.add('redis', { stop: () => redis.close() });
   // The cluster's one clock: the Redis server's, measured on a connection of its own (so no
   // queue of other commands delays TIME) before anything reads the time.
-  const clock = new RedisClock(redis.duplicate(), {
+  const keys = makeKeys(config.redisPrefix);
+  const clock = new RedisClock(timeSourceOf(redis.duplicate(), keys.clock), {
     syncMs: config.clockSyncMs,
     maxRttMs: config.clockMaxRttMs,
     staleMs: config.clockStaleMs,
@@ -115,7 +116,6 @@ async function wire(config: OasisConfig, logger: Logger, adminId: string, life: 
   await clock.start();
   life.add('clock', { stop: () => clock.stop() });
   const now = clock.now;
-  const keys = makeKeys(config.redisPrefix);
   const store = createHotStore(redis.client, keys, { noWorkerGraceMs: config.noWorkerGraceMs });
   store.finals.takeoverMs = config.writerTakeoverMs;
 

@@ -3,7 +3,7 @@
  * on fresh stores, SDK workers in the test's process, a client signed in to an app of theirs,
  * and the waits for what the admin records.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../server/src/store/redis/connection.js';
 import { OasisWorker, type WorkerOptions } from '@oasis/worker-client';
 import { ApiClient } from './api-client.js';
 import type { TestDatabase } from './db.js';
@@ -19,7 +19,7 @@ export interface E2eWorld {
   db: TestDatabase;
   prefix: string;
   /** A connection to the test Redis (closed by `cleanup()`). */
-  redis: Redis;
+  redis: RedisClient;
   /** Processes killed by `cleanup()`. */
   procs: Proc[];
   /** Environment of an admin process on this world, with short heartbeats and leases. */

@@ -11,7 +11,7 @@ import type { HotStore } from '../../server/src/store/redis/hot-store.js';
 
 /** Writes the app's epoch (the server's run_id): its schedule counts as reconciled. */
 export async function sealEpoch(hot: HotStore, app: string): Promise<void> {
-  const r = await hot.schedule.reconcileFires(app, await hot.schedule.serverRunId(), [], true);
+  const r = await hot.schedule.reconcileFires(app, await hot.schedule.serverRunId(app), [], true);
   if (r.epochChanged) throw new Error('the Redis server restarted while the epoch was sealed');
 }
 

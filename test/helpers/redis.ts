@@ -1,9 +1,32 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from '../../server/src/store/redis/connection.js';
 import { makeKeys, type Keys } from '../../server/src/store/keys.js';
 
-/** The Redis server tests use. */
+/** The Redis server tests use (a single server; with OASIS_TEST_REDIS_CLUSTER, the cluster is used instead). */
 export const TEST_REDIS_URL = process.env.OASIS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * `host:port,…` of a Redis Cluster the tests run against instead of the single server
+ * (`npm run test:cluster`, `.ci/run`): admins get it as OASIS_REDIS_CLUSTER_NODES.
+ */
+export const TEST_REDIS_CLUSTER = process.env.OASIS_TEST_REDIS_CLUSTER ?? '';
+
+/** The settings that point an admin at the test Redis (one of OASIS_REDIS_URL and OASIS_REDIS_CLUSTER_NODES). */
+export function testRedisEnv(): Record<string, string> {
+  return TEST_REDIS_CLUSTER ? { OASIS_REDIS_CLUSTER_NODES: TEST_REDIS_CLUSTER } : { OASIS_REDIS_URL: TEST_REDIS_URL };
+}
+
+/** A new client of the test Redis: the cluster when one is set, else the single server. */
+export function connectTestRedis(opts: { maxRetriesPerRequest?: number } = {}): RedisClient {
+  const maxRetriesPerRequest = opts.maxRetriesPerRequest ?? 3;
+  if (!TEST_REDIS_CLUSTER) return new Redis(TEST_REDIS_URL, { maxRetriesPerRequest });
+  const nodes = TEST_REDIS_CLUSTER.split(',').map((hp) => {
+    const i = hp.lastIndexOf(':');
+    return { host: hp.slice(0, i), port: Number(hp.slice(i + 1)) };
+  });
+  return new Cluster(nodes, { redisOptions: { maxRetriesPerRequest }, maxRedirections: 600, retryDelayOnTryAgain: 100 });
+}
 
 /** A unique key prefix for one test run, so runs never collide. */
 export function testPrefix(): string {
@@ -12,20 +35,20 @@ export function testPrefix(): string {
 
 /** A fresh key prefix on the test Redis, with its connections. */
 export interface TestRedis {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   keys: Keys;
   /** Another connection to the same server (a second admin, a racing claimer). */
-  connect(): Redis;
+  connect(): RedisClient;
   /** Deletes every key of the prefix and closes every connection made here. */
   cleanup(): Promise<void>;
 }
 
 /** Connects to the test Redis under `prefix` (default: a fresh one). */
 export function createTestRedis(prefix = testPrefix()): TestRedis {
-  const conns: Redis[] = [];
+  const conns: RedisClient[] = [];
   const connect = () => {
-    const r = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 3 });
+    const r = connectTestRedis();
     conns.push(r);
     return r;
   };
@@ -42,12 +65,16 @@ export function createTestRedis(prefix = testPrefix()): TestRedis {
   };
 }
 
-/** Deletes every key starting with `prefix` (SCAN + UNLINK, never KEYS). */
-export async function deleteByPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (batch.length) await redis.unlink(...batch);
-  } while (cursor !== '0');
+/** Deletes every key starting with `prefix` (SCAN + UNLINK, never KEYS; on a cluster, on every master). */
+export async function deleteByPrefix(redis: RedisClient, prefix: string): Promise<void> {
+  const nodes: Redis[] = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, batch] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      // One key at a time on a cluster (the batch spans slots); auto-pipelined enough for tests.
+      if (batch.length) await (redis instanceof Cluster ? Promise.all(batch.map((k) => node.unlink(k))) : node.unlink(...batch));
+    } while (cursor !== '0');
+  }
 }

@@ -4,7 +4,7 @@
  * (`in-process-admin.ts`) and admin processes (`e2e-env.ts`).
  */
 import { createTestDatabase, type TestDatabase } from './db.js';
-import { createTestRedis, TEST_REDIS_URL, type TestRedis } from './redis.js';
+import { createTestRedis, testRedisEnv, type TestRedis } from './redis.js';
 
 /** The password of the built-in `admin` user of every test admin. */
 export const TEST_ADMIN_PASSWORD = 'correct-horse-battery';
@@ -13,7 +13,7 @@ export const TEST_ADMIN_PASSWORD = 'correct-horse-battery';
 export interface TestStores {
   db: TestDatabase;
   redis: TestRedis;
-  /** `OASIS_DATABASE_URL`, `OASIS_REDIS_URL`, `OASIS_REDIS_PREFIX` and `OASIS_ADMIN_PASSWORD`. */
+  /** `OASIS_DATABASE_URL`, `OASIS_REDIS_URL` (or `OASIS_REDIS_CLUSTER_NODES`), `OASIS_REDIS_PREFIX` and `OASIS_ADMIN_PASSWORD`. */
   env: Record<string, string>;
   /** Deletes the prefix's keys, closes the connections made here and drops the database. */
   drop(): Promise<void>;
@@ -28,7 +28,7 @@ export async function createTestStores(): Promise<TestStores> {
     redis,
     env: {
       OASIS_DATABASE_URL: db.url,
-      OASIS_REDIS_URL: TEST_REDIS_URL,
+      ...testRedisEnv(),
       OASIS_REDIS_PREFIX: redis.prefix,
       OASIS_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
     },

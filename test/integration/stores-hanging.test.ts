@@ -40,7 +40,7 @@ describe('stores hanging: a hung database, a restarted Redis', function () {
       else consoleError(...args);
     };
     env = await startInProcessAdmin({
-      env: { OASIS_DATABASE_URL: url, OASIS_REDIS_URL: redis.url, OASIS_DB_QUERY_TIMEOUT_MS: '1500', OASIS_SWEEP_MS: '500' },
+      env: { OASIS_DATABASE_URL: url, OASIS_REDIS_URL: redis.url, OASIS_REDIS_CLUSTER_NODES: '', OASIS_DB_QUERY_TIMEOUT_MS: '1500', OASIS_SWEEP_MS: '500' },
       logger,
     });
     await env.api.ok('POST', '/api/v1/apps', { name: 'hang', title: 'Hang' });

@@ -1,5 +1,5 @@
 import { WebhookDestinationPolicy } from '../results/alarms/webhook-destination.js';
-import { ADMIN_ROLES, configSchema, type AdminRole, type OasisConfig } from './schema.js';
+import { ADMIN_ROLES, configSchema, type AdminRole, type HostPort, type OasisConfig, type RedisTopology } from './schema.js';
 
 /** Thrown when the environment holds bad settings; lists every problem at once. */
 export class ConfigError extends Error {
@@ -42,13 +42,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push((err as Error).message);
   }
   const roles = rolesOf(c.OASIS_ROLES, problems);
+  const redis = redisOf(c, problems);
+  if (c.OASIS_DATABASE_REPLICA_URLS && !/^(mysql|mariadb):/.test(c.OASIS_DATABASE_URL ?? '')) {
+    problems.push('OASIS_DATABASE_REPLICA_URLS: needs a mysql:// OASIS_DATABASE_URL (its primary)');
+  }
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze({
     port: c.OASIS_PORT,
     host: c.OASIS_HOST,
     redisUrl: c.OASIS_REDIS_URL,
+    redis,
     redisPrefix: c.OASIS_REDIS_PREFIX,
     databaseUrl: c.OASIS_DATABASE_URL ?? 'sqlite:data/oasis.sqlite',
+    databaseReplicaUrls: Object.freeze(list(c.OASIS_DATABASE_REPLICA_URLS)),
     adminPassword: c.OASIS_ADMIN_PASSWORD,
     logLevel: c.OASIS_LOG_LEVEL,
     lookaheadMs: c.OASIS_LOOKAHEAD_MS,
@@ -101,6 +107,30 @@ function rolesOf(value: string, problems: string[]): readonly AdminRole[] {
   const unknown = names.filter((n) => !(ADMIN_ROLES as readonly string[]).includes(n));
   if (unknown.length) problems.push(`OASIS_ROLES: unknown role ${unknown.join(', ')} (use ${ADMIN_ROLES.join(', ')}, or all)`);
   return Object.freeze(ADMIN_ROLES.filter((r) => names.includes(r)));
+}
+
+type Parsed = ReturnType<typeof configSchema.parse>;
+
+/** `host:port` → its parts (an IPv6 host in brackets loses them). */
+function hostPort(s: string): HostPort {
+  const i = s.lastIndexOf(':');
+  return { host: s.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port: Number(s.slice(i + 1)) };
+}
+
+/** Which Redis: at most one of OASIS_REDIS_URL, _CLUSTER_NODES and _SENTINELS (+ _SENTINEL_NAME). */
+function redisOf(c: Parsed, problems: string[]): RedisTopology {
+  const set = [c.OASIS_REDIS_URL && 'OASIS_REDIS_URL', c.OASIS_REDIS_CLUSTER_NODES && 'OASIS_REDIS_CLUSTER_NODES', c.OASIS_REDIS_SENTINELS && 'OASIS_REDIS_SENTINELS'].filter(Boolean);
+  if (set.length > 1) problems.push(`${set.join(', ')}: set only one of them`);
+  if (c.OASIS_REDIS_SENTINELS && !c.OASIS_REDIS_SENTINEL_NAME) problems.push('OASIS_REDIS_SENTINEL_NAME: required with OASIS_REDIS_SENTINELS');
+  if (c.OASIS_REDIS_PASSWORD && c.OASIS_REDIS_URL) problems.push('OASIS_REDIS_PASSWORD: put the password in OASIS_REDIS_URL instead');
+  for (const [name, v] of [['OASIS_REDIS_CLUSTER_NODES', c.OASIS_REDIS_CLUSTER_NODES], ['OASIS_REDIS_SENTINELS', c.OASIS_REDIS_SENTINELS]] as const) {
+    for (const hp of list(v).map(hostPort)) if (hp.port < 1 || hp.port > 65535) problems.push(`${name}: port ${hp.port} out of range`);
+  }
+  if (c.OASIS_REDIS_CLUSTER_NODES) return { kind: 'cluster', nodes: Object.freeze(list(c.OASIS_REDIS_CLUSTER_NODES).map(hostPort)), password: c.OASIS_REDIS_PASSWORD };
+  if (c.OASIS_REDIS_SENTINELS) {
+    return { kind: 'sentinel', sentinels: Object.freeze(list(c.OASIS_REDIS_SENTINELS).map(hostPort)), name: c.OASIS_REDIS_SENTINEL_NAME ?? '', password: c.OASIS_REDIS_PASSWORD };
+  }
+  return { kind: 'single', url: c.OASIS_REDIS_URL };
 }
 
 /** A comma-separated list, trimmed, empty items dropped. */

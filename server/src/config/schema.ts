@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** `host:port[,host:port…]`. */
+const HOST_PORTS = /^[A-Za-z0-9.\-[\]:]+:[0-9]{1,5}( *, *[A-Za-z0-9.\-[\]:]+:[0-9]{1,5})*$/;
+
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 
 /** Every setting of the admin, its default and its check. Read once in {@link loadConfig}. */
@@ -11,6 +14,17 @@ export const configSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
     .optional(),
+  /**
+   * A Redis Cluster instead of one server: comma-separated `host:port` seed nodes (the rest are
+   * discovered). Excludes OASIS_REDIS_URL and OASIS_REDIS_SENTINELS.
+   */
+  OASIS_REDIS_CLUSTER_NODES: z.string().regex(HOST_PORTS, 'comma-separated host:port').optional(),
+  /** A Sentinel-managed primary instead of one server: comma-separated `host:port` of the sentinels; needs OASIS_REDIS_SENTINEL_NAME. */
+  OASIS_REDIS_SENTINELS: z.string().regex(HOST_PORTS, 'comma-separated host:port').optional(),
+  /** The master name the sentinels monitor (`sentinel monitor <name> …`). */
+  OASIS_REDIS_SENTINEL_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits and . _ - only').optional(),
+  /** Password of the Redis nodes (AUTH) with OASIS_REDIS_CLUSTER_NODES or OASIS_REDIS_SENTINELS; with OASIS_REDIS_URL put it in the URL. */
+  OASIS_REDIS_PASSWORD: z.string().min(1).max(512).optional(),
   OASIS_REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:_\-.]{1,64}$/, 'letters, digits and : _ - . only (1-64 chars)')
@@ -19,6 +33,15 @@ export const configSchema = z.object({
   OASIS_DATABASE_URL: z
     .string()
     .regex(/^(mysql|mariadb):\/\/.+|^sqlite:.+/, 'must be mysql://… or sqlite:…')
+    .optional(),
+  /**
+   * Read replicas of a MySQL OASIS_DATABASE_URL: comma-separated `mysql://…` URLs. Reads that may
+   * lag (logs lists, reports, the dashboard's lists) go to them; writes and reads of one's own
+   * writes stay on the primary.
+   */
+  OASIS_DATABASE_REPLICA_URLS: z
+    .string()
+    .regex(/^(mysql|mariadb):\/\/[^,\s]+(,(mysql|mariadb):\/\/[^,\s]+)*$/, 'comma-separated mysql://… URLs')
     .optional(),
   OASIS_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   OASIS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -123,6 +146,18 @@ export const configSchema = z.object({
   OASIS_COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
 });
 
+/** A `host:port` of a Redis node or sentinel. */
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** Where the admin's Redis is (OASIS_REDIS_URL / _CLUSTER_NODES / _SENTINELS). */
+export type RedisTopology =
+  | { kind: 'single'; url: string | undefined }
+  | { kind: 'cluster'; nodes: readonly HostPort[]; password: string | undefined }
+  | { kind: 'sentinel'; sentinels: readonly HostPort[]; name: string; password: string | undefined };
+
 /** What an admin does (OASIS_ROLES). */
 export const ADMIN_ROLES = ['scheduler', 'dispatch', 'writer', 'api'] as const;
 export type AdminRole = (typeof ADMIN_ROLES)[number];
@@ -131,8 +166,12 @@ export type OasisConfig = Readonly<{
   port: number;
   host: string;
   redisUrl: string | undefined;
+  /** Where Redis is: one server (redisUrl, or the embedded default), a cluster or a Sentinel-managed primary. */
+  redis: RedisTopology;
   redisPrefix: string;
   databaseUrl: string;
+  /** Read replicas of a MySQL databaseUrl (OASIS_DATABASE_REPLICA_URLS); empty = none. */
+  databaseReplicaUrls: readonly string[];
   adminPassword: string | undefined;
   logLevel: z.infer<typeof configSchema>['OASIS_LOG_LEVEL'];
   lookaheadMs: number;

@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
-import { createAdapter } from '@socket.io/redis-adapter';
-import type { Redis } from 'ioredis';
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
+import { isCluster, type RedisClient } from '../store/redis/connection.js';
 import { Server } from 'socket.io';
 
 /**
@@ -10,10 +10,17 @@ import { Server } from 'socket.io';
  * clusters on one Redis under different prefixes share no room (without it, a dashboard of one
  * saw the other's tasks, and a kill reached a same-named worker of the other). Default: the
  * adapter's own `socket.io`.
+ *
+ * On a Redis Cluster the sharded adapter is used (Redis 7 SPUBLISH/SSUBSCRIBE, one channel per
+ * room: a room's messages go through the node of its channel's slot only, instead of classic
+ * pub/sub, which every node of a cluster relays to every other).
  */
-export function createIoServer(http: HttpServer, pub: Redis, sub: Redis, keyPrefix = ''): Server {
+export function createIoServer(http: HttpServer, pub: RedisClient, sub: RedisClient, keyPrefix = ''): Server {
   return new Server(http, {
-    adapter: createAdapter(pub, sub, { key: `${keyPrefix}socket.io` }),
+    adapter:
+      isCluster(pub)
+        ? createShardedAdapter(pub, sub, { channelPrefix: `${keyPrefix}socket.io`, subscriptionMode: 'dynamic' })
+        : createAdapter(pub, sub, { key: `${keyPrefix}socket.io` }),
     maxHttpBufferSize: 4 * 1024 * 1024,
     pingInterval: 10_000,
     pingTimeout: 10_000,

@@ -63,7 +63,7 @@ export class FireReconciler {
 
   private async run(app: string): Promise<void> {
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-      const runId = await this.deps.store.serverRunId();
+      const runId = await this.deps.store.serverRunId(app);
       await this.deps.restore?.();
       if (!(await this.forgetEnded(app, runId))) continue;
       const moves = await this.movesOf(app);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Keys } from '../keys.js';
 
@@ -18,7 +18,7 @@ export interface AttemptBudget {
 export class RedisAttemptLimiter {
   private readonly limiter: RateLimiterRedis;
 
-  constructor(redis: Redis, keys: Keys, name: string, budget: AttemptBudget) {
+  constructor(redis: RedisClient, keys: Keys, name: string, budget: AttemptBudget) {
     this.limiter = new RateLimiterRedis({
       storeClient: redis,
       keyPrefix: keys.limit(name),
@@ -57,6 +57,6 @@ export class RedisAttemptLimiter {
 }
 
 /** Builds {@link RedisAttemptLimiter}s on one connection. */
-export function attemptLimiters(redis: Redis, keys: Keys): (name: string, budget: AttemptBudget) => RedisAttemptLimiter {
+export function attemptLimiters(redis: RedisClient, keys: Keys): (name: string, budget: AttemptBudget) => RedisAttemptLimiter {
   return (name, budget) => new RedisAttemptLimiter(redis, keys, name, budget);
 }

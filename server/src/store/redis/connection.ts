@@ -2,15 +2,25 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { RedisTopology } from '../../config/schema.js';
 import type { Logger } from '../../domain/logger.js';
 
+/**
+ * A client of the admin's Redis: one server or Sentinel-managed primary (`Redis`), or a Redis
+ * Cluster (`Cluster`). Both take the same commands; what a cluster needs of the callers is that
+ * one script, transaction or pipeline touches one slot (every app key carries the `{app}` hash tag,
+ * global keys are used one command at a time).
+ */
+export type RedisClient = Redis | Cluster;
+
 export interface RedisConnection {
+  /** Where it connected, for logs: a URL, `cluster:host:port,…` or `sentinel:<name>@host:port,…`. */
   url: string;
   /** The main client (commands, scripts). */
-  client: Redis;
-  /** Makes another client to the same server (pub/sub, blocking reads). */
-  duplicate(): Redis;
+  client: RedisClient;
+  /** Makes another client to the same server or cluster (pub/sub, blocking reads, the clock). */
+  duplicate(): RedisClient;
   /** Closes every client made here and stops the private server, if any. */
   close(): Promise<void>;
 }
@@ -62,16 +72,68 @@ async function startPrivateRedis(dataDir: string, logger: Logger): Promise<{ url
   return null;
 }
 
+/** True for a Redis Cluster client (one slot per script, transaction and pipeline; sharded pub/sub). */
+export function isCluster(c: RedisClient): c is Cluster {
+  return c instanceof Cluster;
+}
+
+/** Another client to the same server or cluster, with the same options (a subscriber). */
+export function another(c: RedisClient): RedisClient {
+  return (c.duplicate as () => RedisClient)();
+}
+
+/** Options of every command client: commands wait out a reconnect instead of failing at once. */
+const CLIENT_OPTIONS: RedisOptions = { maxRetriesPerRequest: 20, enableAutoPipelining: true };
+
 /**
- * Connects to Redis: `url` when given; otherwise 127.0.0.1:6379 when it answers; otherwise a
- * private `redis-server` child (embedded default for a first run).
+ * Cluster options. A slot being moved (`redis-cli --cluster reshard`) answers the admin's scripts
+ * TRYAGAIN for as long as it moves (see `ScriptRunner`: every script declares the app's fence
+ * keys), so TRYAGAIN is retried every 100 ms for up to a minute; MOVED and ASK are followed.
+ */
+const CLUSTER_OPTIONS: ClusterOptions = {
+  enableAutoPipelining: true,
+  scaleReads: 'master',
+  maxRedirections: 600,
+  retryDelayOnTryAgain: 100,
+  retryDelayOnMoved: 0,
+  retryDelayOnClusterDown: 200,
+  retryDelayOnFailover: 200,
+  // Sharded pub/sub (SSUBSCRIBE) goes to the node of the channel's slot (the Socket.IO adapter).
+  shardedSubscribers: true,
+};
+
+/**
+ * Connects to Redis by topology: a cluster (ioredis `Cluster` over the seed nodes), a
+ * Sentinel-managed primary (ioredis asks the sentinels for it and follows a failover), or one
+ * server — `url` when given; otherwise 127.0.0.1:6379 when it answers; otherwise a private
+ * `redis-server` child (embedded default for a first run).
  * @throws {Error} when nothing can be reached or started.
  */
 export async function connectRedis(
-  url: string | undefined,
+  topology: RedisTopology | string | undefined,
   opts: { dataDir: string; logger: Logger; /** Where to look for a local Redis first (tests). */ localUrl?: string },
 ): Promise<RedisConnection> {
-  let target = url;
+  const t: RedisTopology = typeof topology === 'object' ? topology : { kind: 'single', url: topology };
+  if (t.kind === 'cluster') {
+    const url = `cluster:${t.nodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
+    const options: ClusterOptions = { ...CLUSTER_OPTIONS, redisOptions: { ...CLIENT_OPTIONS, password: t.password } };
+    return adoptAll(url, () => new Cluster(t.nodes.map((n) => ({ ...n })), options), opts.logger, null);
+  }
+  if (t.kind === 'sentinel') {
+    const url = `sentinel:${t.name}@${t.sentinels.map((n) => `${n.host}:${n.port}`).join(',')}`;
+    const options: RedisOptions = {
+      ...CLIENT_OPTIONS,
+      sentinels: t.sentinels.map((n) => ({ ...n })),
+      name: t.name,
+      password: t.password,
+      sentinelPassword: t.password,
+      // A failover: the old primary turns replica and refuses writes (READONLY); reconnect to
+      // the new one and resend the command.
+      reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
+    };
+    return adoptAll(url, () => new Redis(options), opts.logger, null);
+  }
+  let target = t.url;
   let child: ChildProcess | null = null;
   const local = opts.localUrl ?? 'redis://127.0.0.1:6379';
   if (!target) {
@@ -83,24 +145,36 @@ export async function connectRedis(
       child = priv.child;
     }
   }
-  const clients: Redis[] = [];
-  const health = new RedisHealth(target, opts.logger);
-  const adopt = (c: Redis): Redis => {
+  const url = target;
+  return adoptAll(url, () => new Redis(url, CLIENT_OPTIONS), opts.logger, child);
+}
+
+/** Makes the main client, answers once it does, and keeps every client made for {@link RedisConnection.close}. */
+async function adoptAll(url: string, make: () => RedisClient, logger: Logger, child: ChildProcess | null): Promise<RedisConnection> {
+  const clients: RedisClient[] = [];
+  const health = new RedisHealth(url, logger);
+  const adopt = (c: RedisClient): RedisClient => {
     health.watch(c);
     // ioredis' own duplicate() (a store's subscriber) makes a client without listeners, whose
     // errors Node would print as "[ioredis] Unhandled error event": its copies are adopted too.
-    const copy = c.duplicate.bind(c);
-    c.duplicate = (override) => adopt(copy(override));
+    const copy = c.duplicate.bind(c) as () => RedisClient;
+    c.duplicate = (() => adopt(copy())) as never;
     clients.push(c);
     return c;
   };
-  const make = () => adopt(new Redis(target, { maxRetriesPerRequest: 20, enableAutoPipelining: true }));
-  const client = make();
-  await client.ping();
+  const fresh = () => adopt(make());
+  const client = fresh();
+  try {
+    await client.ping();
+  } catch (err) {
+    client.disconnect();
+    if (child) child.kill('SIGTERM');
+    throw err;
+  }
   return {
-    url: target,
+    url,
     client,
-    duplicate: make,
+    duplicate: fresh,
     async close() {
       health.closing = true;
       await Promise.allSettled(clients.map((c) => c.quit()));
@@ -123,7 +197,7 @@ class RedisHealth {
     private readonly logger: Logger,
   ) {}
 
-  watch(c: Redis): void {
+  watch(c: RedisClient): void {
     c.on('error', (err: Error) => this.lost(err.message));
     c.on('end', () => this.lost('connection ended'));
     c.on('ready', () => {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { Keys } from '../keys.js';
 import { FINALS_ENTRY, LEGACY_FIELDS, withLegacyNames, type FinalRecordFields } from './schema.js';
 
@@ -41,7 +41,7 @@ export class FinalsStore {
   takeoverMs = 30_000;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 
@@ -104,9 +104,8 @@ export class FinalsStore {
   /** Entries not yet written, across the given apps (for health and tests). */
   async backlog(apps: string[]): Promise<number> {
     if (apps.length === 0) return 0;
-    const p = this.redis.pipeline();
-    for (const a of apps) p.xlen(this.keys.app(a).finals);
-    const res = (await p.exec()) ?? [];
-    return res.reduce((s, [, v]) => s + Number(v ?? 0), 0);
+    // One read per app, not one pipeline: the apps may live on different cluster nodes.
+    const res = await Promise.all(apps.map((a) => this.redis.xlen(this.keys.app(a).finals)));
+    return res.reduce((s, v) => s + v, 0);
   }
 }

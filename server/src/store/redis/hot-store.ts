@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { Keys } from '../keys.js';
 import { attemptLimiters, type AttemptBudget, type RedisAttemptLimiter } from './attempt-limiter.js';
 import { FinalsStore } from './finals-store.js';
@@ -29,7 +29,7 @@ export interface HotStoreOptions {
   noWorkerGraceMs?: number;
 }
 
-export function createHotStore(redis: Redis, keys: Keys, options: HotStoreOptions = {}): HotStore {
+export function createHotStore(redis: RedisClient, keys: Keys, options: HotStoreOptions = {}): HotStore {
   const scripts = new ScriptRunner(redis);
   return {
     keys,

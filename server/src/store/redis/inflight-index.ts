@@ -7,7 +7,7 @@
  * ties by task id descending (the ZSET's own order read backwards). No Lua change: the indexes
  * exist in every layout, so hot data of an older admin pages the same way.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { AppKeys } from '../keys.js';
 import { F, type HashOf, type TaskField } from './schema.js';
 
@@ -52,7 +52,7 @@ function pairs(flat: readonly string[]): Entry[] {
 }
 
 /** Up to `n` entries of the app's `inflight` ZSET after `after`, in order. */
-async function appEntries(redis: Redis, k: AppKeys, after: InflightPosition | undefined, n: number): Promise<Entry[]> {
+async function appEntries(redis: RedisClient, k: AppKeys, after: InflightPosition | undefined, n: number): Promise<Entry[]> {
   if (!after) return pairs(await redis.zrevrange(k.inflight, 0, n - 1, 'WITHSCORES'));
   const rank = await redis.zrevrank(k.inflight, after.id);
   if (rank !== null) return pairs(await redis.zrevrange(k.inflight, rank + 1, rank + n, 'WITHSCORES'));
@@ -69,7 +69,7 @@ async function appEntries(redis: Redis, k: AppKeys, after: InflightPosition | un
 }
 
 /** Up to `n` in-flight entries of one job after `after`, in order (ids from its own indexes, scores from `inflight`). */
-async function jobEntries(redis: Redis, k: AppKeys, jobId: number, after: InflightPosition | undefined, n: number): Promise<Entry[]> {
+async function jobEntries(redis: RedisClient, k: AppKeys, jobId: number, after: InflightPosition | undefined, n: number): Promise<Entry[]> {
   const [active, buffered] = await Promise.all([redis.smembers(k.active(jobId)), redis.lrange(k.buffer(jobId), 0, -1)]);
   const ids = [...new Set([...active, ...buffered])];
   if (ids.length === 0) return [];
@@ -85,7 +85,7 @@ async function jobEntries(redis: Redis, k: AppKeys, jobId: number, after: Inflig
     .slice(0, n);
 }
 
-function entries(redis: Redis, k: AppKeys, q: InflightPageQuery, after: InflightPosition | undefined, n: number): Promise<Entry[]> {
+function entries(redis: RedisClient, k: AppKeys, q: InflightPageQuery, after: InflightPosition | undefined, n: number): Promise<Entry[]> {
   return q.jobId === undefined ? appEntries(redis, k, after, n) : jobEntries(redis, k, q.jobId, after, n);
 }
 
@@ -95,7 +95,7 @@ function entries(redis: Redis, k: AppKeys, q: InflightPageQuery, after: Inflight
  * starts — null when nothing follows. With `status`, candidates are looked at in chunks until
  * the page is full or {@link INFLIGHT_SCAN_MAX} were looked at (then the page may be short).
  */
-export async function readInflightPage(redis: Redis, k: AppKeys, q: InflightPageQuery): Promise<{ hashes: HashOf<TaskField>[]; next: InflightPosition | null }> {
+export async function readInflightPage(redis: RedisClient, k: AppKeys, q: InflightPageQuery): Promise<{ hashes: HashOf<TaskField>[]; next: InflightPosition | null }> {
   let page: Entry[];
   let next: InflightPosition | null = null;
   if (q.status === undefined) {
@@ -161,7 +161,7 @@ export async function readInflightPage(redis: Redis, k: AppKeys, q: InflightPage
  * How many in-flight tasks match: the size of the index; with `status`, every candidate's state
  * is read (only when a caller asks for a total).
  */
-export async function countInflight(redis: Redis, k: AppKeys, q: { jobId?: number; status?: 'QUEUED' | 'RUNNING' }): Promise<number> {
+export async function countInflight(redis: RedisClient, k: AppKeys, q: { jobId?: number; status?: 'QUEUED' | 'RUNNING' }): Promise<number> {
   let ids: string[];
   if (q.jobId === undefined) {
     if (q.status === undefined) return redis.zcard(k.inflight);

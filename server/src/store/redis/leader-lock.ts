@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import RedlockModule from 'redlock';
 import type { default as RedlockClass, Lock } from '../../../../node_modules/redlock/dist/index.js';
 
@@ -13,7 +13,7 @@ export class LeaderLock {
   private lock: Lock | null = null;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly resource: string,
     private readonly ttlMs: number,
   ) {

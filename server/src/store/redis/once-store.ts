@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { Keys } from '../keys.js';
 
 /**
@@ -8,7 +8,7 @@ import type { Keys } from '../keys.js';
  */
 export class OnceStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 

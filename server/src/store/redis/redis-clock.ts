@@ -7,6 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { ClockReading } from '../../domain/clock.js';
+import { Cluster, type Redis } from 'ioredis';
 import type { Logger } from '../../domain/logger.js';
 
 export type { ClockReading };
@@ -14,6 +15,16 @@ export type { ClockReading };
 /** What the clock needs of a Redis client (a connection of its own, so no queue delays `TIME`). */
 export interface TimeSource {
   time(): Promise<(string | number)[]>;
+}
+
+/**
+ * `TIME` of the admin's Redis. One server: the command itself. A cluster has a clock per node,
+ * so every admin reads the same one: `TIME` run by a script naming `slotKey`, which routes it to
+ * the node serving that key's slot (after a failover of that node, its successor's clock).
+ */
+export function timeSourceOf(c: Redis | Cluster, slotKey: string): TimeSource {
+  if (!(c instanceof Cluster)) return c;
+  return { time: async () => (await c.eval("return redis.call('TIME')", 1, slotKey)) as (string | number)[] };
 }
 
 export interface RedisClockOptions {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { another, type RedisClient } from './connection.js';
 import type { Keys } from '../keys.js';
 import { effectsOf, type Effects } from './effects.js';
 import { claimDue, commitFire, forgetEnded, promoteDelayed, reconcileFires, renewLiveness, syncJob } from './generated/index.js';
@@ -40,7 +40,7 @@ export interface Claimer {
   livenessMs: number;
 }
 
-/** A job's scheduling state in Redis, as a reconcile reads it. */
+/** A job's scheduling state in RedisClient, as a reconcile reads it. */
 export interface HotPointer {
   jobId: number;
   nextFireAt: number;
@@ -77,7 +77,7 @@ export interface CommitSettings {
 /** Schedule side of Redis: job hot copies, the schedule ZSETs, claim and commit. */
 export class ScheduleStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly scripts: ScriptRunner,
     private readonly keys: Keys,
     /** The admin's no-worker grace, recorded for an app it adds (unless one is recorded already). */
@@ -85,10 +85,14 @@ export class ScheduleStore {
   ) {}
 
   /** The app joins the app set (and gets the admin's no-worker grace if it has none yet). */
-  private addAppTo(m: ReturnType<Redis['multi']>, app: string): ReturnType<Redis['multi']> {
-    m.sadd(this.keys.apps, app);
-    if (this.noWorkerGraceMs !== undefined) m.set(this.keys.app(app).noWorkerGrace, String(this.noWorkerGraceMs), 'NX');
-    return m;
+  /**
+   * Lists the app for the scheduler loops and stamps its no-worker grace. Separate commands, not
+   * a transaction: the app set is a global key and the grace an app key, in other cluster slots.
+   */
+  private async listApp(app: string): Promise<void> {
+    const writes: Promise<unknown>[] = [this.redis.sadd(this.keys.apps, app)];
+    if (this.noWorkerGraceMs !== undefined) writes.push(this.redis.set(this.keys.app(app).noWorkerGrace, String(this.noWorkerGraceMs), 'NX'));
+    await Promise.all(writes);
   }
 
   /**
@@ -111,6 +115,29 @@ export class ScheduleStore {
       plan: f.plan,
     }));
     return { earliest: r.earliest ?? null, fires, takenOver: r.takenOver ?? 0, epochChanged: r.code === 'EPOCH_CHANGED' ? (r.runId ?? '') : null };
+  }
+
+  /**
+   * Announces `adminId` as a live scheduler until `until` and answers the live ones (deadline at
+   * or after `now`, this one included); entries lapsed for a minute are dropped. One key, one
+   * round trip.
+   */
+  async beatScheduler(adminId: string, until: number, now: number): Promise<string[]> {
+    const key = this.keys.schedulers;
+    const res = await this.redis
+      .pipeline()
+      .zadd(key, until, adminId)
+      .zremrangebyscore(key, '-inf', now - 60_000)
+      .zrangebyscore(key, now, '+inf')
+      .exec();
+    const [err, live] = res?.[2] ?? [new Error('no reply')];
+    if (err) throw err;
+    return live as string[];
+  }
+
+  /** Withdraws `adminId` from the live schedulers at once (a graceful stop: the others take its apps now). */
+  async leaveSchedulers(adminId: string): Promise<void> {
+    await this.redis.zrem(this.keys.schedulers, adminId);
   }
 
   /** Renews `adminId`'s liveness in each app (see `lua/renew-liveness.lua`). */
@@ -217,10 +244,12 @@ export class ScheduleStore {
     return { epochChanged: r.code === 'EPOCH_CHANGED', moved: r.moved, released: r.released };
   }
 
-  /** The Redis server's run_id (a new one after each restart or failover). */
-  async serverRunId(): Promise<string> {
-    const info = await this.redis.info('server');
-    return /run_id:([0-9a-f]+)/.exec(info)?.[1] ?? '';
+  /** The run_id of the Redis server that serves the app (a new one after each restart, failover or move of its slot to another cluster node). */
+  async serverRunId(app: string): Promise<string> {
+    // A script naming the app's epoch key runs on the node that serves the app (a cluster has a
+    // run_id per node); one server answers the same as INFO.
+    const id = await this.redis.eval("return string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')", 1, this.keys.app(app).epoch);
+    return typeof id === 'string' ? id : '';
   }
 
   /**
@@ -289,25 +318,27 @@ export class ScheduleStore {
       { job: k.job(jobId), schedule: k.schedule },
       { ...leadingArgs(k.base, now), jobId, plan, next: next ?? '', enabled: enabled ? '1' : '0', fields: flat },
     );
-    await this.addAppTo(this.redis.multi(), app).hset(this.keys.jobApps, String(jobId), app).publish(this.keys.scheduleChannel, app).exec();
+    await Promise.all([this.listApp(app), this.redis.hset(this.keys.jobApps, String(jobId), app)]);
+    await this.notifyChange(app);
     return r.nextFireAt ?? null;
   }
 
   /**
    * Ids of the given jobs whose hot hash is missing or of an older layout than {@link JOB_LAYOUT}
-   * (written by an admin of an earlier version): both are rewritten from the database. One pipeline.
+   * (written by an admin of an earlier version): both are rewritten from the database. Concurrent
+   * reads, auto-pipelined per server (the jobs' apps may live on different cluster nodes).
    */
   async missingOrStale(jobs: readonly { id: number; app: string }[]): Promise<number[]> {
     if (jobs.length === 0) return [];
-    const p = this.redis.pipeline();
-    for (const j of jobs) p.hget(this.keys.app(j.app).job(j.id), F.job.layout);
-    const res = (await p.exec()) ?? [];
-    return jobs.filter((_, i) => res[i]?.[1] !== String(JOB_LAYOUT)).map((j) => j.id);
+    const res = await Promise.all(jobs.map((j) => this.redis.hget(this.keys.app(j.app).job(j.id), F.job.layout)));
+    return jobs.filter((_, i) => res[i] !== String(JOB_LAYOUT)).map((j) => j.id);
   }
 
   async removeJob(app: string, jobId: number): Promise<void> {
     const k = this.keys.app(app);
-    await this.redis.multi().zrem(k.schedule, String(jobId)).del(k.job(jobId), k.lfu(jobId), k.lru(jobId)).hdel(this.keys.jobApps, String(jobId)).exec();
+    await this.redis.multi().zrem(k.schedule, String(jobId)).del(k.job(jobId), k.lfu(jobId), k.lru(jobId)).exec();
+    // The job → app index is global (another slot): dropped after the app's keys.
+    await this.redis.hdel(this.keys.jobApps, String(jobId));
   }
 
   async nextFireAt(app: string, jobId: number): Promise<number | null> {
@@ -320,7 +351,8 @@ export class ScheduleStore {
   }
 
   async addApp(app: string): Promise<void> {
-    await this.addAppTo(this.redis.multi(), app).publish(this.keys.scheduleChannel, app).exec();
+    await this.listApp(app);
+    await this.notifyChange(app);
   }
 
   async apps(): Promise<string[]> {
@@ -329,7 +361,7 @@ export class ScheduleStore {
 
   /** Calls `onChange(app)` whenever a job of `app` changed (any admin). Returns an unsubscribe. */
   async onScheduleChange(onChange: (app: string) => void): Promise<() => Promise<void>> {
-    const sub = this.redis.duplicate();
+    const sub = another(this.redis);
     await sub.subscribe(this.keys.scheduleChannel);
     sub.on('message', (_ch: string, app: string) => onChange(app));
     return async () => {

@@ -35,7 +35,7 @@ export interface KeyDecl {
   /** Name of the one variable part, when the key has one. */
   id?: string;
   tail?: string;
-  type: 'STRING' | 'HASH' | 'LIST' | 'SET' | 'ZSET' | 'STREAM' | 'CHANNEL' | 'PREFIX' | 'LOCK';
+  type: 'STRING' | 'HASH' | 'LIST' | 'SET' | 'ZSET' | 'STREAM' | 'CHANNEL' | 'PREFIX' | 'LOCK' | 'FENCE';
   doc: string;
 }
 
@@ -71,17 +71,23 @@ export const APP_KEYS = {
   // Admin liveness and the data-loss check of the scheduler (lua/include/epoch.lua).
   claimers: { suffix: 'claimers', type: 'ZSET', doc: "adminId → liveness deadline (Redis server clock, ms): renewed every OASIS_ADMIN_LIVENESS_MS, lapsed after 3 × that; a lapsed admin's claims are taken over" },
   claims: { suffix: 'claims:', id: 'adminId', type: 'ZSET', doc: 'jobId → claim lease deadline of the fires one admin claimed (taken over at once when its liveness lapses)' },
+  // Never written: named by every script call (ScriptRunner) so that a slot being moved between
+  // cluster nodes refuses the script (TRYAGAIN) until the move ends, instead of running it with
+  // part of the app's keys already gone (see docs/architecture.md#redis-cluster).
+  fence: { suffix: 'fence:', id: 'n', type: 'FENCE', doc: 'two keys (`fence:1`, `fence:2`) that never exist: every script declares them, so Redis refuses it while its slot migrates' },
   epoch: { suffix: 'epoch', type: 'STRING', doc: "run_id of the Redis server under which the app's hot schedule was last reconciled with the database; another run_id (a restart, a failover) or none (data lost) stops claims and commits until the next reconcile" },
 } as const satisfies Record<string, KeyDecl>;
 
-/** Keys outside any app, under the prefix alone (never touched by a script). */
+/** Keys outside any app, under the prefix alone (no script writes one; `clock` only routes `TIME`). */
 export const GLOBAL_KEYS = {
   apps: { suffix: 'apps', type: 'SET', doc: 'app names the scheduler loops over' },
   jobApps: { suffix: 'job-apps', type: 'HASH', doc: "jobId → app name (finds a task's app from its id)" },
+  schedulers: { suffix: 'schedulers', type: 'ZSET', doc: 'adminId → liveness deadline (the cluster clock, ms) of every admin running the scheduler: the live ones share the apps by rendezvous hashing (scheduler/ownership.ts)' },
   scheduleChannel: { suffix: 'ch:schedule', type: 'CHANNEL', doc: "pub/sub: a job of the named app changed; wake the app's scheduler loops" },
   session: { suffix: 'session:', id: 'tokenHash', type: 'STRING', doc: "an API session by the token's SHA-256 (the token itself is never stored)" },
   usersVersion: { suffix: 'users:version', type: 'STRING', doc: 'a counter bumped after every change of a user (role, apps, grants, password, deletion): an admin reuses a user row only while the counter is what it was when the row was read' },
   limit: { suffix: 'limit:', id: 'name', type: 'PREFIX', doc: 'prefix of one rate-limiter-flexible budget, which appends `:<key>`' },
+  clock: { suffix: 'clock', type: 'FENCE', doc: "never written: on a cluster, the node serving this key's slot is the one whose TIME every admin reads (the one clock)" },
   maintenanceLock: { suffix: 'lock:maintenance', type: 'LOCK', doc: 'Redlock resource of the maintenance leader' },
   once: { suffix: 'once:', id: 'name', type: 'STRING', doc: 'a once-only action already claimed, e.g. `alarm:task:<taskId>` (24 h)' },
 } as const satisfies Record<string, KeyDecl>;

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { SCRIPTS, type ScriptCalls } from './generated/index.js';
 import { codeName } from './reply-codes.js';
+import { APP_KEYS } from './schema.js';
 import { parseHeader, specOf, type LeadingArgs, type ScriptArg, type ScriptSpec } from './script-header.js';
 
 export interface LoadedScript {
@@ -59,6 +60,10 @@ export function leadingArgs(base: string, now: number, workerTtl = 0, seeded = f
   return { base, now, workerTtl, seed: seeded ? Math.floor(Math.random() * 2 ** 31) : '' };
 }
 
+/** The fence keys' suffixes under an app's base (`APP_KEYS.fence`). */
+const FENCE_1 = `${APP_KEYS.fence.suffix}1`;
+const FENCE_2 = `${APP_KEYS.fence.suffix}2`;
+
 type Call<N extends keyof ScriptCalls> = ScriptCalls[N];
 
 /**
@@ -79,7 +84,7 @@ function decode(spec: ScriptSpec, raw: unknown): Record<string, unknown> {
 }
 
 /**
- * Runs the project's Lua scripts by EVALSHA, loading a script on first use or after a Redis
+ * Runs the project's Lua scripts by EVALSHA, loading a script on first use or after a RedisClient
  * restart (NOSCRIPT). Like BullMQ's loader it knows each script's key count — here from the
  * generated specs (`generated/`), checked against every header at construction — and lays out
  * KEYS and ARGV by name, so a call can never pass the wrong count or order.
@@ -93,7 +98,7 @@ export class ScriptRunner {
    * @throws {Error} when a script's header and its spec disagree (regenerate the wrappers).
    */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     specs: readonly ScriptSpec[] = SCRIPTS,
   ) {
     const dir = luaDir();
@@ -114,6 +119,13 @@ export class ScriptRunner {
     const { script: s, spec } = loaded;
     const byName = args as unknown as Record<string, ScriptArg | ScriptArg[]>;
     const k = spec.keys.map((name) => (keys as Record<string, string>)[name] as string);
+    // The app's two fence keys, after the script's own (which it reads as KEYS[1..n]). They never
+    // exist, so while the app's slot is being moved to another cluster node Redis answers the
+    // script TRYAGAIN (some declared keys missing) on both nodes and the client retries until the
+    // move ends; a script never runs with part of the app's keys on the other node. One server:
+    // two more names hashed, nothing else.
+    const base = byName.base as string;
+    k.push(`${base}${FENCE_1}`, `${base}${FENCE_2}`);
     const a = spec.argv.map((name) => byName[name] as ScriptArg);
     if (spec.rest) a.push(...(byName[spec.rest] as ScriptArg[]));
     let raw: unknown;

@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { Keys } from '../keys.js';
 
-/** API sessions in Redis, keyed by the SHA-256 of the bearer token (the token itself is never stored). */
+/** API sessions in RedisClient, keyed by the SHA-256 of the bearer token (the token itself is never stored). */
 export class RedisSessionStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 

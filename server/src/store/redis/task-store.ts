@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { TaskPayload, TriggerType, WorkerResultStatus } from '@oasis/worker-client/protocol';
 import type { Keys } from '../keys.js';
 import { effectsOf, type Effects } from './effects.js';
@@ -83,7 +83,7 @@ function toInflight(stored: HashOf<TaskField>): InflightTask {
 /** Task side of Redis: queues, leases, results, live logs. */
 export class TaskStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly scripts: ScriptRunner,
     private readonly keys: Keys,
   ) {}

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { WorkerInfo } from '../../domain/types.js';
 import type { Keys } from '../keys.js';
 import { effectsOf, type Effects } from './effects.js';
@@ -53,7 +53,7 @@ export type StoredWorker = Omit<WorkerInfo, 'app'>;
 /** Worker presence in Redis: who is live, with what capacity. */
 export class WorkerStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly scripts: ScriptRunner,
     private readonly keys: Keys,
   ) {}
