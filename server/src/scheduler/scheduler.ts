@@ -5,6 +5,7 @@ import { firesDue, followingFire, parsePlan, type Plan } from '../domain/schedul
 import type { Logger } from '../domain/logger.js';
 import { Effect, type EffectsPublisher, type MisfireCapEvent } from '../events/effects-bus.js';
 import type { ClaimedFire, FireCommit, ScheduleStore } from '../store/redis/schedule-store.js';
+import { Ownership } from './ownership.js';
 import type { FireReconciler } from './reconcile.js';
 
 export interface SchedulerDeps {
@@ -50,6 +51,14 @@ const APPS_REFRESH_MS = 5000;
  * renewing (killed, frozen) for 3 × that, another admin's next claim takes its claims over. A
  * graceful stop ends its liveness at once. When Redis restarted or lost data, an app's loop stops
  * claiming and committing (the scripts refuse) until {@link SchedulerDeps.reconciler} is done.
+ *
+ * Sharing: on the same timer the admin announces itself in the live schedulers (a global ZSET on
+ * the cluster clock, lapsed after 3 × `adminLivenessMs`) and reads who else is live; each app is
+ * claimed by its owner among them ({@link Ownership}, rendezvous hashing), so N admins split the
+ * claim work instead of contending for every claim. An admin that dies or freezes drops out
+ * within 3 × the liveness (1.5 s by default) and its apps' new owners take over its claims; one
+ * that joins takes its share on the next beat. A loop keeps committing what it claimed before its
+ * app moved, and renews its liveness in an app while it owns it or still holds claims there.
  */
 export class Scheduler {
   private readonly loops = new Map<string, AppLoop>();
@@ -57,11 +66,27 @@ export class Scheduler {
   private refreshTimer: NodeJS.Timeout | null = null;
   private livenessTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private readonly ownership: Ownership;
+  /** This admin is in the live schedulers (it beat last time; not while its clock is unsynced). */
+  private announced = false;
 
-  constructor(private readonly deps: SchedulerDeps) {}
+  constructor(private readonly deps: SchedulerDeps) {
+    this.ownership = new Ownership(deps.adminId);
+  }
+
+  /** The live scheduler admins as last read (for health and tests). */
+  get liveSchedulers(): readonly string[] {
+    return this.ownership.members;
+  }
+
+  /** True when this admin claims `app`'s fires (it owns the app among the live schedulers). */
+  owns(app: string): boolean {
+    return this.ownership.owns(app);
+  }
 
   async start(): Promise<void> {
     this.unsubscribe = await this.deps.store.onScheduleChange((app) => this.loopFor(app).wake());
+    await this.beat().catch((err: unknown) => this.deps.logger.warn({ err }, 'scheduler: cannot announce itself yet; it claims nothing until it can'));
     await this.refreshApps();
     this.refreshTimer = setInterval(() => void this.refreshApps(), APPS_REFRESH_MS);
     this.livenessTimer = setInterval(() => void this.renewLiveness(), this.deps.config.adminLivenessMs);
@@ -73,16 +98,51 @@ export class Scheduler {
     if (this.livenessTimer) clearInterval(this.livenessTimer);
     await this.unsubscribe?.();
     await Promise.all([...this.loops.values()].map((l) => l.stop()));
-    // Nothing is armed any more: the claims left are handed to the other admins at once.
-    await this.deps.store.retireLiveness([...this.loops.keys()], this.deps.adminId).catch((err: unknown) => {
-      this.deps.logger.warn({ err }, 'scheduler: cannot end the liveness; the other admins take the claims over once it lapses');
+    // Nothing is armed any more: the apps and the claims left are handed to the other admins at once.
+    await Promise.all([
+      this.deps.store.leaveSchedulers(this.deps.adminId),
+      this.deps.store.retireLiveness([...this.loops.keys()], this.deps.adminId),
+    ]).catch((err: unknown) => {
+      this.deps.logger.warn({ err }, 'scheduler: cannot end the liveness; the other admins take the apps and claims over once it lapses');
     });
     this.loops.clear();
   }
 
+  /**
+   * Announces this admin among the live schedulers and reads the others; when the set changed,
+   * the loops of apps it now owns wake at once. An admin whose clock is unsynced withdraws (its
+   * apps go to the others) and owns nothing until it is synced again.
+   */
+  private async beat(): Promise<void> {
+    const { adminId, config } = this.deps;
+    let live: string[];
+    if (this.deps.ready && !this.deps.ready()) {
+      if (this.announced) await this.deps.store.leaveSchedulers(adminId);
+      this.announced = false;
+      live = [];
+    } else {
+      const now = this.now();
+      live = await this.deps.store.beatScheduler(adminId, now + 3 * config.adminLivenessMs, now);
+      this.announced = true;
+    }
+    if (!this.ownership.update(live)) return;
+    this.deps.logger.info({ admins: live.length, owned: [...this.loops.keys()].filter((a) => this.owns(a)).length }, 'scheduler: the live schedulers changed; apps shared again');
+    for (const [app, loop] of this.loops) if (this.owns(app)) loop.wake();
+  }
+
+  private get now(): () => number {
+    return this.deps.now ?? Date.now;
+  }
+
   private async renewLiveness(): Promise<void> {
     try {
-      await this.deps.store.renewLiveness([...this.loops.keys()], this.deps.adminId, this.deps.config.adminLivenessMs);
+      await this.beat();
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'scheduler: cannot announce itself among the live schedulers');
+    }
+    try {
+      const apps = [...this.loops].filter(([app, loop]) => this.owns(app) || loop.holding).map(([app]) => app);
+      await this.deps.store.renewLiveness(apps, this.deps.adminId, this.deps.config.adminLivenessMs);
     } catch (err) {
       this.deps.logger.warn({ err }, 'scheduler: cannot renew the liveness');
     }
@@ -99,7 +159,7 @@ export class Scheduler {
   private loopFor(app: string): AppLoop {
     let loop = this.loops.get(app);
     if (!loop && !this.stopped) {
-      loop = new AppLoop(app, this.deps);
+      loop = new AppLoop(app, this.deps, (a) => this.owns(a));
       this.loops.set(app, loop);
       loop.wake();
     }
@@ -128,8 +188,14 @@ class AppLoop {
   constructor(
     private readonly app: string,
     private readonly deps: SchedulerDeps,
+    private readonly owns: (app: string) => boolean,
   ) {
     this.now = deps.now ?? Date.now;
+  }
+
+  /** Fires claimed and not yet committed: the admin keeps its liveness in the app for them. */
+  get holding(): boolean {
+    return this.armed.size > 0 || this.commits.size > 0;
   }
 
   wake(): void {
@@ -167,6 +233,12 @@ class AppLoop {
     try {
       if (this.deps.ready && !this.deps.ready()) {
         delay = lookaheadMs;
+        return;
+      }
+      // Another admin owns the app: it claims and routes the retries. This loop wakes when the
+      // live schedulers change and it may own the app again.
+      if (!this.owns(this.app)) {
+        delay = 4 * lookaheadMs;
         return;
       }
       const now = this.now();
