@@ -17,11 +17,20 @@
  * channel subscribed (`bench/api-load.ts`); it prints both and what the API served.
  * BENCH_SPLIT=1 runs two admins: one `OASIS_ROLES=scheduler,dispatch,writer` (the worker's) and one
  * `api` (the REST calls and the API load go there), as docs/deployment.md describes.
+ * BENCH_ADMINS=N runs N admin processes (all roles) that share the apps; BENCH_APPS=M spreads the
+ * jobs round-robin over M apps (default 1; one app is claimed by one admin), served by one worker
+ * process (one SDK worker per app, spread over the admins). The table adds the admins' CPU and the
+ * Redis commands and CPU per 1,000 fires (from /proc and INFO over the window), and each admin's
+ * share of the claims. BENCH_CLUSTER=1 runs on a private 3-master Redis Cluster instead of the
+ * test Redis.
  * BENCH_ADMIN_FAKETIME=+3s runs the admin with its wall clock that far off (libfaketime; the
  * worker, which measures lateness, keeps the machine's clock): lateness with a skewed admin.
  */
 import mysql from 'mysql2/promise';
-import { Redis } from 'ioredis';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Cluster, Redis } from 'ioredis';
 import { ApiClient } from '../test/helpers/api-client.js';
 import { createTestDatabase } from '../test/helpers/db.js';
 import { startApiLoad, type EndpointStats } from './api-load.js';
@@ -29,6 +38,7 @@ import { skewedClock } from '../test/helpers/faketime.js';
 import { runTs, startAdminProcess } from '../test/helpers/processes.js';
 import { waitFor } from '../test/helpers/wait.js';
 import { parseExecutions } from '../test/helpers/records.js';
+import { startPrivateCluster, type PrivateCluster } from '../test/helpers/private-cluster.js';
 import { deleteByPrefix, TEST_REDIS_URL, testPrefix } from '../test/helpers/redis.js';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 5000);
@@ -40,6 +50,33 @@ const PASSWORD = 'bench-admin-password';
 const API_LOAD = Number(process.env.BENCH_API_LOAD ?? 0);
 const API_USERS = Number(process.env.BENCH_API_USERS ?? API_LOAD);
 const SPLIT = process.env.BENCH_SPLIT === '1';
+const ADMINS = Math.max(1, Number(process.env.BENCH_ADMINS ?? 1));
+const APPS = Math.max(1, Number(process.env.BENCH_APPS ?? 1));
+const CLUSTER = process.env.BENCH_CLUSTER === '1';
+
+/** CPU seconds (user + system) a process used so far, from /proc (Linux). */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Commands processed and CPU seconds of every Redis server (every master of a cluster). */
+async function redisTotals(nodes: Redis[]): Promise<{ commands: number; cpu: number }> {
+  let commands = 0;
+  let cpu = 0;
+  for (const n of nodes) {
+    const info = await n.info();
+    const num = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? NaN);
+    commands += num('total_commands_processed');
+    cpu += num('used_cpu_user') + num('used_cpu_sys');
+  }
+  return { commands, cpu };
+}
 
 interface WindowStats {
   expected: number;
@@ -48,6 +85,12 @@ interface WindowStats {
   misses: number;
   lateness: number[];
   written: number;
+  /** CPU seconds of each admin over the window. */
+  adminCpu: number[];
+  redisCommands: number;
+  redisCpu: number;
+  /** Apps whose sampled job was last claimed by each admin, most first. */
+  appsByAdmin: number[];
 }
 
 /** Node options that profile a process when BENCH_PROFILE names a directory. */
@@ -65,10 +108,14 @@ function pct(sorted: number[], p: number): number {
 async function main() {
   const db = await createTestDatabase();
   const prefix = testPrefix();
-  const redis = new Redis(TEST_REDIS_URL);
+  let cluster: PrivateCluster | null = null;
+  if (CLUSTER) cluster = await startPrivateCluster(join(tmpdir(), `oasis-bench-cluster-${process.pid}`));
+  const seeds = cluster?.nodes.map((n) => ({ host: '127.0.0.1', port: n.port })) ?? [];
+  const redis = cluster ? new Cluster(seeds) : new Redis(TEST_REDIS_URL);
+  const servers = cluster ? cluster.nodes.map((n) => new Redis({ host: '127.0.0.1', port: n.port })) : [new Redis(TEST_REDIS_URL)];
   const recordKey = `${prefix}record`;
   const stores = {
-    OASIS_REDIS_URL: TEST_REDIS_URL,
+    ...(cluster ? { OASIS_REDIS_CLUSTER_NODES: cluster.seeds } : { OASIS_REDIS_URL: TEST_REDIS_URL }),
     OASIS_REDIS_PREFIX: prefix,
     OASIS_DATABASE_URL: db.url,
     OASIS_ADMIN_PASSWORD: PASSWORD,
@@ -80,16 +127,21 @@ async function main() {
     ...(process.env.BENCH_ADMIN_FAKETIME ? skewedClock(process.env.BENCH_ADMIN_FAKETIME) : {}),
   }, [...profileArgs('admin'), ...(process.env.BENCH_ADMIN_NODE_ARGS ?? '').split(' ').filter(Boolean)]);
   const apiAdmin = SPLIT ? await startAdminProcess({ ...stores, OASIS_ROLES: 'api' }) : admin;
+  const admins = [admin];
+  for (let i = 1; i < ADMINS; i++) admins.push(await startAdminProcess(stores, profileArgs(`admin${i}`)));
+  const appNames = APPS === 1 ? ['bench'] : Array.from({ length: APPS }, (_, i) => `bench${i}`);
   let worker: ReturnType<typeof runTs> | null = null;
   try {
     const api = new ApiClient(apiAdmin.url);
     await api.login('admin', PASSWORD);
-    const app = await api.ok<{ token: string }>('POST', '/api/v1/apps', { name: 'bench', title: 'Bench' });
+    const tokens: string[] = [];
+    for (const name of appNames) tokens.push((await api.ok<{ token: string }>('POST', '/api/v1/apps', { name, title: name })).token);
     worker = runTs('test/e2e/fixtures/recording-worker.ts', {
-      OASIS_URLS: admin.url,
-      OASIS_APP: 'bench',
-      OASIS_TOKEN: app.token,
-      OASIS_CONCURRENCY: String(CONCURRENCY),
+      OASIS_URLS: admins.map((a) => a.url).join(','),
+      OASIS_APP: appNames.join(','),
+      OASIS_TOKEN: tokens.join(','),
+      ...(cluster && { OASIS_TEST_REDIS_CLUSTER: cluster.seeds }),
+      OASIS_CONCURRENCY: String(Math.ceil(CONCURRENCY / APPS)),
       OASIS_TEST_RECORD_KEY: recordKey,
       OASIS_TEST_REDIS_URL: TEST_REDIS_URL,
       OASIS_TEST_LOG: '0',
@@ -101,11 +153,14 @@ async function main() {
     const schedule = SCHEDULE === 'cron' ? { type: 'CRON', cron: '* * * * * *' } : { type: 'FIXED_RATE', everyMs: 1000 };
     let next = 0;
     const ids: number[] = [];
+    const firstJobOf = new Map<string, number>();
     await Promise.all(
       Array.from({ length: 16 }, async () => {
         while (next < JOBS) {
           const i = next++;
-          const j = await api.ok<{ id: number }>('POST', '/api/v1/jobs', { app: 'bench', name: `bench-${i}`, handler: 'record', schedule });
+          const app = appNames[i % APPS] as string;
+          const j = await api.ok<{ id: number }>('POST', '/api/v1/jobs', { app, name: `bench-${i}`, handler: 'record', schedule });
+          if (!firstJobOf.has(app)) firstJobOf.set(app, j.id);
           ids.push(j.id);
         }
       }),
@@ -115,7 +170,19 @@ async function main() {
     const measure = async (): Promise<WindowStats & { from: number; to: number }> => {
       const from = Math.ceil(Date.now() / 1000) * 1000;
       const to = from + SECONDS * 1000;
-      await new Promise((r) => setTimeout(r, to - Date.now() + 3000));
+      await new Promise((r) => setTimeout(r, from - Date.now()));
+      const cpu0 = admins.map((a) => cpuSeconds(a.child.pid));
+      const redis0 = await redisTotals(servers);
+      await new Promise((r) => setTimeout(r, to - Date.now()));
+      const cpu = admins.map((a, i) => cpuSeconds(a.child.pid) - (cpu0[i] as number));
+      const redis1 = await redisTotals(servers);
+      // Who claimed what: each job hash names the admin that claimed its last fire.
+      const claimedBy = new Map<string, number>();
+      for (const name of appNames) {
+        const who = await redis.hget(`${prefix}{${name}}:job:${firstJobOf.get(name) ?? 0}`, 'claimedBy');
+        claimedBy.set(who ?? '?', (claimedBy.get(who ?? '?') ?? 0) + 1);
+      }
+      await new Promise((r) => setTimeout(r, 3000));
       const execs = parseExecutions(await redis.lrange(recordKey, 0, -1)).filter((e) => e.scheduledAt >= from && e.scheduledAt < to);
       const seen = new Set<string>();
       let duplicates = 0;
@@ -150,6 +217,10 @@ async function main() {
         misses: expected - seen.size,
         lateness: execs.map((e) => e.startedAt - e.scheduledAt).sort((a, b) => a - b),
         written: 0,
+        adminCpu: cpu,
+        redisCommands: redis1.commands - redis0.commands,
+        redisCpu: redis1.cpu - redis0.cpu,
+        appsByAdmin: [...claimedBy.values()].sort((a, b) => b - a),
       };
     };
     const windows: (WindowStats & { from: number; to: number })[] = [await measure()];
@@ -179,7 +250,9 @@ async function main() {
       ['jobs', ...col(() => String(JOBS))],
       ['schedule', ...col(() => (SCHEDULE === 'cron' ? 'cron * * * * * * (same ms)' : 'FIXED_RATE 1000 ms (spread)'))],
       ['window (s)', ...col(() => String(SECONDS))],
-      ['admins', ...col(() => (SPLIT ? 'scheduler,dispatch,writer + api' : 'one (all roles)'))],
+      ['admins', ...col(() => (SPLIT ? 'scheduler,dispatch,writer + api' : ADMINS === 1 ? 'one (all roles)' : `${ADMINS} (all roles)`))],
+      ['apps', ...col(() => String(APPS))],
+      ['redis', ...col(() => (CLUSTER ? 'private 3-master cluster' : 'one server'))],
       ['admin wall clock', ...col(() => (process.env.BENCH_ADMIN_FAKETIME ? `${process.env.BENCH_ADMIN_FAKETIME} (libfaketime)` : "the machine's"))],
       ['expected fires', ...col((x) => String(x.expected))],
       ['executed fires', ...col((x) => String(x.seen))],
@@ -191,6 +264,11 @@ async function main() {
       ['duplicates', ...col((x) => String(x.duplicates))],
       ['misses', ...col((x) => String(x.misses))],
       ['final rows in MySQL', ...col((x) => String(x.written))],
+      ['apps claimed per admin', ...col((x) => x.appsByAdmin.join(' / '))],
+      ['admin CPU s per 1,000 fires', ...col((x) => ((x.adminCpu.reduce((a, b) => a + b, 0) / x.seen) * 1000).toFixed(3))],
+      ['  each admin, CPU % of a core', ...col((x) => x.adminCpu.map((c) => ((c / SECONDS) * 100).toFixed(0)).join(' / '))],
+      ['Redis commands per 1,000 fires', ...col((x) => ((x.redisCommands / x.seen) * 1000).toFixed(0))],
+      ['Redis CPU s per 1,000 fires', ...col((x) => ((x.redisCpu / x.seen) * 1000).toFixed(3))],
     ];
     const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => (row[c] ?? '').length)));
     const line = (row: string[]) => `| ${row.map((v, c) => v.padEnd(widths[c] ?? 0)).join(' | ')} |\n`;
@@ -220,10 +298,12 @@ async function main() {
     }
   } finally {
     await worker?.kill('SIGTERM');
-    await admin.kill('SIGTERM');
+    for (const a of admins) await a.kill('SIGTERM');
     if (apiAdmin !== admin) await apiAdmin.kill('SIGTERM');
     await deleteByPrefix(redis, prefix);
     redis.disconnect();
+    for (const s of servers) s.disconnect();
+    await cluster?.stop();
     await db.drop();
   }
 }
