@@ -14,7 +14,7 @@ const TIERS = ['test/lua/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/e
 
 const cluster = await startPrivateCluster(join(tmpdir(), `oasis-test-cluster-${process.pid}`));
 process.stdout.write(`[test:cluster] Redis Cluster on ${cluster.seeds}\n`);
-let code = 1;
+let code: number;
 try {
   const args = process.argv.slice(2);
   const mocha = spawn('npx', ['mocha', ...(args.length ? args : TIERS)], {
