@@ -27,6 +27,7 @@
  * worker, which measures lateness, keeps the machine's clock): lateness with a skewed admin.
  */
 import mysql from 'mysql2/promise';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +66,13 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** The local MariaDB server's PID (the benchmark's database runs on this machine), if any. */
+function mariadbPid(): number | undefined {
+  const r = spawnSync('pidof', ['mariadbd']);
+  const pid = Number(String(r.stdout).trim().split(' ')[0]);
+  return Number.isFinite(pid) && pid > 0 ? pid : undefined;
+}
+
 /** Commands processed and CPU seconds of every Redis server (every master of a cluster). */
 async function redisTotals(nodes: Redis[]): Promise<{ commands: number; cpu: number }> {
   let commands = 0;
@@ -89,6 +97,9 @@ interface WindowStats {
   adminCpu: number[];
   redisCommands: number;
   redisCpu: number;
+  /** CPU seconds of the worker process and of the (local) MariaDB server over the window; NaN when unknown. */
+  workerCpu: number;
+  mariadbCpu: number;
   /** Apps whose sampled job was last claimed by each admin, most first. */
   appsByAdmin: number[];
 }
@@ -172,9 +183,12 @@ async function main() {
       const to = from + SECONDS * 1000;
       await new Promise((r) => setTimeout(r, from - Date.now()));
       const cpu0 = admins.map((a) => cpuSeconds(a.child.pid));
+      const side0 = [cpuSeconds(worker?.child.pid), cpuSeconds(mariadbPid())];
       const redis0 = await redisTotals(servers);
       await new Promise((r) => setTimeout(r, to - Date.now()));
       const cpu = admins.map((a, i) => cpuSeconds(a.child.pid) - (cpu0[i] as number));
+      const workerCpu = cpuSeconds(worker?.child.pid) - (side0[0] as number);
+      const mariadbCpu = cpuSeconds(mariadbPid()) - (side0[1] as number);
       const redis1 = await redisTotals(servers);
       // Who claimed what: each job hash names the admin that claimed its last fire.
       const claimedBy = new Map<string, number>();
@@ -220,6 +234,8 @@ async function main() {
         adminCpu: cpu,
         redisCommands: redis1.commands - redis0.commands,
         redisCpu: redis1.cpu - redis0.cpu,
+        workerCpu,
+        mariadbCpu,
         appsByAdmin: [...claimedBy.values()].sort((a, b) => b - a),
       };
     };
@@ -269,6 +285,8 @@ async function main() {
       ['  each admin, CPU % of a core', ...col((x) => x.adminCpu.map((c) => ((c / SECONDS) * 100).toFixed(0)).join(' / '))],
       ['Redis commands per 1,000 fires', ...col((x) => ((x.redisCommands / x.seen) * 1000).toFixed(0))],
       ['Redis CPU s per 1,000 fires', ...col((x) => ((x.redisCpu / x.seen) * 1000).toFixed(3))],
+      ['worker CPU s per 1,000 fires', ...col((x) => ((x.workerCpu / x.seen) * 1000).toFixed(3))],
+      ['MariaDB CPU s per 1,000 fires', ...col((x) => ((x.mariadbCpu / x.seen) * 1000).toFixed(3))],
     ];
     const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => (row[c] ?? '').length)));
     const line = (row: string[]) => `| ${row.map((v, c) => v.padEnd(widths[c] ?? 0)).join(' | ')} |\n`;
