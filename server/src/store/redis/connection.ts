@@ -130,6 +130,12 @@ export async function connectRedis(
       // A failover: the old primary turns replica and refuses writes (READONLY); reconnect to
       // the new one and resend the command.
       reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
+      // After SENTINEL FAILOVER the old primary stays a primary, taking writes, until the
+      // sentinels demote it ~10 s later (then it drops them: it resyncs from the new one), and
+      // a client reconnecting meanwhile gets the new one: two primaries, the same fires committed
+      // on both. So every client (its duplicates too) leaves at the sentinels' +switch-master,
+      // over a subscriber connection per sentinel (test/e2e/redis-sentinel.test.ts).
+      failoverDetector: true,
     };
     return adoptAll(url, () => new Redis(options), opts.logger, null);
   }
