@@ -342,6 +342,9 @@ class AppLoop {
         let following: number | null;
         if (!misfired) {
           following = followingFire(s, f.scheduledAt);
+          // Late, within the threshold, and the next fire is due already (after an outage):
+          // claim it now, not at the next tick, so a backlog drains at once.
+          if (following !== null && following <= now) catchingUp = true;
         } else if (plan.misfire.policy === 'FIRE_ALL') {
           const cap = this.deps.config.misfireCatchupMax ?? DEFAULT_CATCHUP_MAX;
           const missed = firesDue(s, f.scheduledAt, now, cap * 10);

@@ -83,7 +83,14 @@ export function another(c: RedisClient): RedisClient {
 }
 
 /** Options of every command client: commands wait out a reconnect instead of failing at once. */
-const CLIENT_OPTIONS: RedisOptions = { maxRetriesPerRequest: 20, enableAutoPipelining: true };
+const CLIENT_OPTIONS: RedisOptions = {
+  // Reconnect every 50, 100, 150, then 200 ms (ioredis' default backs off to 2 s, which after a
+  // primary's death or a restart delayed fires up to ~1.5 s past the failover itself); a command
+  // queued meanwhile still waits out ~10 s of outage (50 attempts) before it fails.
+  retryStrategy: (times) => Math.min(times * 50, 200),
+  maxRetriesPerRequest: 50,
+  enableAutoPipelining: true,
+};
 
 /**
  * Cluster options. A slot being moved (`redis-cli --cluster reshard`) answers the admin's scripts
