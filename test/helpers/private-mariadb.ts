@@ -42,11 +42,15 @@ export interface PrivateMariaDbOptions {
 /** Installs and starts a private MariaDB under `dir` (created); resolves once it accepts connections. */
 export async function startPrivateMariaDb(dir: string, opts: PrivateMariaDbOptions = {}): Promise<PrivateMariaDb> {
   const data = join(dir, 'data');
+  // Its own temporary directory: two servers bootstrapped at once (the suite's two tiers run
+  // side by side) once collided on /tmp's temporary tables ("Unknown table 'mysql.tmp_user_sys'").
+  const tmp = join(dir, 'tmp');
   await mkdir(data, { recursive: true });
-  await run('mariadb-install-db', ['--no-defaults', '--user=root', `--datadir=${data}`, '--auth-root-authentication-method=normal', '--skip-test-db'], { timeout: 120_000 });
+  await mkdir(tmp, { recursive: true });
+  await run('mariadb-install-db', ['--no-defaults', '--user=root', `--datadir=${data}`, `--tmpdir=${tmp}`, '--auth-root-authentication-method=normal', '--skip-test-db'], { timeout: 120_000 });
   const port = await freePort();
   const child: ChildProcess = spawn('/usr/sbin/mariadbd', [
-    '--no-defaults', '--user=root', `--datadir=${data}`, `--port=${port}`, '--bind-address=127.0.0.1',
+    '--no-defaults', '--user=root', `--datadir=${data}`, `--tmpdir=${tmp}`, `--port=${port}`, '--bind-address=127.0.0.1',
     `--socket=${join(dir, 'mysqld.sock')}`, `--pid-file=${join(dir, 'mysqld.pid')}`, `--log-error=${join(dir, 'mysqld.err')}`,
     '--innodb-buffer-pool-size=128M', '--skip-name-resolve', '--max-connections=300',
     ...(opts.binlog ? [`--log-bin=${join(dir, 'binlog')}`, '--binlog-format=ROW'] : ['--skip-log-bin']),
