@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
-import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
-import { isCluster, type RedisClient } from '../store/redis/connection.js';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { RedisClient } from '../store/redis/connection.js';
 import { Server } from 'socket.io';
 
 /**
@@ -11,16 +11,16 @@ import { Server } from 'socket.io';
  * saw the other's tasks, and a kill reached a same-named worker of the other). Default: the
  * adapter's own `socket.io`.
  *
- * On a Redis Cluster the sharded adapter is used (Redis 7 SPUBLISH/SSUBSCRIBE, one channel per
- * room: a room's messages go through the node of its channel's slot only, instead of classic
- * pub/sub, which every node of a cluster relays to every other).
+ * The same classic adapter on a Redis Cluster (its pub/sub is relayed by every node). Not the
+ * sharded one (SPUBLISH, a channel per room): it delivers even to this admin's own sockets only
+ * after the publish's round trip, so emits reach local sockets late and in bursts — a dashboard
+ * reading at full speed was shed as a slow consumer by a burst of 17 log batches
+ * (`test/integration/ui-slow-consumer.test.ts` on the cluster tier), and every wake of a local
+ * worker would wait a Redis round trip.
  */
 export function createIoServer(http: HttpServer, pub: RedisClient, sub: RedisClient, keyPrefix = ''): Server {
   return new Server(http, {
-    adapter:
-      isCluster(pub)
-        ? createShardedAdapter(pub, sub, { channelPrefix: `${keyPrefix}socket.io`, subscriptionMode: 'dynamic' })
-        : createAdapter(pub, sub, { key: `${keyPrefix}socket.io` }),
+    adapter: createAdapter(pub, sub, { key: `${keyPrefix}socket.io` }),
     maxHttpBufferSize: 4 * 1024 * 1024,
     pingInterval: 10_000,
     pingTimeout: 10_000,

@@ -72,11 +72,6 @@ async function startPrivateRedis(dataDir: string, logger: Logger): Promise<{ url
   return null;
 }
 
-/** True for a Redis Cluster client (one slot per script, transaction and pipeline; sharded pub/sub). */
-export function isCluster(c: RedisClient): c is Cluster {
-  return c instanceof Cluster;
-}
-
 /** Another client to the same server or cluster, with the same options (a subscriber). */
 export function another(c: RedisClient): RedisClient {
   return (c.duplicate as () => RedisClient)();
@@ -105,8 +100,6 @@ const CLUSTER_OPTIONS: ClusterOptions = {
   retryDelayOnMoved: 0,
   retryDelayOnClusterDown: 200,
   retryDelayOnFailover: 200,
-  // Sharded pub/sub (SSUBSCRIBE) goes to the node of the channel's slot (the Socket.IO adapter).
-  shardedSubscribers: true,
 };
 
 /**
