@@ -28,7 +28,7 @@ function lowSlotApp(): { app: string; slot: number } {
   }
 }
 
-describe('e2e: a live app’s slot resharded between cluster nodes loses and doubles no fire', function () {
+describe('e2e: a live app’s slot resharded between cluster nodes loses and doubles no fire [own Redis]', function () {
   this.timeout(180_000);
   let world: E2eWorld;
   let cluster: PrivateCluster;

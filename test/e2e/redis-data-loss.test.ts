@@ -42,7 +42,7 @@ function startRedis(port: number, dir: string): { child: ChildProcess; exited: P
   return { child, exited: new Promise((r) => child.once('exit', () => r())) };
 }
 
-describe('e2e: Redis loses its last seconds (AOF rolled back): no fire recorded in MySQL runs twice', function () {
+describe('e2e: Redis loses its last seconds (AOF rolled back): no fire recorded in MySQL runs twice [own Redis]', function () {
   this.timeout(120_000);
   let dir: string;
   let db: TestDatabase;

@@ -63,7 +63,7 @@ function measure(execs: Execution[], from: number, to: number) {
   return { fires: late.length, p50: q(0.5), p99: q(0.99), max: late[late.length - 1] ?? 0, pause };
 }
 
-describe('e2e: Redis Sentinel failover mid-run: admins and workers carry on, no fire lost or run twice', function () {
+describe('e2e: Redis Sentinel failover mid-run: admins and workers carry on, no fire lost or run twice [own Redis]', function () {
   this.timeout(120_000);
   let world: E2eWorld;
   let sentinel: PrivateSentinel | null = null;

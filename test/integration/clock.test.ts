@@ -87,7 +87,7 @@ describe('clock: the Redis server’s time, measured', function () {
   });
 });
 
-describe('clock: an admin whose clock cannot be measured claims nothing', function () {
+describe('clock: an admin whose clock cannot be measured claims nothing [own Redis]', function () {
   this.timeout(90_000);
   let proxy: DelayProxy;
   let s: InProcessAdmin;

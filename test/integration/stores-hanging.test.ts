@@ -19,7 +19,7 @@ const ANSWER_WITHIN_MS = 6000;
  * instead of waiting on a full pool, /healthz names the store, the log says it once per change,
  * and no ioredis client is left without an error listener.
  */
-describe('stores hanging: a hung database, a restarted Redis', function () {
+describe('stores hanging: a hung database, a restarted Redis [own Redis]', function () {
   this.timeout(180_000);
   let dir: string;
   let maria: PrivateMariaDb;
