@@ -9,7 +9,8 @@
  * attempt, shard). Only scheduled fires (CRON, FIXED), their misfire catch-ups and retries are
  * remembered: two manual or API triggers of a job may share a millisecond and are two fires.
  * Entries live `ttlMs` and at most `max` are kept (the oldest go first); the memory is this
- * process's: a restarted worker, or another worker, does not know what ran here.
+ * process's: a restarted worker, or another worker, does not know what ran here. A copy that
+ * arrives while the fire still runs here waits for that run and gets its result (`TaskRunner`).
  */
 import { TriggerType } from './contracts/enums.js';
 import type { TaskPayload, TaskResult } from './contracts/worker.js';
@@ -76,6 +77,11 @@ export class FireMemory {
       this.head = 0;
     }
   }
+}
+
+/** The fire `task` is one attempt of, for the scheduled kinds remembered; undefined for the others. */
+export function fireKeyOf(task: TaskPayload): string | undefined {
+  return keyOf(task);
 }
 
 function keyOf(task: TaskPayload): string | undefined {

@@ -7,7 +7,7 @@ import { WorkerResultStatus } from './contracts/enums.js';
 import type { TaskPayload, TaskResult } from './contracts/worker.js';
 import type { Handler } from './context.js';
 import { AbortKind } from './errors.js';
-import { FireMemory } from './fire-memory.js';
+import { FireMemory, fireKeyOf } from './fire-memory.js';
 import type { LogShipper } from './log-buffer.js';
 import type { ResolvedWorkerOptions } from './options.js';
 import type { ProgressReporter } from './progress.js';
@@ -46,14 +46,20 @@ export class TaskRunner {
   private closed = false;
   /** The fires run lately: one handed out again under a new task is reported, not run again. */
   private readonly memory: FireMemory;
+  /** Fire → the task of it this worker holds now (running or waiting for a slot). */
+  private readonly byFire = new Map<string, string>();
+  /** Task id → copies of its fire handed out meanwhile under other ids: they get its result. */
+  private readonly copies = new Map<string, TaskPayload[]>();
 
   constructor(private readonly deps: TaskRunnerDeps) {
     this.memory = new FireMemory(deps.options.rememberFiresMs, deps.options.rememberFiresMax);
   }
 
-  /** Tasks running or waiting for a slot. */
+  /** Tasks running, waiting for a slot, or waiting for the run of their fire under another id. */
   get active(): number {
-    return this.running.size + this.backlog.length;
+    let copies = 0;
+    for (const list of this.copies.values()) copies += list.length;
+    return this.running.size + this.backlog.length + copies;
   }
 
   /** Slots a pull may fill. */
@@ -63,7 +69,7 @@ export class TaskRunner {
 
   /** Ids of the tasks held (running or waiting), as a heartbeat reports them. */
   ids(): string[] {
-    return [...this.running.keys(), ...this.backlog.map((t) => t.id)];
+    return [...this.running.keys(), ...this.backlog.map((t) => t.id), ...[...this.copies.values()].flat().map((t) => t.id)];
   }
 
   /** True when a script (GLUE) task is running (its abort takes the script's kill grace). */
@@ -83,7 +89,7 @@ export class TaskRunner {
         logger.error('the admin sent a malformed task; ignored', task);
         continue;
       }
-      if (seen.has(task.id) || this.running.has(task.id) || this.backlog.some((t) => t.id === task.id)) {
+      if (seen.has(task.id) || this.running.has(task.id) || this.backlog.some((t) => t.id === task.id) || this.isCopy(task.id)) {
         logger.warn(`task ${task.id} was handed out twice; ignoring the copy`);
         continue;
       }
@@ -94,14 +100,72 @@ export class TaskRunner {
         this.deps.report(ran.result);
         continue;
       }
+      // The same fire is running (or waiting) here under another task id right now: the admin
+      // handed it out again (Redis lost the second it was committed in, and came back before the
+      // run ended). It waits for that run and gets its result; it never runs twice.
+      const key = this.deps.options.rememberFiresMs > 0 ? fireKeyOf(task) : undefined;
+      const holder = key === undefined ? undefined : this.byFire.get(key);
+      if (holder !== undefined) {
+        logger.warn(`task ${task.id} is a fire this worker is running now as task ${holder} (job ${task.jobId}, ${new Date(task.scheduledAt).toISOString()}, attempt ${task.attempt}): not run again, it gets that run's result`);
+        this.copies.set(holder, [...(this.copies.get(holder) ?? []), task]);
+        fresh.push(task);
+        continue;
+      }
+      if (key !== undefined) this.byFire.set(key, task.id);
       fresh.push(task);
     }
     if (fresh.length === 0) return;
     this.deps.held(fresh.map((t) => t.id), ackWithinMs);
+    const waiting = new Set([...this.copies.values()].flat());
     for (const task of fresh) {
+      if (waiting.has(task)) continue;
       if (this.running.size < concurrency) this.start(task);
       else this.backlog.push(task);
     }
+  }
+
+  private isCopy(taskId: string): boolean {
+    for (const list of this.copies.values()) if (list.some((t) => t.id === taskId)) return true;
+    return false;
+  }
+
+  /**
+   * `task` ended (`ran`: its handler ran, with `result`): copies of its fire get the same result;
+   * if it never ran (killed or refused before its start), the first copy runs in its place.
+   */
+  private settle(task: TaskPayload, result: TaskResult, ran: boolean): void {
+    const key = fireKeyOf(task);
+    if (key !== undefined && this.byFire.get(key) === task.id) this.byFire.delete(key);
+    const copies = this.copies.get(task.id);
+    if (copies === undefined) return;
+    this.copies.delete(task.id);
+    if (!ran) {
+      const [next, ...rest] = copies;
+      if (next === undefined) return;
+      if (key !== undefined) this.byFire.set(key, next.id);
+      if (rest.length) this.copies.set(next.id, rest);
+      if (this.running.size < this.deps.options.concurrency && !this.closed) this.start(next);
+      else this.backlog.push(next);
+      return;
+    }
+    for (const copy of copies) {
+      const same = { ...result, taskId: copy.id, attempt: copy.attempt };
+      this.deps.report(same);
+      this.deps.ended(same, copy);
+    }
+  }
+
+  /** Removes a copy waiting for its fire's run and returns it (undefined: `taskId` is none). */
+  private dropCopy(taskId: string): TaskPayload | undefined {
+    for (const [holder, list] of this.copies) {
+      const copy = list.find((t) => t.id === taskId);
+      if (copy === undefined) continue;
+      const rest = list.filter((t) => t !== copy);
+      if (rest.length) this.copies.set(holder, rest);
+      else this.copies.delete(holder);
+      return copy;
+    }
+    return undefined;
   }
 
   /** The admin killed a task: a running one is aborted, a waiting one ends KILLED without running. */
@@ -111,7 +175,7 @@ export class TaskRunner {
       task.abort(AbortKind.KILLED, `killed by the admin: ${reason}`);
       return;
     }
-    const queued = this.backlog.find((t) => t.id === taskId);
+    const queued = this.backlog.find((t) => t.id === taskId) ?? this.dropCopy(taskId);
     if (queued !== undefined) {
       this.backlog = this.backlog.filter((t) => t !== queued);
       this.finishWithoutRun(queued, WorkerResultStatus.KILLED, `killed by the admin before it started: ${reason}`);
@@ -122,12 +186,19 @@ export class TaskRunner {
   disown(ids: readonly string[]): void {
     for (const id of ids) {
       this.running.get(id)?.abort(AbortKind.LEASE_LOST, 'the admin no longer considers this task this worker\'s');
+      const waiting = this.backlog.find((t) => t.id === id);
+      if (waiting !== undefined) this.settle(waiting, resultWithoutRun(waiting, WorkerResultStatus.KILLED, 'disowned'), false);
       this.backlog = this.backlog.filter((t) => t.id !== id);
+      this.dropCopy(id);
     }
   }
 
   /** Stopping past the deadline: waiting tasks end KILLED, running ones are aborted with `message`. */
   abortAll(message: string): void {
+    for (const copy of [...this.copies.values()].flat()) {
+      this.dropCopy(copy.id);
+      this.finishWithoutRun(copy, WorkerResultStatus.KILLED, 'the worker stopped before the task started');
+    }
     for (const task of this.backlog.splice(0)) {
       this.finishWithoutRun(task, WorkerResultStatus.KILLED, 'the worker stopped before the task started');
     }
@@ -184,6 +255,7 @@ export class TaskRunner {
     this.deps.logs.close(run.id); // log lines go out before the result
     this.deps.report(result);
     this.deps.ended(result, run.task);
+    this.settle(run.task, result, true);
     this.afterSlotFreed();
   }
 
@@ -191,6 +263,7 @@ export class TaskRunner {
     const result = resultWithoutRun(task, status, error, nonRetryable);
     this.deps.report(result);
     this.deps.ended(result, task);
+    this.settle(task, result, false);
     this.afterSlotFreed();
   }
 

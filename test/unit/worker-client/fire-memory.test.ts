@@ -60,6 +60,36 @@ describe('worker-client: fires run lately are not run again', function () {
     expect([b?.startedAt, b?.finishedAt]).to.deep.equal([a?.startedAt, a?.finishedAt]);
   });
 
+  it('a copy handed out while the first run is still going waits for it and gets its result (chaos (f): 5 fires ran twice, 100 ms apart)', async () => {
+    const runs: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    worker = new OasisWorker({ url: admin.url, app: 'demo', token: 'secret', pollMs: 50, livenessThread: false, logger: quietWorkerLogger });
+    worker.handle('slow', async (ctx) => {
+      runs.push(ctx.taskId);
+      await gate;
+      return { ranAs: ctx.taskId };
+    });
+    await worker.start();
+    const fire = { jobId: 11, scheduledAt: 1_790_000_000_000, triggerType: TriggerType.CRON };
+    const first = makeTask('slow', fire);
+    admin.enqueue(first);
+    admin.wake();
+    await waitFor(() => runs.length === 1, 5000, 'the first run to start', 5);
+    const again = makeTask('slow', fire);
+    admin.enqueue(again);
+    admin.wake();
+    await waitFor(() => !admin.queue.some((t) => t.id === again.id), 5000, 'the copy to be pulled', 5);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(runs, 'the copy did not start a second run').to.deep.equal([first.id]);
+    expect(admin.accepted.has(again.id), 'the copy waits for the first run').to.equal(false);
+    release();
+    await waitFor(() => admin.accepted.has(first.id) && admin.accepted.has(again.id), 5000, 'both results', 5);
+    expect(runs).to.deep.equal([first.id]);
+    expect(JSON.parse(admin.accepted.get(again.id)?.output ?? '{}')).to.deep.equal({ ranAs: first.id });
+    expect(admin.accepted.get(again.id)?.status).to.equal('SUCCESS');
+  });
+
   it('runs what is another fire: a manual trigger in the same ms, another attempt, another shard', async () => {
     const runs = await counting();
     const at = 1_790_000_000_000;
