@@ -52,19 +52,22 @@ const APPS_REFRESH_MS = 5000;
  * graceful stop ends its liveness at once. When Redis restarted or lost data, an app's loop stops
  * claiming and committing (the scripts refuse) until {@link SchedulerDeps.reconciler} is done.
  *
- * Sharing: on the same timer the admin announces itself in the live schedulers (a global ZSET on
- * the cluster clock, lapsed after 3 × `adminLivenessMs`) and reads who else is live; each app is
- * claimed by its owner among them ({@link Ownership}, rendezvous hashing), so N admins split the
- * claim work instead of contending for every claim. An admin that dies or freezes drops out
- * within 3 × the liveness (1.5 s by default) and its apps' new owners take over its claims; one
- * that joins takes its share on the next beat. A loop keeps committing what it claimed before its
- * app moved, and renews its liveness in an app while it owns it or still holds claims there.
+ * Sharing: every `adminLivenessMs / 2` the admin announces itself in the live schedulers (a
+ * global ZSET on the cluster clock, lapsed after 2 × `adminLivenessMs`) and reads who else is
+ * live; each app is claimed by its owner among them ({@link Ownership}, rendezvous hashing), so
+ * N admins split the claim work instead of contending for every claim. An admin that dies or
+ * freezes drops out within 2–2.5 × the liveness; the new owners of its apps claim at once and
+ * again the moment its liveness in each app lapses (3 ×, when its claims may be taken over), so
+ * its claimed fires run ≤ 1.5 s late by default. One that joins takes its share on its first
+ * beat. A loop keeps committing what it claimed before its app moved, and renews its liveness in
+ * an app while it owns it or still holds claims there.
  */
 export class Scheduler {
   private readonly loops = new Map<string, AppLoop>();
   private unsubscribe: (() => Promise<void>) | null = null;
   private refreshTimer: NodeJS.Timeout | null = null;
   private livenessTimer: NodeJS.Timeout | null = null;
+  private beatTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private readonly ownership: Ownership;
   /** This admin is in the live schedulers (it beat last time; not while its clock is unsynced). */
@@ -90,12 +93,15 @@ export class Scheduler {
     await this.refreshApps();
     this.refreshTimer = setInterval(() => void this.refreshApps(), APPS_REFRESH_MS);
     this.livenessTimer = setInterval(() => void this.renewLiveness(), this.deps.config.adminLivenessMs);
+    // Twice as often as the liveness: a dead admin's apps get a new owner soon after its entry lapses.
+    this.beatTimer = setInterval(() => void this.beat().catch((err: unknown) => this.deps.logger.warn({ err }, 'scheduler: cannot announce itself among the live schedulers')), Math.max(25, Math.floor(this.deps.config.adminLivenessMs / 2)));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     if (this.livenessTimer) clearInterval(this.livenessTimer);
+    if (this.beatTimer) clearInterval(this.beatTimer);
     await this.unsubscribe?.();
     await Promise.all([...this.loops.values()].map((l) => l.stop()));
     // Nothing is armed any more: the apps and the claims left are handed to the other admins at once.
@@ -122,12 +128,24 @@ export class Scheduler {
       live = [];
     } else {
       const now = this.now();
-      live = await this.deps.store.beatScheduler(adminId, now + 3 * config.adminLivenessMs, now);
+      live = await this.deps.store.beatScheduler(adminId, now + 2 * config.adminLivenessMs, now);
       this.announced = true;
     }
+    const owned = new Set([...this.loops.keys()].filter((a) => this.owns(a)));
     if (!this.ownership.update(live)) return;
     this.deps.logger.info({ admins: live.length, owned: [...this.loops.keys()].filter((a) => this.owns(a)).length }, 'scheduler: the live schedulers changed; apps shared again');
-    for (const [app, loop] of this.loops) if (this.owns(app)) loop.wake();
+    for (const [app, loop] of this.loops) {
+      if (!this.owns(app)) continue;
+      loop.wake();
+      // An app gained: the claims of an admin that left are taken over once its liveness in the
+      // app lapses (a little after it left the live set), so the loop claims again right then.
+      if (!owned.has(app)) {
+        void this.deps.store.lapseOfGone(app, live, this.now()).then(
+          (at) => at !== null && loop.wakeAt(at + 5),
+          () => undefined,
+        );
+      }
+    }
   }
 
   private get now(): () => number {
@@ -135,11 +153,6 @@ export class Scheduler {
   }
 
   private async renewLiveness(): Promise<void> {
-    try {
-      await this.beat();
-    } catch (err) {
-      this.deps.logger.warn({ err }, 'scheduler: cannot announce itself among the live schedulers');
-    }
     try {
       const apps = [...this.loops].filter(([app, loop]) => this.owns(app) || loop.holding).map(([app]) => app);
       await this.deps.store.renewLiveness(apps, this.deps.adminId, this.deps.config.adminLivenessMs);
@@ -191,6 +204,12 @@ class AppLoop {
     private readonly owns: (app: string) => boolean,
   ) {
     this.now = deps.now ?? Date.now;
+  }
+
+  /** Wakes the loop at `at` (cluster clock) too, unless it stops first. */
+  wakeAt(at: number): void {
+    const t = setTimeout(() => this.wake(), Math.max(0, at - this.now()));
+    t.unref?.();
   }
 
   /** Fires claimed and not yet committed: the admin keeps its liveness in the app for them. */

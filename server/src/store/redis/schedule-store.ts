@@ -135,6 +135,21 @@ export class ScheduleStore {
     return live as string[];
   }
 
+  /**
+   * The latest liveness deadline (Redis clock ms) in the app's `claimers` of an admin not in
+   * `live`: when the claims of the admins that left can be taken over; null when none is pending.
+   */
+  async lapseOfGone(app: string, live: readonly string[], now: number): Promise<number | null> {
+    const flat = await this.redis.zrangebyscore(this.keys.app(app).claimers, now, '+inf', 'WITHSCORES');
+    let latest: number | null = null;
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      if (live.includes(flat[i] as string)) continue;
+      const at = Number(flat[i + 1]);
+      if (latest === null || at > latest) latest = at;
+    }
+    return latest;
+  }
+
   /** Withdraws `adminId` from the live schedulers at once (a graceful stop: the others take its apps now). */
   async leaveSchedulers(adminId: string): Promise<void> {
     await this.redis.zrem(this.keys.schedulers, adminId);

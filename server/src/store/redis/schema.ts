@@ -82,7 +82,7 @@ export const APP_KEYS = {
 export const GLOBAL_KEYS = {
   apps: { suffix: 'apps', type: 'SET', doc: 'app names the scheduler loops over' },
   jobApps: { suffix: 'job-apps', type: 'HASH', doc: "jobId → app name (finds a task's app from its id)" },
-  schedulers: { suffix: 'schedulers', type: 'ZSET', doc: 'adminId → liveness deadline (the cluster clock, ms) of every admin running the scheduler: the live ones share the apps by rendezvous hashing (scheduler/ownership.ts)' },
+  schedulers: { suffix: 'schedulers', type: 'ZSET', doc: 'adminId → liveness deadline (the cluster clock, ms; renewed every OASIS_ADMIN_LIVENESS_MS / 2, lapsed after 2 × OASIS_ADMIN_LIVENESS_MS) of every admin running the scheduler: the live ones share the apps by rendezvous hashing (scheduler/ownership.ts)' },
   scheduleChannel: { suffix: 'ch:schedule', type: 'CHANNEL', doc: "pub/sub: a job of the named app changed; wake the app's scheduler loops" },
   session: { suffix: 'session:', id: 'tokenHash', type: 'STRING', doc: "an API session by the token's SHA-256 (the token itself is never stored)" },
   usersVersion: { suffix: 'users:version', type: 'STRING', doc: 'a counter bumped after every change of a user (role, apps, grants, password, deletion): an admin reuses a user row only while the counter is what it was when the row was read' },
