@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../server/src/config/load.js';
+import { redacted } from '../../server/src/store/redis/connection.js';
 
 describe('config: where Redis is (one server, a cluster, Sentinel)', () => {
   it('one server by default, or the URL', () => {
@@ -42,5 +43,11 @@ describe('config: where Redis is (one server, a cluster, Sentinel)', () => {
     expect(problems({ OASIS_REDIS_CLUSTER_NODES: 'h' })).to.match(/OASIS_REDIS_CLUSTER_NODES: comma-separated host:port/);
     expect(problems({ OASIS_REDIS_URL: 'redis://h:1', OASIS_REDIS_PASSWORD: 'x' })).to.match(/put the password in OASIS_REDIS_URL/);
     expect(problems({ OASIS_DATABASE_REPLICA_URLS: 'mysql://r/db' })).to.match(/needs a mysql:\/\/ OASIS_DATABASE_URL/);
+  });
+
+  it('a Redis URL is logged without its password', () => {
+    expect(redacted('redis://:s3cret@h:6379/0')).to.equal('redis://:***@h:6379/0');
+    expect(redacted('rediss://user:p%40ss@h:6380')).to.equal('rediss://user:***@h:6380');
+    expect(redacted('redis://h:6379')).to.equal('redis://h:6379');
   });
 });

@@ -15,7 +15,7 @@ import type { Logger } from '../../domain/logger.js';
 export type RedisClient = Redis | Cluster;
 
 export interface RedisConnection {
-  /** Where it connected, for logs: a URL, `cluster:host:port,…` or `sentinel:<name>@host:port,…`. */
+  /** Where it connected, for logs: a URL (its password replaced by `***`), `cluster:host:port,…` or `sentinel:<name>@host:port,…`. */
   url: string;
   /** The main client (commands, scripts). */
   client: RedisClient;
@@ -152,7 +152,12 @@ export async function connectRedis(
     }
   }
   const url = target;
-  return adoptAll(url, () => new Redis(url, CLIENT_OPTIONS), opts.logger, child);
+  return adoptAll(redacted(url), () => new Redis(url, CLIENT_OPTIONS), opts.logger, child);
+}
+
+/** `url` with its password replaced by `***`, for logs and /healthz-like output. */
+export function redacted(url: string): string {
+  return url.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
 }
 
 /** Makes the main client, answers once it does, and keeps every client made for {@link RedisConnection.close}. */
