@@ -65,16 +65,26 @@ export function createTestRedis(prefix = testPrefix()): TestRedis {
   };
 }
 
-/** Deletes every key starting with `prefix` (SCAN + UNLINK, never KEYS; on a cluster, on every master). */
-export async function deleteByPrefix(redis: RedisClient, prefix: string): Promise<void> {
+/** Every key matching `pattern` (SCAN, never KEYS; on a cluster, on every master). */
+export async function scanKeys(redis: RedisClient, pattern: string): Promise<string[]> {
+  const out: string[] = [];
   const nodes: Redis[] = redis instanceof Cluster ? redis.nodes('master') : [redis];
   for (const node of nodes) {
     let cursor = '0';
     do {
-      const [next, batch] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
       cursor = next;
-      // One key at a time on a cluster (the batch spans slots); auto-pipelined enough for tests.
-      if (batch.length) await (redis instanceof Cluster ? Promise.all(batch.map((k) => node.unlink(k))) : node.unlink(...batch));
+      out.push(...batch);
     } while (cursor !== '0');
+  }
+  return out;
+}
+
+/** Deletes every key starting with `prefix` (on a cluster, one key at a time: a batch spans slots). */
+export async function deleteByPrefix(redis: RedisClient, prefix: string): Promise<void> {
+  const keys = await scanKeys(redis, `${prefix}*`);
+  for (let i = 0; i < keys.length; i += 1000) {
+    const batch = keys.slice(i, i + 1000);
+    await (redis instanceof Cluster ? Promise.all(batch.map((k) => redis.unlink(k))) : redis.unlink(...batch));
   }
 }

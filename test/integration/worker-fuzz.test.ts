@@ -25,7 +25,7 @@ import { handshakeSchema } from '@oasis/worker-client/contracts';
 import type { ApiClient } from '../helpers/api-client.js';
 import { startInProcessAdmin, type InProcessAdmin } from '../helpers/in-process-admin.js';
 import { quietWorkerLogger } from '../helpers/loggers.js';
-import type { TestRedis } from '../helpers/redis.js';
+import { scanKeys, type TestRedis } from '../helpers/redis.js';
 import { connected, openWorkerSocket, RAW_WORKER_ENV, rawWorker, type RawWorker } from '../helpers/raw-worker.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -151,12 +151,9 @@ async function snapshot(redis: TestRedis, app: string): Promise<Record<string, u
   const out: Record<string, unknown> = {};
   const keys = [redis.keys.jobApps];
   const base = redis.keys.app(app).base;
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.redis.scan(cursor, 'MATCH', `${base}*`, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...batch.filter((k) => !ADMIN_BOOKKEEPING.some((suffix) => k.slice(base.length).startsWith(suffix))));
-  } while (cursor !== '0');
+  // Every master of a cluster (the app's keys live on one of them).
+  const all = await scanKeys(redis.redis, `${base}*`);
+  keys.push(...all.filter((k) => !ADMIN_BOOKKEEPING.some((suffix) => k.slice(base.length).startsWith(suffix))));
   for (const k of keys.sort()) {
     const type = await redis.redis.type(k);
     if (type === 'hash') out[k] = await redis.redis.hgetall(k);
